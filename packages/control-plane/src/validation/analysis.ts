@@ -1,0 +1,256 @@
+/**
+ * Cross-reference analysis and the semantic rules a schema cannot state, after Istio's
+ * validation and `istioctl analyze`. Errors reject the apply; warnings are returned and the apply
+ * goes ahead.
+ *
+ * Rules (each has a test in `analysis.test.ts`):
+ * - errors: a route/mirror destination naming an unknown host or an unknown subset; a VirtualService
+ *   bound to an unknown Gateway; more than one destination with a total weight of 0; an HTTP route
+ *   with neither `route`, `redirect`, `directResponse` nor `delegate`, or with `route` together with
+ *   `redirect`/`directResponse`; a fault with neither delay nor abort; a regex that does not compile;
+ *   a timeout under 1 ms; duplicate subset names; duplicate or unnamed ports on a multi-port Service.
+ * - warnings: weights that do not sum to 100 (Istio sends weight/sum; older Istio rejected it); a
+ *   DestinationRule subset whose labels no known instance carries; a DestinationRule for an unknown
+ *   host; a VirtualService without hosts (usable only as a delegate); stored-but-not-translated
+ *   `tcp`/`tls` routes and Ingress resources.
+ */
+import type { ValidationIssue } from '../errors.js';
+import { parseDurationMs } from '../resources/duration.js';
+import { toFqdn } from '../resources/hosts.js';
+import type {
+  DestinationRuleSpec,
+  HTTPRoute,
+  StringMatch,
+  VirtualServiceSpec,
+} from '../resources/istio-networking.js';
+import type { IngressSpec, ServiceSpec } from '../resources/kubernetes.js';
+import type { World } from './world.js';
+
+/** Errors (reject) and warnings (reported, applied). */
+export interface Findings {
+  errors: ValidationIssue[];
+  warnings: ValidationIssue[];
+}
+
+/** Options of the analysis. */
+export interface AnalysisOptions {
+  /**
+   * Severity of a destination naming a host nothing defines. `'error'` (default) matches
+   * `istioctl analyze`; `'warning'` lets routes be applied before their workloads register.
+   */
+  unknownHostSeverity?: 'error' | 'warning';
+}
+
+/** What the analysis needs to know about one document. */
+export interface AnalyzedDocument {
+  label: string;
+  kind: string;
+  namespace: string;
+  spec: unknown;
+}
+
+/** Collects findings for one document. */
+class Reporter {
+  constructor(
+    readonly doc: AnalyzedDocument,
+    readonly findings: Findings,
+  ) {}
+  error(path: string, reason: string): void {
+    this.findings.errors.push({ document: this.doc.label, path, reason });
+  }
+  warn(path: string, reason: string): void {
+    this.findings.warnings.push({ document: this.doc.label, path, reason });
+  }
+}
+
+/** Runs every rule for one document against the world; appends to `findings`. */
+export function analyzeDocument(
+  doc: AnalyzedDocument,
+  world: World,
+  findings: Findings,
+  opts: AnalysisOptions = {},
+) {
+  const report = new Reporter(doc, findings);
+  switch (doc.kind) {
+    case 'VirtualService':
+      return analyzeVirtualService(doc.spec as VirtualServiceSpec, doc.namespace, world, report, opts);
+    case 'DestinationRule':
+      return analyzeDestinationRule(doc.spec as DestinationRuleSpec, doc.namespace, world, report);
+    case 'Service':
+      return analyzeService(doc.spec as ServiceSpec, report);
+    case 'Ingress':
+      return analyzeIngress(doc.spec as IngressSpec, doc.namespace, world, report);
+  }
+}
+
+function analyzeVirtualService(
+  spec: VirtualServiceSpec,
+  ns: string,
+  world: World,
+  report: Reporter,
+  opts: AnalysisOptions,
+): void {
+  if (!spec.hosts || spec.hosts.length === 0) {
+    report.warn('spec.hosts', 'no hosts: this VirtualService can only be used as a delegate');
+  }
+  (spec.gateways ?? []).forEach((g, i) => {
+    if (g === 'mesh') return;
+    const ref = g.includes('/') ? g : `${ns}/${g}`;
+    if (!world.gatewayKnown(ref)) report.error(`spec.gateways[${i}]`, `gateway "${ref}" does not exist`);
+  });
+  for (const [i, route] of (spec.http ?? []).entries()) {
+    analyzeHttpRoute(route, `spec.http[${i}]`, ns, world, report, opts);
+  }
+  if (spec.tcp?.length)
+    report.warn('spec.tcp', 'tcp routes are stored but not yet translated into proxy config');
+  if (spec.tls?.length)
+    report.warn('spec.tls', 'tls routes are stored but not yet translated into proxy config');
+}
+
+function analyzeHttpRoute(
+  route: HTTPRoute,
+  path: string,
+  ns: string,
+  world: World,
+  report: Reporter,
+  opts: AnalysisOptions,
+): void {
+  const hasRoute = (route.route?.length ?? 0) > 0;
+  if (!hasRoute && !route.redirect && !route.directResponse && !route.delegate) {
+    report.error(path, 'an HTTP route needs one of route, redirect, directResponse or delegate');
+  }
+  if (hasRoute && (route.redirect || route.directResponse)) {
+    report.error(path, 'route cannot be combined with redirect or directResponse');
+  }
+  if (route.redirect && route.directResponse) report.error(path, 'redirect and directResponse are exclusive');
+  (route.match ?? []).forEach((m, j) => {
+    const at = `${path}.match[${j}]`;
+    checkRegex(m.uri, `${at}.uri`, report);
+    checkRegex(m.method, `${at}.method`, report);
+    checkRegex(m.authority, `${at}.authority`, report);
+    for (const [name, sm] of Object.entries(m.headers ?? {})) checkRegex(sm, `${at}.headers.${name}`, report);
+    for (const [name, sm] of Object.entries(m.queryParams ?? {}))
+      checkRegex(sm, `${at}.queryParams.${name}`, report);
+  });
+  checkWeights(route, path, report);
+  for (const [j, d] of (route.route ?? []).entries()) {
+    checkDestination(d.destination, `${path}.route[${j}].destination`, ns, world, report, opts);
+  }
+  if (route.mirror) checkDestination(route.mirror, `${path}.mirror`, ns, world, report, opts);
+  if (route.fault && !route.fault.delay && !route.fault.abort) {
+    report.error(`${path}.fault`, 'a fault needs a delay or an abort');
+  }
+  checkMinDuration(route.timeout, `${path}.timeout`, report);
+  checkMinDuration(route.retries?.perTryTimeout, `${path}.retries.perTryTimeout`, report);
+}
+
+function checkWeights(route: HTTPRoute, path: string, report: Reporter): void {
+  const dests = route.route ?? [];
+  if (dests.length < 2) return;
+  const total = dests.reduce((sum, d) => sum + (d.weight ?? 0), 0);
+  if (total === 0) {
+    report.error(
+      `${path}.route`,
+      `${dests.length} destinations with a total weight of 0: no traffic can be routed`,
+    );
+  } else if (total !== 100) {
+    report.warn(
+      `${path}.route`,
+      `weights sum to ${total}, not 100: each destination gets weight/${total} of traffic`,
+    );
+  }
+}
+
+function checkDestination(
+  dest: { host: string; subset?: string },
+  path: string,
+  ns: string,
+  world: World,
+  report: Reporter,
+  opts: AnalysisOptions,
+): void {
+  const fqdn = toFqdn(dest.host, ns);
+  if (!world.hostKnown(fqdn)) {
+    const reason = `host "${dest.host}" (${fqdn}) is not a known Service, ServiceEntry or registered service`;
+    if (opts.unknownHostSeverity === 'warning') report.warn(`${path}.host`, reason);
+    else report.error(`${path}.host`, reason);
+  }
+  if (dest.subset !== undefined && !world.subsetKnown(fqdn, dest.subset)) {
+    report.error(
+      `${path}.subset`,
+      `subset "${dest.subset}" is not defined by any DestinationRule for ${fqdn}`,
+    );
+  }
+}
+
+function checkRegex(match: StringMatch | undefined, path: string, report: Reporter): void {
+  if (match?.regex === undefined) return;
+  try {
+    new RegExp(match.regex);
+  } catch (err) {
+    report.error(`${path}.regex`, `invalid regular expression: ${(err as Error).message}`);
+  }
+}
+
+function checkMinDuration(text: string | undefined, path: string, report: Reporter): void {
+  if (text === undefined) return;
+  const ms = parseDurationMs(text);
+  // Zero means "disabled" for Istio timeouts; anything else must be at least 1 ms.
+  if (ms !== undefined && ms > 0 && ms < 1) report.error(path, `must be at least 1ms (got "${text}")`);
+}
+
+function analyzeDestinationRule(spec: DestinationRuleSpec, ns: string, world: World, report: Reporter): void {
+  const fqdn = toFqdn(spec.host, ns);
+  if (!world.hostKnown(fqdn)) {
+    report.warn(
+      'spec.host',
+      `host "${spec.host}" (${fqdn}) is not a known Service, ServiceEntry or registered service`,
+    );
+  }
+  const names = new Set<string>();
+  (spec.subsets ?? []).forEach((subset, i) => {
+    if (names.has(subset.name))
+      report.error(`spec.subsets[${i}].name`, `duplicate subset name "${subset.name}"`);
+    names.add(subset.name);
+    const labels = subset.labels ?? {};
+    if (Object.keys(labels).length > 0 && world.labelsCarried(fqdn, labels) === false) {
+      report.warn(
+        `spec.subsets[${i}].labels`,
+        `no known instance of ${fqdn} carries ${JSON.stringify(labels)}`,
+      );
+    }
+  });
+}
+
+function analyzeService(spec: ServiceSpec, report: Reporter): void {
+  const ports = spec.ports ?? [];
+  const names = new Set<string>();
+  const numbers = new Set<string>();
+  ports.forEach((p, i) => {
+    if (ports.length > 1 && !p.name)
+      report.error(`spec.ports[${i}].name`, 'is required when a Service has several ports');
+    if (p.name && names.has(p.name)) report.error(`spec.ports[${i}].name`, `duplicate port name "${p.name}"`);
+    const key = `${p.port}/${p.protocol ?? 'TCP'}`;
+    if (numbers.has(key)) report.error(`spec.ports[${i}].port`, `duplicate port ${key}`);
+    if (p.name) names.add(p.name);
+    numbers.add(key);
+  });
+}
+
+function analyzeIngress(spec: IngressSpec, ns: string, world: World, report: Reporter): void {
+  report.warn(
+    '',
+    'Ingress is stored and validated but not translated; use a Gateway and VirtualService for routing',
+  );
+  (spec.rules ?? []).forEach((rule, i) => {
+    (rule.http?.paths ?? []).forEach((p, j) => {
+      const svc = p.backend.service?.name;
+      if (svc && !world.hostKnown(toFqdn(svc, ns))) {
+        report.warn(
+          `spec.rules[${i}].http.paths[${j}].backend.service.name`,
+          `Service "${svc}" does not exist`,
+        );
+      }
+    });
+  });
+}

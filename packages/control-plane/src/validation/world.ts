@@ -1,0 +1,94 @@
+/**
+ * An index of everything the analysis cross-references: the hosts that exist (Services,
+ * ServiceEntries, static instances, plus whatever the registry knows), the subsets each host's
+ * DestinationRules define, and the Gateways. Built once per apply from the store's resources
+ * with the applied documents laid over them.
+ */
+import { hostMatches, serviceFqdn, toFqdn } from '../resources/hosts.js';
+import { isKind } from '../resources/kinds.js';
+import { keyOf, type Resource } from '../resources/resource.js';
+
+/**
+ * Hooks through which the registry of live workloads informs the analysis. Each may answer
+ * `undefined` for "I do not know", which never produces a finding.
+ */
+export interface AnalysisHooks {
+  /** True when a registered (or otherwise known) service has this FQDN. */
+  serviceKnown?(hostFqdn: string): boolean | undefined;
+  /** True when some known instance of `hostFqdn` carries every label in `labels`. */
+  labelsKnown?(hostFqdn: string, labels: Record<string, string>): boolean | undefined;
+}
+
+/** The cross-reference index. */
+export class World {
+  readonly #hosts = new Set<string>();
+  readonly #wildcardHosts: string[] = [];
+  readonly #subsets = new Map<string, Set<string>>();
+  readonly #gateways = new Set<string>();
+  readonly #staticLabels = new Map<string, Record<string, string>[]>();
+
+  constructor(
+    resources: Iterable<Resource>,
+    readonly hooks: AnalysisHooks = {},
+  ) {
+    for (const r of resources) this.#add(r);
+  }
+
+  #add(r: Resource): void {
+    const ns = keyOf(r).namespace;
+    if (isKind(r, 'Service')) this.#hosts.add(serviceFqdn(r.metadata.name, ns));
+    else if (isKind(r, 'ServiceEntry')) {
+      for (const h of r.spec.hosts ?? []) {
+        if (h.includes('*')) this.#wildcardHosts.push(h);
+        else this.#hosts.add(toFqdn(h, ns));
+        for (const ep of r.spec.endpoints ?? []) this.#addLabels(toFqdn(h, ns), ep.labels ?? {});
+      }
+    } else if (isKind(r, 'ServiceInstance')) {
+      const fqdn = toFqdn(r.spec.service, ns);
+      this.#hosts.add(fqdn);
+      this.#addLabels(fqdn, { ...r.spec.labels, ...(r.spec.version ? { version: r.spec.version } : {}) });
+    } else if (isKind(r, 'DestinationRule')) {
+      const fqdn = toFqdn(r.spec.host, ns);
+      let set = this.#subsets.get(fqdn);
+      if (!set) this.#subsets.set(fqdn, (set = new Set()));
+      for (const s of r.spec.subsets ?? []) set.add(s.name);
+    } else if (isKind(r, 'Gateway')) this.#gateways.add(`${ns}/${r.metadata.name}`);
+  }
+
+  #addLabels(fqdn: string, labels: Record<string, string>): void {
+    let list = this.#staticLabels.get(fqdn);
+    if (!list) this.#staticLabels.set(fqdn, (list = []));
+    list.push(labels);
+  }
+
+  /** True when the host (FQDN) is defined by a resource or known to the registry. */
+  hostKnown(fqdn: string): boolean {
+    if (this.#hosts.has(fqdn)) return true;
+    for (const w of this.#wildcardHosts) if (hostMatches(w, fqdn)) return true;
+    return this.hooks.serviceKnown?.(fqdn) === true;
+  }
+
+  /** True when some DestinationRule for the host defines the subset. */
+  subsetKnown(fqdn: string, subset: string): boolean {
+    return this.#subsets.get(fqdn)?.has(subset) ?? false;
+  }
+
+  /** True when a Gateway `namespace/name` exists. */
+  gatewayKnown(namespacedName: string): boolean {
+    return this.#gateways.has(namespacedName);
+  }
+
+  /**
+   * Whether some instance carries `labels`: the registry hook decides when it answers; otherwise
+   * the static instances (ServiceInstance, ServiceEntry endpoints) decide when the host has any;
+   * otherwise `undefined` (nothing is known, e.g. an offline `check`).
+   */
+  labelsCarried(fqdn: string, labels: Record<string, string>): boolean | undefined {
+    const fromRegistry = this.hooks.labelsKnown?.(fqdn, labels);
+    if (fromRegistry !== undefined && fromRegistry) return true;
+    const statics = this.#staticLabels.get(fqdn);
+    if (statics?.some((have) => Object.entries(labels).every(([k, v]) => have[k] === v))) return true;
+    if (fromRegistry === false) return false;
+    return statics && statics.length > 0 ? false : undefined;
+  }
+}
