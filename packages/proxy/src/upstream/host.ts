@@ -1,0 +1,97 @@
+/**
+ * The upstream layer's own {@link Host}: the contract's read-only view plus the mutable state the
+ * cluster, health checker and outlier detector keep on it. State lives on the host object itself
+ * so the per-request path touches fields, never maps.
+ */
+import type { EdsHealthStatus, Host } from './types.js';
+
+/** Where a host came from and how it is described by config (EDS, inline or DNS). */
+export interface HostSpec {
+  readonly address: string;
+  readonly port: number;
+  readonly weight: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly locality?: { region?: string; zone?: string; sub_zone?: string };
+  readonly edsHealth: EdsHealthStatus;
+  /** EDS priority (0 is preferred). */
+  readonly priority: number;
+  /** Port the active health checker probes instead of `port` (EDS `health_check_config.port_value`). */
+  readonly healthCheckPort?: number;
+  /** Hostname for health checks and the upstream `Host`/SNI (EDS `endpoint.hostname`). */
+  readonly hostname?: string;
+}
+
+/** Outlier-detection bookkeeping kept per host (see outlier-detector.ts for the semantics). */
+export class OutlierState {
+  consecutive5xx = 0;
+  consecutiveGatewayFailure = 0;
+  consecutiveLocalOriginFailure = 0;
+  /** Requests and failures seen since the last interval tick (success-rate / failure-percentage). */
+  windowRequests = 0;
+  windowFailures = 0;
+  /** Total times ejected (stat) and the back-off multiplier for the next ejection time. */
+  numEjections = 0;
+  ejectTimeBackoff = 0;
+  lastEjectionMs = -1;
+  lastUnejectionMs = -1;
+  ejectionJitterMs = 0;
+}
+
+/** A host of one cluster, mutable by the upstream layer only. */
+export class UpstreamHost implements Host {
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  weight: number;
+  labels: Readonly<Record<string, string>>;
+  locality?: { region?: string; zone?: string; sub_zone?: string };
+  edsHealth: EdsHealthStatus;
+  priority: number;
+  healthCheckPort: number;
+  hostname: string | undefined;
+  failedActiveHealthCheck = false;
+  ejected = false;
+  activeRequests = 0;
+  pool: unknown = undefined;
+  readonly outlier = new OutlierState();
+
+  constructor(spec: HostSpec) {
+    this.address = spec.address;
+    this.port = spec.port;
+    this.key = hostKey(spec.address, spec.port);
+    this.weight = spec.weight;
+    this.labels = spec.labels;
+    this.locality = spec.locality;
+    this.edsHealth = spec.edsHealth;
+    this.priority = spec.priority;
+    this.healthCheckPort = spec.healthCheckPort ?? spec.port;
+    this.hostname = spec.hostname;
+  }
+
+  /** Takes the config-described attributes of `spec` (same key), keeping all runtime state. */
+  update(spec: HostSpec): void {
+    this.weight = spec.weight;
+    this.labels = spec.labels;
+    this.locality = spec.locality;
+    this.edsHealth = spec.edsHealth;
+    this.priority = spec.priority;
+    this.healthCheckPort = spec.healthCheckPort ?? spec.port;
+    this.hostname = spec.hostname;
+  }
+
+  /** Whether EDS allows traffic to this host (Envoy treats DEGRADED as usable, UNKNOWN as healthy). */
+  get edsUsable(): boolean {
+    const h = this.edsHealth;
+    return h === 'HEALTHY' || h === 'UNKNOWN' || h === 'DEGRADED';
+  }
+
+  /** Whether the host may take new requests: EDS-usable, passing active checks, not ejected. */
+  get available(): boolean {
+    return !this.ejected && !this.failedActiveHealthCheck && this.edsUsable;
+  }
+}
+
+/** The identity of a host: `address:port` (IPv6 addresses in brackets). */
+export function hostKey(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LeastRequestLoadBalancer } from './least-request.js';
+import { DEFAULT_LB_SETTINGS } from './load-balancer.js';
+import { makeHosts, seededRandom } from './test-support.js';
+
+test('of two drawn hosts the one with fewer requests in flight wins', () => {
+  const hosts = makeHosts(2);
+  hosts[0].activeRequests = 10;
+  // Draws alternate between the two hosts, so every pick compares both.
+  let n = 0;
+  const lb = new LeastRequestLoadBalancer(hosts, DEFAULT_LB_SETTINGS, () => (n++ % 2 === 0 ? 0.1 : 0.9));
+  for (let i = 0; i < 10; i++) assert.equal(lb.chooseHost({}), hosts[1]);
+});
+
+test('choice_count widens the comparison', () => {
+  const hosts = makeHosts(10);
+  hosts.forEach((h, i) => {
+    h.activeRequests = i === 7 ? 0 : 50;
+  });
+  const lb = new LeastRequestLoadBalancer(
+    hosts,
+    { ...DEFAULT_LB_SETTINGS, choiceCount: 10 },
+    seededRandom(3),
+  );
+  let idlePicks = 0;
+  for (let i = 0; i < 1000; i++) if (lb.chooseHost({}) === hosts[7]) idlePicks++;
+  // P(host 7 among 10 draws) = 1 − 0.9^10 ≈ 0.65; with choice_count 2 it would be ≈ 0.19.
+  assert.ok(idlePicks > 550 && idlePicks < 750, `idle host picked ${idlePicks} times`);
+});
+
+test('load is weighed against weight: a heavy host takes more concurrent requests', () => {
+  const hosts = makeHosts(2, [1, 4]);
+  hosts[0].activeRequests = 2;
+  hosts[1].activeRequests = 4;
+  let n = 0;
+  const lb = new LeastRequestLoadBalancer(hosts, DEFAULT_LB_SETTINGS, () => (n++ % 2 === 0 ? 0.01 : 0.99));
+  // 4 in flight at weight 4 (1 per unit) beats 2 at weight 1.
+  assert.equal(lb.chooseHost({}), hosts[1]);
+});

@@ -1,0 +1,80 @@
+/**
+ * Maglev consistent hashing (Eisenbud et al., NSDI 2016) as Envoy builds it: each host walks its
+ * own permutation of a prime-sized table (offset = xxHash64(key, 0) mod M, skip =
+ * xxHash64(key, 1) mod (M − 1) + 1), claiming free slots in turns weighted by its weight. A pick
+ * is one table read at `hash mod M`.
+ */
+import type { RandomSource } from '../clock.js';
+import type { Host, LbContext } from '../types.js';
+import { HashPoint } from './hash-point.js';
+import type { LbSettings, LoadBalancer } from './load-balancer.js';
+import { firstNotAttempted, wasAttempted } from './load-balancer.js';
+import { xxHash64 } from './xxhash64.js';
+
+/** Neighbouring slots probed for a not-yet-attempted host before falling back to a scan. */
+const RETRY_PROBES = 64;
+
+/** Envoy `MAGLEV`. */
+export class MaglevLoadBalancer implements LoadBalancer {
+  private readonly hosts: readonly Host[];
+  /** Host index per slot. */
+  readonly table: Uint32Array;
+  private readonly point = new HashPoint();
+  private readonly random: RandomSource;
+
+  constructor(hosts: readonly Host[], settings: LbSettings, random: RandomSource) {
+    this.hosts = hosts;
+    this.random = random;
+    this.table = hosts.length === 0 ? new Uint32Array(0) : buildTable(hosts, settings.maglevTableSize);
+  }
+
+  chooseHost(ctx: LbContext): Host | null {
+    const size = this.table.length;
+    if (size === 0) return null;
+    const slot = this.point.load(ctx.hash, this.random).mod(size);
+    const host = this.hosts[this.table[slot]];
+    if (ctx.attemptedHosts === undefined || ctx.attemptedHosts.length === 0 || !wasAttempted(ctx, host)) {
+      return host;
+    }
+    for (let p = 1; p < RETRY_PROBES; p++) {
+      const candidate = this.hosts[this.table[(slot + p) % size]];
+      if (!wasAttempted(ctx, candidate)) return candidate;
+    }
+    return firstNotAttempted(this.hosts, ctx, this.table[slot], host);
+  }
+}
+
+/** Envoy's weighted table population (maglev_lb.cc). */
+function buildTable(hosts: readonly Host[], size: number): Uint32Array {
+  const m = BigInt(size);
+  let maxWeight = 0;
+  for (const h of hosts) maxWeight = Math.max(maxWeight, h.weight);
+  const entries = hosts.map((h) => ({
+    offset: Number(xxHash64(h.key, 0) % m),
+    skip: Number(xxHash64(h.key, 1) % (m - 1n)) + 1,
+    weight: h.weight / maxWeight,
+    target: 0,
+    next: 0,
+  }));
+  const table = new Uint32Array(size);
+  const filled = new Uint8Array(size);
+  let count = 0;
+  for (let iteration = 0; count < size; iteration++) {
+    for (let j = 0; j < entries.length && count < size; j++) {
+      const e = entries[j];
+      // A host of weight w claims a slot on a w/max share of the turns.
+      if (iteration * e.weight < e.target) continue;
+      e.target += 1;
+      let c = (e.offset + e.skip * e.next) % size;
+      while (filled[c]) {
+        e.next++;
+        c = (e.offset + e.skip * e.next) % size;
+      }
+      table[c] = j;
+      filled[c] = 1;
+      e.next++;
+      count++;
+    }
+  }
+  return table;
+}

@@ -1,0 +1,108 @@
+/**
+ * Ketama-style consistent hashing with Envoy's entry keys: each host gets ring entries
+ * `xxHash64("address:port_i")` in proportion to its weight, the ring at least `minimum_ring_size`
+ * and at most `maximum_ring_size` entries. A request hash maps to
+ * the first entry at or after it, wrapping; removing one of N hosts moves only ~1/N of the keys.
+ */
+import type { RandomSource } from '../clock.js';
+import type { Host, LbContext } from '../types.js';
+import { HashPoint } from './hash-point.js';
+import type { LbSettings, LoadBalancer } from './load-balancer.js';
+import { firstNotAttempted, wasAttempted } from './load-balancer.js';
+import { xxHash64 } from './xxhash64.js';
+
+/** Ring entries walked for a not-yet-attempted host before falling back to a scan. */
+const RETRY_WALK = 64;
+
+/** Envoy `RING_HASH`. */
+export class RingHashLoadBalancer implements LoadBalancer {
+  private readonly hosts: readonly Host[];
+  /** Entry hashes split in halves, sorted ascending; `owner[i]` is the host index of entry i. */
+  private readonly hi: Uint32Array;
+  private readonly lo: Uint32Array;
+  private readonly owner: Uint32Array;
+  private readonly point = new HashPoint();
+  private readonly random: RandomSource;
+
+  constructor(hosts: readonly Host[], settings: LbSettings, random: RandomSource) {
+    this.hosts = hosts;
+    this.random = random;
+    const entries = buildRing(hosts, settings.minRingSize, settings.maxRingSize);
+    this.hi = new Uint32Array(entries.length);
+    this.lo = new Uint32Array(entries.length);
+    this.owner = new Uint32Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      this.hi[i] = Number(entries[i].hash >> 32n);
+      this.lo[i] = Number(BigInt.asUintN(32, entries[i].hash));
+      this.owner[i] = entries[i].host;
+    }
+  }
+
+  /** Number of entries on the ring. */
+  get size(): number {
+    return this.owner.length;
+  }
+
+  chooseHost(ctx: LbContext): Host | null {
+    const size = this.owner.length;
+    if (size === 0) return null;
+    const p = this.point.load(ctx.hash, this.random);
+    let i = this.search(p.hi, p.lo);
+    const host = this.hosts[this.owner[i]];
+    if (ctx.attemptedHosts === undefined || ctx.attemptedHosts.length === 0 || !wasAttempted(ctx, host)) {
+      return host;
+    }
+    for (let step = 1; step < RETRY_WALK && step < size; step++) {
+      i = i + 1 === size ? 0 : i + 1;
+      const candidate = this.hosts[this.owner[i]];
+      if (!wasAttempted(ctx, candidate)) return candidate;
+    }
+    return firstNotAttempted(this.hosts, ctx, this.owner[i], host);
+  }
+
+  /** Index of the first entry ≥ (hi, lo), wrapping to 0 past the end. */
+  private search(hi: number, lo: number): number {
+    let a = 0;
+    let b = this.owner.length;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      const mh = this.hi[mid];
+      if (mh < hi || (mh === hi && this.lo[mid] < lo)) a = mid + 1;
+      else b = mid;
+    }
+    return a === this.owner.length ? 0 : a;
+  }
+}
+
+interface RingEntry {
+  hash: bigint;
+  host: number;
+}
+
+/**
+ * Ring construction. Keys (`address:port_i`, xxHash64) are Envoy's; entry counts differ on
+ * purpose: Envoy rescales every host's share whenever N changes (at 10 → 9 hosts each survivor
+ * gains ~10% new entries, so ~18% of keys move instead of ~10%). Here the lightest host's count is
+ * rounded up to a power of two, so removing a host usually leaves every survivor's entries
+ * untouched and only the removed host's keys move.
+ */
+function buildRing(hosts: readonly Host[], minRingSize: number, maxRingSize: number): RingEntry[] {
+  if (hosts.length === 0) return [];
+  let totalWeight = 0;
+  let minWeight = Number.POSITIVE_INFINITY;
+  for (const h of hosts) {
+    totalWeight += h.weight;
+    minWeight = Math.min(minWeight, h.weight);
+  }
+  const lightest = 2 ** Math.ceil(Math.log2(Math.max(1, (minRingSize * minWeight) / totalWeight)));
+  // Entries per unit of weight, shrunk only when the ring would pass maximum_ring_size.
+  const perWeight = Math.min(lightest / minWeight, maxRingSize / totalWeight);
+  const ring: RingEntry[] = [];
+  for (let index = 0; index < hosts.length; index++) {
+    const prefix = `${hosts[index].key}_`;
+    const count = Math.max(1, Math.round(hosts[index].weight * perWeight));
+    for (let i = 0; i < count; i++) ring.push({ hash: xxHash64(prefix + i), host: index });
+  }
+  ring.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  return ring;
+}
