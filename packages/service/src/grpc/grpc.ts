@@ -1,0 +1,132 @@
+/**
+ * gRPC helpers over @grpc/grpc-js: load a proto, serve implementations with a bounded graceful
+ * shutdown, and build clients routed like HTTP ones (sidecar, fixed endpoints with grpc-js
+ * `round_robin`, or registry discovery).
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { resolveRoute } from '../clients/connect.js';
+import type { Endpoint } from '../clients/endpoints.js';
+import { InvalidConfigError } from '../errors.js';
+
+export { grpc };
+
+/** Loads a `.proto` file and returns the grpc-js package object. */
+export function loadProto(protoPath: string, includeDirs: string[] = []): grpc.GrpcObject {
+  const definition = protoLoader.loadSync(protoPath, {
+    keepCase: false,
+    longs: Number,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+    includeDirs,
+  });
+  return grpc.loadPackageDefinition(definition);
+}
+
+/** A running gRPC server. */
+export interface GrpcServerHandle {
+  server: grpc.Server;
+  port: number;
+  /** Lets in-flight calls finish up to `deadlineMs`, then cancels the rest. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+/** Serves `services` on `host:port` (port 0 picks a free one). */
+export async function startGrpcServer(options: {
+  host?: string;
+  port: number;
+  services: { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }[];
+}): Promise<GrpcServerHandle> {
+  const server = new grpc.Server();
+  for (const s of options.services) server.addService(s.definition, s.implementation);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(
+      `${options.host ?? '127.0.0.1'}:${options.port}`,
+      grpc.ServerCredentials.createInsecure(),
+      (err, bound) => (err ? reject(err) : resolve(bound)),
+    );
+  });
+  return {
+    server,
+    port,
+    close: (deadlineMs) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, deadlineMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+type ClientCtor<C> = new (
+  address: string,
+  credentials: grpc.ChannelCredentials,
+  options?: grpc.ClientOptions,
+) => C;
+
+const ROUND_ROBIN = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
+
+function targetOf(endpoints: readonly Endpoint[]): string {
+  return `ipv4:${endpoints.map((e) => `${e.host === 'localhost' ? '127.0.0.1' : e.host}:${e.port}`).join(',')}`;
+}
+
+/**
+ * Returns a function giving a client for `service`: through the sidecar (authority = service
+ * name), or straight to the instances with grpc-js round-robin. With discovery, the client is
+ * rebuilt when the endpoint set changes.
+ */
+export function grpcClient<C extends grpc.Client>(
+  Ctor: ClientCtor<C>,
+  service: string,
+  options: { env?: NodeJS.ProcessEnv } = {},
+): () => Promise<C> {
+  const route = resolveRoute(service, options);
+  if (route.kind === 'sidecar') {
+    const client = new Ctor(`127.0.0.1:${route.outboundPort}`, grpc.credentials.createInsecure(), {
+      'grpc.default_authority': service,
+    });
+    return async () => client;
+  }
+  let current: { target: string; client: C } | undefined;
+  return async () => {
+    await route.source.ready();
+    const list = route.source.endpoints();
+    if (list.length === 0) throw new InvalidConfigError(`no endpoints known for gRPC service "${service}"`);
+    const target = targetOf(list);
+    if (current?.target !== target) {
+      current?.client.close();
+      current = {
+        target,
+        client: new Ctor(target, grpc.credentials.createInsecure(), { 'grpc.service_config': ROUND_ROBIN }),
+      };
+    }
+    return current.client;
+  };
+}
+
+/** Promisifies one unary method call with a deadline. */
+export function unary<Req, Res>(
+  client: grpc.Client,
+  method: string,
+  request: Req,
+  deadlineMs = 5000,
+): Promise<Res> {
+  const fn = (
+    client as unknown as Record<string, grpc.requestCallback<Res> & ((...a: unknown[]) => unknown)>
+  )[method];
+  if (typeof fn !== 'function') throw new InvalidConfigError(`gRPC client has no method "${method}"`);
+  return new Promise<Res>((resolve, reject) => {
+    fn.call(
+      client,
+      request,
+      { deadline: Date.now() + deadlineMs },
+      (err: grpc.ServiceError | null, res?: Res) => (err ? reject(err) : resolve(res as Res)),
+    );
+  });
+}

@@ -1,0 +1,180 @@
+/**
+ * Registration of one instance with the control plane's registry: register on start (retrying
+ * with backoff while the control plane is down — the service keeps serving meanwhile),
+ * heartbeat every TTL/3, re-register when a heartbeat gets 404, report readiness changes, and
+ * deregister on shutdown.
+ */
+import type { Logger } from 'pino';
+import { RegistryError } from '../errors.js';
+
+/** The body of `POST /v1/registry/instances`. */
+export interface InstanceRegistration {
+  service: string;
+  namespace?: string;
+  instanceId?: string;
+  address: string;
+  port: number;
+  sidecarPort?: number;
+  protocol: 'http' | 'grpc';
+  version?: string;
+  labels?: Record<string, string>;
+  serviceAccount?: string;
+  healthCheck?: {
+    type: 'http' | 'tcp' | 'grpc';
+    path?: string;
+    port?: number;
+    intervalMs?: number;
+    timeoutMs?: number;
+    healthyThreshold?: number;
+    unhealthyThreshold?: number;
+  };
+  ttlMs?: number;
+}
+
+/** Options of {@link RegistryClient}. */
+export interface RegistryClientOptions {
+  /** Control plane base URL, e.g. `http://127.0.0.1:15080`. */
+  controlPlane: string;
+  registration: InstanceRegistration;
+  log: Logger;
+  /** First retry delay after a failed registration; doubles up to `maxBackoffMs`. Default 250. */
+  initialBackoffMs?: number;
+  /** Default 5000. */
+  maxBackoffMs?: number;
+  /** Per-call timeout; default 2000. */
+  requestTimeoutMs?: number;
+}
+
+/** Keeps one instance registered for as long as it runs. */
+export class RegistryClient {
+  private instanceId: string | undefined;
+  private ttlMs = 10_000;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private ready = false;
+  private failures = 0;
+  private readonly base: string;
+
+  constructor(private readonly options: RegistryClientOptions) {
+    this.base = options.controlPlane.replace(/\/+$/, '');
+  }
+
+  /** The id the registry assigned (or accepted), once registered. */
+  get id(): string | undefined {
+    return this.instanceId;
+  }
+
+  /** Starts registering in the background; never throws (failures are retried with backoff). */
+  start(): void {
+    this.stopped = false;
+    void this.registerLoop();
+  }
+
+  /** Reports readiness; sent now when registered, and re-sent after every (re-)registration. */
+  async setReady(ready: boolean): Promise<void> {
+    this.ready = ready;
+    if (!this.instanceId) return;
+    try {
+      await this.call('PUT', `/v1/registry/instances/${encodeURIComponent(this.instanceId)}/status`, {
+        ready,
+      });
+    } catch (err) {
+      this.options.log.warn({ err }, 'could not report readiness to the control plane');
+    }
+  }
+
+  /** Stops heartbeats and deregisters (best effort, bounded by the request timeout). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const id = this.instanceId;
+    this.instanceId = undefined;
+    if (!id) return;
+    try {
+      await this.call('DELETE', `/v1/registry/instances/${encodeURIComponent(id)}`);
+      this.options.log.info({ instanceId: id }, 'deregistered');
+    } catch (err) {
+      this.options.log.warn({ err }, 'deregistration failed; the registry TTL will expire the instance');
+    }
+  }
+
+  private async registerLoop(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const res = (await this.call('POST', '/v1/registry/instances', this.options.registration)) as {
+        instanceId: string;
+        ttlMs?: number;
+      };
+      this.instanceId = res.instanceId;
+      this.ttlMs = res.ttlMs ?? this.options.registration.ttlMs ?? 10_000;
+      this.failures = 0;
+      this.options.log.info(
+        { instanceId: this.instanceId, ttlMs: this.ttlMs },
+        'registered with the control plane',
+      );
+      if (this.stopped) return void (await this.stop());
+      if (this.ready) await this.setReady(true);
+      this.schedule(() => this.heartbeat(), Math.max(1, Math.floor(this.ttlMs / 3)));
+    } catch (err) {
+      this.failures++;
+      const delay = this.backoffMs();
+      if (this.failures === 1 || this.failures % 10 === 0) {
+        this.options.log.warn(
+          { err, retryInMs: delay },
+          'control plane unreachable; serving anyway and retrying',
+        );
+      }
+      this.schedule(() => this.registerLoop(), delay);
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.stopped || !this.instanceId) return;
+    try {
+      await this.call('PUT', `/v1/registry/instances/${encodeURIComponent(this.instanceId)}/heartbeat`);
+      this.failures = 0;
+      this.schedule(() => this.heartbeat(), Math.max(1, Math.floor(this.ttlMs / 3)));
+    } catch (err) {
+      if (err instanceof RegistryError && err.status === 404) {
+        this.options.log.info('registry forgot this instance; registering again');
+        this.instanceId = undefined;
+        return this.registerLoop();
+      }
+      this.failures++;
+      this.schedule(() => this.heartbeat(), Math.min(this.backoffMs(), Math.floor(this.ttlMs / 3)));
+    }
+  }
+
+  private backoffMs(): number {
+    const initial = this.options.initialBackoffMs ?? 250;
+    const max = this.options.maxBackoffMs ?? 5000;
+    const exp = Math.min(max, initial * 2 ** Math.min(this.failures - 1, 20));
+    // Full jitter on the upper half keeps a fleet restarted together from heartbeating in lockstep.
+    return Math.round(exp / 2 + (Math.random() * exp) / 2);
+  }
+
+  private schedule(fn: () => Promise<void>, delayMs: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void fn(), delayMs);
+    this.timer.unref();
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, {
+        method,
+        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 2000),
+      });
+    } catch (err) {
+      throw new RegistryError(`${method} ${path}: control plane unreachable`, 0, { cause: err });
+    }
+    const text = await res.text();
+    if (!res.ok)
+      throw new RegistryError(`${method} ${path} answered ${res.status}: ${text.slice(0, 200)}`, res.status);
+    return text ? JSON.parse(text) : undefined;
+  }
+}
