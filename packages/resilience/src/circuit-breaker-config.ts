@@ -1,0 +1,205 @@
+import {
+  ANY_ERROR,
+  compileErrorList,
+  type ErrorMatcher,
+  type ErrorPredicate,
+  either,
+} from './error-filter.js';
+import { at, checkBoolean, checkEnum, checkFunction, checkKnownKeys, checkNumber } from './validate.js';
+
+/** Resilience4j's sliding window kinds. */
+export type SlidingWindowType = 'COUNT_BASED' | 'TIME_BASED';
+
+/**
+ * Circuit breaker settings, named as in Resilience4j's `CircuitBreakerConfig` (durations carry an
+ * `Ms` suffix). Every field is optional; see {@link CIRCUIT_BREAKER_DEFAULTS}.
+ */
+export interface CircuitBreakerConfig {
+  /** Failure rate (percent, 0 < x ≤ 100) at or above which the breaker opens. */
+  failureRateThreshold?: number;
+  /** Slow-call rate (percent, 0 < x ≤ 100) at or above which the breaker opens. */
+  slowCallRateThreshold?: number;
+  /** A call strictly longer than this (ms) is slow. */
+  slowCallDurationThresholdMs?: number;
+  /** `COUNT_BASED` (last N calls) or `TIME_BASED` (last N seconds, bucketed per second). */
+  slidingWindowType?: SlidingWindowType;
+  /** N: calls for COUNT_BASED, seconds for TIME_BASED. */
+  slidingWindowSize?: number;
+  /** Calls the window must hold before rates are computed (capped at the size for COUNT_BASED). */
+  minimumNumberOfCalls?: number;
+  /** How long OPEN lasts (ms); a function of the open attempt (1, 2, …) allows exponential waits. */
+  waitDurationInOpenStateMs?: number | ((attempt: number) => number);
+  /** Calls permitted in HALF_OPEN; their outcome decides CLOSED or OPEN. */
+  permittedNumberOfCallsInHalfOpenState?: number;
+  /** 0: stay HALF_OPEN until the permitted calls complete; otherwise go OPEN after this long (ms). */
+  maxWaitDurationInHalfOpenStateMs?: number;
+  /**
+   * A HALF_OPEN permit that has not reported back after this long (ms) is presumed lost; the next
+   * refused caller then reopens the breaker so a lost probe cannot wedge it.
+   */
+  halfOpenPermitTimeoutMs?: number;
+  /** Move OPEN → HALF_OPEN on a timer instead of on the first call after the wait. */
+  automaticTransitionFromOpenToHalfOpenEnabled?: boolean;
+  /** Errors recorded as failures (default: all). Classes or error codes/names. */
+  recordExceptions?: readonly ErrorMatcher[];
+  /**
+   * Errors neither failures nor successes: the permit is released. Classes or codes/names.
+   * Local rejections (`MESH_ERR_BULKHEAD_FULL`, `MESH_ERR_RATE_LIMITED`, `MESH_ERR_CIRCUIT_OPEN`)
+   * are always ignored: they say nothing about the downstream.
+   */
+  ignoreExceptions?: readonly ErrorMatcher[];
+  /** Predicate: is this error a failure? OR-ed with `recordExceptions`. */
+  recordException?: ErrorPredicate;
+  /** Predicate: is this error ignored? OR-ed with `ignoreExceptions`; checked first. */
+  ignoreException?: ErrorPredicate;
+  /** Predicate: is this (successful) result a failure? */
+  recordResult?: (result: unknown) => boolean;
+}
+
+/** Defaults, as in Resilience4j 2.x. */
+export const CIRCUIT_BREAKER_DEFAULTS = {
+  failureRateThreshold: 50,
+  slowCallRateThreshold: 100,
+  slowCallDurationThresholdMs: 60_000,
+  slidingWindowType: 'COUNT_BASED' as SlidingWindowType,
+  slidingWindowSize: 100,
+  minimumNumberOfCalls: 100,
+  waitDurationInOpenStateMs: 60_000,
+  permittedNumberOfCallsInHalfOpenState: 10,
+  maxWaitDurationInHalfOpenStateMs: 0,
+  halfOpenPermitTimeoutMs: 60_000,
+  automaticTransitionFromOpenToHalfOpenEnabled: false,
+} as const;
+
+/** A validated, immutable breaker configuration. */
+export interface CompiledCircuitBreakerConfig {
+  readonly failureRateThreshold: number;
+  readonly slowCallRateThreshold: number;
+  readonly slowCallDurationThresholdMs: number;
+  readonly slidingWindowType: SlidingWindowType;
+  readonly slidingWindowSize: number;
+  readonly minimumNumberOfCalls: number;
+  readonly waitDurationInOpenStateMs: (attempt: number) => number;
+  readonly permittedNumberOfCallsInHalfOpenState: number;
+  readonly maxWaitDurationInHalfOpenStateMs: number;
+  readonly halfOpenPermitTimeoutMs: number;
+  readonly automaticTransitionFromOpenToHalfOpenEnabled: boolean;
+  readonly isRecorded: ErrorPredicate;
+  readonly isIgnored: ErrorPredicate;
+  readonly recordResult: ((result: unknown) => boolean) | undefined;
+}
+
+const KNOWN = [
+  ...Object.keys(CIRCUIT_BREAKER_DEFAULTS),
+  'recordExceptions',
+  'ignoreExceptions',
+  'recordException',
+  'ignoreException',
+  'recordResult',
+];
+
+/** Validates `config` (naming the bad field under `path`) and fills defaults. */
+export function compileCircuitBreakerConfig(
+  config: CircuitBreakerConfig = {},
+  path = 'circuitBreaker',
+): CompiledCircuitBreakerConfig {
+  checkKnownKeys(path, config, KNOWN);
+  const c = { ...CIRCUIT_BREAKER_DEFAULTS, ...stripUndefined(config) };
+  const percent = { min: 0, max: 100, minExclusive: true };
+  const windowType = checkEnum(at(path, 'slidingWindowType'), c.slidingWindowType, [
+    'COUNT_BASED',
+    'TIME_BASED',
+  ]);
+  const windowSize = checkNumber(at(path, 'slidingWindowSize'), c.slidingWindowSize, {
+    min: 1,
+    integer: true,
+  });
+  let minimumCalls = checkNumber(at(path, 'minimumNumberOfCalls'), c.minimumNumberOfCalls, {
+    min: 1,
+    integer: true,
+  });
+  // Resilience4j caps the minimum at the window size for count-based windows.
+  if (windowType === 'COUNT_BASED') minimumCalls = Math.min(minimumCalls, windowSize);
+  return {
+    failureRateThreshold: checkNumber(at(path, 'failureRateThreshold'), c.failureRateThreshold, percent),
+    slowCallRateThreshold: checkNumber(at(path, 'slowCallRateThreshold'), c.slowCallRateThreshold, percent),
+    slowCallDurationThresholdMs: checkNumber(
+      at(path, 'slowCallDurationThresholdMs'),
+      c.slowCallDurationThresholdMs,
+      {
+        min: 0,
+      },
+    ),
+    slidingWindowType: windowType,
+    slidingWindowSize: windowSize,
+    minimumNumberOfCalls: minimumCalls,
+    waitDurationInOpenStateMs: compileWait(
+      at(path, 'waitDurationInOpenStateMs'),
+      c.waitDurationInOpenStateMs,
+    ),
+    permittedNumberOfCallsInHalfOpenState: checkNumber(
+      at(path, 'permittedNumberOfCallsInHalfOpenState'),
+      c.permittedNumberOfCallsInHalfOpenState,
+      { min: 1, integer: true },
+    ),
+    maxWaitDurationInHalfOpenStateMs: checkNumber(
+      at(path, 'maxWaitDurationInHalfOpenStateMs'),
+      c.maxWaitDurationInHalfOpenStateMs,
+      { min: 0 },
+    ),
+    halfOpenPermitTimeoutMs: checkNumber(at(path, 'halfOpenPermitTimeoutMs'), c.halfOpenPermitTimeoutMs, {
+      min: 0,
+      minExclusive: true,
+      allowInfinity: true,
+    }),
+    automaticTransitionFromOpenToHalfOpenEnabled: checkBoolean(
+      at(path, 'automaticTransitionFromOpenToHalfOpenEnabled'),
+      c.automaticTransitionFromOpenToHalfOpenEnabled,
+    ),
+    isRecorded:
+      either(
+        compileErrorList(at(path, 'recordExceptions'), config.recordExceptions),
+        optionalFn(at(path, 'recordException'), config.recordException),
+      ) ?? ANY_ERROR,
+    isIgnored: either(
+      either(
+        compileErrorList(at(path, 'ignoreExceptions'), config.ignoreExceptions),
+        optionalFn(at(path, 'ignoreException'), config.ignoreException),
+      ),
+      isLocalRejection,
+    )!,
+    recordResult: optionalFn(at(path, 'recordResult'), config.recordResult),
+  };
+}
+
+function compileWait(path: string, value: unknown): (attempt: number) => number {
+  if (typeof value === 'function') return value as (attempt: number) => number;
+  const ms = checkNumber(path, value, { min: 0 });
+  return () => ms;
+}
+
+function optionalFn<F>(path: string, value: unknown): F | undefined {
+  return value === undefined ? undefined : checkFunction<F>(path, value);
+}
+
+/** Drops keys whose value is undefined so they do not override defaults. */
+export function stripUndefined<T extends object>(config: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(config) as (keyof T)[]) if (config[key] !== undefined) out[key] = config[key];
+  return out;
+}
+
+const LOCAL_REJECTIONS = new Set([
+  'MESH_ERR_BULKHEAD_FULL',
+  'MESH_ERR_RATE_LIMITED',
+  'MESH_ERR_CIRCUIT_OPEN',
+]);
+
+/**
+ * Rejections by this process's own policies (a full bulkhead, a rate limiter, a nested open
+ * breaker) say nothing about the downstream's health, so breakers ignore them by default.
+ */
+export function isLocalRejection(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && LOCAL_REJECTIONS.has(code);
+}
