@@ -1,0 +1,110 @@
+/**
+ * The routing configuration of the mesh, indexed for translation: VirtualServices by host,
+ * DestinationRules by host, Gateways and Sidecars by namespace. Built once per config change;
+ * every proxy's translation reads it.
+ */
+import { hostMatches, toFqdn } from '../resources/hosts.js';
+import type { DestinationRule, Gateway, Sidecar, VirtualService } from '../resources/kinds.js';
+import { ofKind } from '../resources/kinds.js';
+import type { StoredResource } from '../resources/resource.js';
+import type { EndpointSource } from './model.js';
+import { buildServiceCatalog, type ServiceCatalog } from './service-catalog.js';
+
+/** Everything translation reads, indexed. */
+export interface MeshConfig {
+  catalog: ServiceCatalog;
+  /** VirtualServices that apply to sidecars (`gateways` empty or containing `mesh`), by host FQDN. */
+  meshRoutes: Map<string, VirtualService>;
+  virtualServices: readonly VirtualService[];
+  destinationRules: readonly DestinationRule[];
+  gateways: readonly Gateway[];
+  sidecars: readonly Sidecar[];
+}
+
+/** Indexes a full set of stored resources. */
+export function buildMeshConfig(resources: Iterable<StoredResource>, source: EndpointSource): MeshConfig {
+  const all = [...resources].sort(byAge);
+  const virtualServices = ofKind(all, 'VirtualService');
+  const catalog = buildServiceCatalog(
+    {
+      services: ofKind(all, 'Service'),
+      serviceEntries: ofKind(all, 'ServiceEntry'),
+      endpoints: ofKind(all, 'Endpoints'),
+      serviceInstances: ofKind(all, 'ServiceInstance'),
+    },
+    source,
+  );
+  return {
+    catalog,
+    meshRoutes: indexMeshRoutes(virtualServices),
+    virtualServices,
+    destinationRules: ofKind(all, 'DestinationRule'),
+    gateways: ofKind(all, 'Gateway'),
+    sidecars: ofKind(all, 'Sidecar'),
+  };
+}
+
+/** Oldest first, as Istio resolves conflicts (then by namespace/name for a stable order). */
+function byAge(a: StoredResource, b: StoredResource): number {
+  const ta = a.metadata.creationTimestamp ?? '';
+  const tb = b.metadata.creationTimestamp ?? '';
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  const ka = `${a.metadata.namespace}/${a.metadata.name}`;
+  const kb = `${b.metadata.namespace}/${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** True when a VirtualService binds to sidecars. */
+export function appliesToMesh(vs: VirtualService): boolean {
+  const gws = vs.spec.gateways;
+  return !gws || gws.length === 0 || gws.includes('mesh');
+}
+
+function indexMeshRoutes(virtualServices: readonly VirtualService[]): Map<string, VirtualService> {
+  const out = new Map<string, VirtualService>();
+  for (const vs of virtualServices) {
+    if (!appliesToMesh(vs)) continue;
+    for (const host of vs.spec.hosts ?? []) {
+      const fqdn = toFqdn(host, vs.metadata.namespace);
+      // The oldest rule for a host wins, as in Istio.
+      if (!out.has(fqdn)) out.set(fqdn, vs);
+    }
+  }
+  return out;
+}
+
+/**
+ * The DestinationRule for a host as seen from `proxyNamespace`: one in the proxy's namespace
+ * first, then one in the service's namespace, then any; an exact host beats a wildcard.
+ */
+export function destinationRuleFor(
+  config: MeshConfig,
+  hostFqdn: string,
+  proxyNamespace: string,
+  serviceNamespace: string,
+): DestinationRule | undefined {
+  let best: DestinationRule | undefined;
+  let bestScore = -1;
+  for (const dr of config.destinationRules) {
+    const ns = dr.metadata.namespace;
+    const pattern = toFqdn(dr.spec.host, ns);
+    if (!hostMatches(pattern, hostFqdn)) continue;
+    const score =
+      (pattern === hostFqdn ? 4 : 0) + (ns === proxyNamespace ? 2 : ns === serviceNamespace ? 1 : 0);
+    if (score > bestScore) {
+      best = dr;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** True when every `selector` label is present with the same value in `labels`. */
+export function labelsMatch(
+  selector: Readonly<Record<string, string>> | undefined,
+  labels: Readonly<Record<string, string>>,
+): boolean {
+  if (!selector) return true;
+  for (const key in selector) if (labels[key] !== selector[key]) return false;
+  return true;
+}

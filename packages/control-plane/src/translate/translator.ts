@@ -1,0 +1,252 @@
+/**
+ * The translator: Istio resources + registered workloads → a per-proxy xDS snapshot. It keeps the
+ * last translation in caches so work follows the change: an endpoint change recomputes only the
+ * assignments of the clusters of the services it touched; a config change recomputes listeners,
+ * routes and clusters once per distinct proxy scope (not once per proxy).
+ */
+import { serviceFqdn, toFqdn } from '../resources/hosts.js';
+import type { StoredResource } from '../resources/resource.js';
+import { inboundCluster, outboundCluster, subsetNames } from './clusters.js';
+import { clusterLoadAssignment, type EndpointPortMode } from './endpoints.js';
+import type { EnvoyJson } from './envoy.js';
+import { gatewayDestinations, gatewayResources } from './gateway.js';
+import { inboundListener, outboundListener, proxylessListener } from './listeners.js';
+import { buildMeshConfig, destinationRuleFor, labelsMatch, type MeshConfig } from './mesh-config.js';
+import type { EndpointSource, ServiceModel, WorkloadEndpoint } from './model.js';
+import { parseOutboundClusterName } from './names.js';
+import type { ProxyNode } from './proxy-node.js';
+import { outboundRouteConfig, proxylessRouteConfig, proxylessTargets } from './route-configs.js';
+import { scopeFor } from './scope.js';
+import { emptySnapshot, type ProxySnapshot } from './snapshot.js';
+
+/** Listeners, routes and clusters shared by every proxy with the same scope and mode. */
+interface SharedConfig {
+  routes: Map<string, EnvoyJson>;
+  clusters: Map<string, EnvoyJson>;
+  listeners: Map<string, EnvoyJson>;
+}
+
+/** Counters that show translation is incremental (exported through the debug API and tests). */
+export interface TranslatorStats {
+  configBuilds: number;
+  sharedConfigBuilds: number;
+  assignmentBuilds: number;
+}
+
+/** Translates the mesh into per-proxy snapshots. */
+export class Translator {
+  readonly stats: TranslatorStats = { configBuilds: 0, sharedConfigBuilds: 0, assignmentBuilds: 0 };
+  private readonly resources = new Map<string, StoredResource>();
+  private config: MeshConfig | undefined;
+  private shared = new Map<string, SharedConfig>();
+  /** Assignments by `cluster|portMode`, and which of those keys belong to each host. */
+  private readonly assignments = new Map<string, EnvoyJson>();
+  private readonly assignmentKeysByHost = new Map<string, Set<string>>();
+
+  constructor(private readonly source: EndpointSource) {}
+
+  /** Replaces every resource (initial load, or a resync). */
+  setResources(resources: Iterable<StoredResource>): void {
+    this.resources.clear();
+    for (const r of resources) this.resources.set(resourceKey(r), r);
+    this.invalidateConfig();
+    this.clearAssignments();
+  }
+
+  /** Applies one store event; returns the hosts whose endpoints may have changed. */
+  applyResource(type: 'ADDED' | 'MODIFIED' | 'DELETED', resource: StoredResource): string[] {
+    const key = resourceKey(resource);
+    const previous = this.resources.get(key);
+    if (type === 'DELETED') this.resources.delete(key);
+    else this.resources.set(key, resource);
+    this.invalidateConfig();
+    const hosts = new Set([...endpointHostsOf(resource), ...(previous ? endpointHostsOf(previous) : [])]);
+    // A wildcard DestinationRule may reach any host; recomputing everything is the honest answer.
+    if ([...hosts].some((h) => h.includes('*'))) this.clearAssignments();
+    else for (const host of hosts) this.invalidateAssignments(host);
+    return [...hosts];
+  }
+
+  /** The registry changed instances of these services (FQDNs); only their assignments are redone. */
+  endpointsChanged(hosts: Iterable<string>): void {
+    for (const host of hosts) this.invalidateAssignments(host);
+  }
+
+  /** The set of registered services changed (a first instance arrived or the last one left). */
+  servicesChanged(): void {
+    this.invalidateConfig();
+  }
+
+  /** The indexed mesh configuration (built on demand). */
+  meshConfig(): MeshConfig {
+    if (!this.config) {
+      this.config = buildMeshConfig(this.resources.values(), this.source);
+      this.stats.configBuilds++;
+    }
+    return this.config;
+  }
+
+  /** The full snapshot for one proxy. */
+  snapshot(node: ProxyNode): ProxySnapshot {
+    const shared = this.sharedFor(node);
+    const out = emptySnapshot();
+    for (const [name, r] of shared.routes) out.routes.set(name, r);
+    for (const [name, c] of shared.clusters) out.clusters.set(name, c);
+    for (const [name, l] of shared.listeners) out.listeners.set(name, l);
+    if (node.mode === 'sidecar') {
+      const inbound = inboundListener(node);
+      const outbound = outboundListener(node);
+      if (inbound) out.listeners.set(inbound.name as string, inbound);
+      if (outbound) out.listeners.set(outbound.name as string, outbound);
+      if (node.appPort !== undefined) {
+        const cluster = inboundCluster(node.appPort);
+        out.clusters.set(cluster.name as string, cluster);
+      }
+    }
+    const portMode: EndpointPortMode = node.mode === 'proxyless' ? 'direct' : 'sidecar';
+    for (const cluster of out.clusters.values()) {
+      if (cluster.type !== 'EDS') continue;
+      const name = cluster.name as string;
+      out.endpoints.set(name, this.assignment(name, portMode));
+    }
+    return out;
+  }
+
+  private sharedFor(node: ProxyNode): SharedConfig {
+    const config = this.meshConfig();
+    const scope = scopeFor(config, node);
+    const key =
+      node.mode === 'gateway'
+        ? `gateway|${node.namespace}|${labelKey(node.labels)}`
+        : `${node.mode}|${scope.key}`;
+    let shared = this.shared.get(key);
+    if (shared) return shared;
+    this.stats.sharedConfigBuilds++;
+    shared = { routes: new Map(), clusters: new Map(), listeners: new Map() };
+    const proxyless = node.mode === 'proxyless';
+    let services = scope.services;
+    if (node.mode === 'gateway') {
+      const gw = gatewayResources(config, node);
+      for (const r of gw.routes) shared.routes.set(r.name as string, r);
+      for (const l of gw.listeners) shared.listeners.set(l.name as string, l);
+      const dests = gatewayDestinations(config, node);
+      services = services.filter((s) => dests.has(s.fqdn));
+    } else if (node.mode === 'sidecar') {
+      const rc = outboundRouteConfig(config, node, services);
+      shared.routes.set(rc.name as string, rc);
+    } else {
+      for (const svc of services) this.addProxyless(config, node, svc, shared);
+    }
+    for (const svc of services) this.addClusters(config, node, svc, proxyless, shared.clusters);
+    this.shared.set(key, shared);
+    return shared;
+  }
+
+  private addProxyless(config: MeshConfig, node: ProxyNode, svc: ServiceModel, shared: SharedConfig): void {
+    svc.ports.forEach((p, i) => {
+      const rc = proxylessRouteConfig(config, node, svc, i);
+      shared.routes.set(rc.name as string, rc);
+      for (const target of proxylessTargets(svc, node.namespace, i)) {
+        if (!shared.listeners.has(target))
+          shared.listeners.set(target, proxylessListener(target, svc.fqdn, p.port));
+      }
+    });
+  }
+
+  private addClusters(
+    config: MeshConfig,
+    node: ProxyNode,
+    svc: ServiceModel,
+    proxyless: boolean,
+    into: Map<string, EnvoyJson>,
+  ): void {
+    const dr = destinationRuleFor(config, svc.fqdn, node.namespace, svc.namespace);
+    for (const port of svc.ports) {
+      for (const subset of [undefined, ...subsetNames(dr)]) {
+        const cluster = outboundCluster({ service: svc, port, subset, destinationRule: dr, proxyless });
+        into.set(cluster.name as string, cluster);
+      }
+    }
+  }
+
+  /** The (cached) assignment of one EDS cluster for a port mode. */
+  assignment(clusterName: string, portMode: EndpointPortMode): EnvoyJson {
+    const key = `${clusterName}|${portMode}`;
+    const cached = this.assignments.get(key);
+    if (cached) return cached;
+    this.stats.assignmentBuilds++;
+    const parsed = parseOutboundClusterName(clusterName);
+    const cla = clusterLoadAssignment(
+      clusterName,
+      parsed ? this.endpointsFor(parsed.host, parsed.subset) : [],
+      portMode,
+    );
+    this.assignments.set(key, cla);
+    if (parsed) {
+      let keys = this.assignmentKeysByHost.get(parsed.host);
+      if (!keys) this.assignmentKeysByHost.set(parsed.host, (keys = new Set()));
+      keys.add(key);
+    }
+    return cla;
+  }
+
+  private endpointsFor(hostFqdn: string, subset: string | undefined): WorkloadEndpoint[] {
+    const config = this.meshConfig();
+    const svc = config.catalog.services.get(hostFqdn);
+    const out: WorkloadEndpoint[] = [...(config.catalog.staticEndpoints.get(hostFqdn) ?? [])];
+    if (svc && svc.origin !== 'service-entry') out.push(...this.source.endpointsOf(svc.name, svc.namespace));
+    if (!subset) return out;
+    const dr = destinationRuleFor(config, hostFqdn, svc?.namespace ?? '', svc?.namespace ?? '');
+    const selector = dr?.spec.subsets?.find((s) => s.name === subset)?.labels;
+    // A subset nobody defines selects nothing, as in Envoy (the route then answers 503).
+    if (!dr?.spec.subsets?.some((s) => s.name === subset)) return [];
+    return out.filter((ep) => labelsMatch(selector, ep.labels));
+  }
+
+  private invalidateConfig(): void {
+    this.config = undefined;
+    this.shared = new Map();
+  }
+
+  private invalidateAssignments(host: string): void {
+    const keys = this.assignmentKeysByHost.get(host);
+    if (!keys) return;
+    for (const key of keys) this.assignments.delete(key);
+    this.assignmentKeysByHost.delete(host);
+  }
+
+  private clearAssignments(): void {
+    this.assignments.clear();
+    this.assignmentKeysByHost.clear();
+  }
+}
+
+function resourceKey(r: StoredResource): string {
+  return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;
+}
+
+function labelKey(labels: Readonly<Record<string, string>>): string {
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',');
+}
+
+/** Hosts whose endpoint sets a resource influences (subset labels, static endpoints, ports). */
+export function endpointHostsOf(r: StoredResource): string[] {
+  const ns = r.metadata.namespace;
+  const spec = r.spec as Record<string, unknown>;
+  switch (r.kind) {
+    case 'DestinationRule':
+      return [toFqdn(String(spec.host), ns)];
+    case 'Service':
+    case 'Endpoints':
+      return [serviceFqdn(r.metadata.name, ns)];
+    case 'ServiceEntry':
+      return ((spec.hosts as string[] | undefined) ?? []).map((h) => toFqdn(h, ns));
+    case 'ServiceInstance':
+      return [toFqdn(String(spec.service), ns)];
+    default:
+      return [];
+  }
+}
