@@ -1,0 +1,260 @@
+/**
+ * The distributed store: resources in etcd under `<prefix>/<kind>/<namespace>/<name>`, so several
+ * control-plane replicas can share one cluster. The store revision is etcd's revision and a
+ * resource's `resourceVersion` is its key's `mod_revision` (never stored in the value, since it is
+ * only known once the write commits). An apply is one etcd transaction guarded by a
+ * `mod_revision` comparison on every key it read: if another writer got there first the apply is
+ * re-planned (a client's stale `resourceVersion` is a 409 instead). Watch is etcd's watch.
+ */
+import { Etcd3, type IKeyValue, type IOptions } from 'etcd3';
+import { ConflictError, ControlPlaneError, NotFoundError } from '../errors.js';
+import type { Resource, StoredResource } from '../resources/resource.js';
+import { planApply, stampRevision, storeKey } from './apply-plan.js';
+import { compileLabelSelector } from './label-selector.js';
+import { byKey } from './memory-file-store.js';
+import type {
+  ApplyOptions,
+  ApplyResult,
+  DeleteOptions,
+  DeleteResult,
+  ListFilter,
+  ResourceStore,
+  WatchEvent,
+} from './resource-store.js';
+
+/** Options of {@link EtcdStore.open}. */
+export interface EtcdStoreOptions {
+  /** Client URLs, e.g. `['http://127.0.0.1:2379']`. */
+  hosts: string[];
+  /** Key prefix; default `/meshwork`. */
+  prefix?: string;
+  /** Extra etcd3 client options (TLS, auth). */
+  client?: Partial<IOptions>;
+  /** Attempts when concurrent writers keep winning the transaction. Default 8. */
+  maxTxnAttempts?: number;
+  /** Receives watch errors. Default: `console.warn`. */
+  onWarning?: (message: string) => void;
+}
+
+/** A store backed by etcd v3. */
+export class EtcdStore implements ResourceStore {
+  readonly #client: Etcd3;
+  readonly #prefix: string;
+  readonly #maxAttempts: number;
+  readonly #warn: (message: string) => void;
+  readonly #cancels = new Set<() => void>();
+  #revision = 0;
+  #closed = false;
+
+  private constructor(opts: EtcdStoreOptions) {
+    this.#client = new Etcd3({ hosts: opts.hosts, ...opts.client });
+    this.#prefix = (opts.prefix ?? '/meshwork').replace(/\/+$/, '');
+    this.#maxAttempts = opts.maxTxnAttempts ?? 8;
+    this.#warn = opts.onWarning ?? ((m) => console.warn(`meshwork etcd store: ${m}`));
+  }
+
+  /** Connects and reads the current revision; fails with `MESH_ERR_CP_STORE` if etcd is unreachable. */
+  static async open(opts: EtcdStoreOptions): Promise<EtcdStore> {
+    const store = new EtcdStore(opts);
+    try {
+      const res = await store.#client.get(`${store.#prefix}/`).exec();
+      store.#observe(res.header.revision);
+    } catch (err) {
+      store.#client.close();
+      throw new ControlPlaneError('MESH_ERR_CP_STORE', `cannot reach etcd at ${opts.hosts.join(',')}`, {
+        cause: err,
+      });
+    }
+    return store;
+  }
+
+  #key(kind: string, namespace: string, name: string): string {
+    return `${this.#prefix}/${kind}/${namespace}/${name}`;
+  }
+
+  #observe(revision: string | number): void {
+    const n = Number(revision);
+    if (n > this.#revision) this.#revision = n;
+  }
+
+  #decode(kv: IKeyValue, revision = kv.mod_revision): StoredResource {
+    const r = JSON.parse(kv.value.toString()) as StoredResource;
+    r.metadata.resourceVersion = String(revision);
+    return r;
+  }
+
+  async #guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new ControlPlaneError('MESH_ERR_CP_STORE_CLOSED', 'the store is closed');
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof ControlPlaneError) throw err;
+      throw new ControlPlaneError('MESH_ERR_CP_STORE', `etcd ${what} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  apply(resources: readonly Resource[], opts: ApplyOptions = {}): Promise<ApplyResult> {
+    return this.#guard('apply', async () => {
+      for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+        const result = await this.#tryApply(resources, opts);
+        if (result) return result;
+      }
+      throw new ControlPlaneError(
+        'MESH_ERR_CP_STORE',
+        `apply lost ${this.#maxAttempts} transaction races; retry`,
+      );
+    });
+  }
+
+  /** One optimistic attempt; `undefined` when a concurrent writer changed a key we read. */
+  async #tryApply(resources: readonly Resource[], opts: ApplyOptions): Promise<ApplyResult | undefined> {
+    const current = new Map<string, StoredResource>();
+    const modRevisions = new Map<string, string>();
+    for (const r of resources) {
+      const k = storeKey(r.kind, r.metadata.namespace ?? 'default', r.metadata.name);
+      const res = await this.#client
+        .get(this.#key(r.kind, r.metadata.namespace ?? 'default', r.metadata.name))
+        .exec();
+      this.#observe(res.header.revision);
+      const kv = res.kvs[0];
+      modRevisions.set(k, kv ? kv.mod_revision : '0');
+      if (kv) current.set(k, this.#decode(kv));
+    }
+    const plan = planApply(resources, (k) => current.get(k));
+    if (opts.dryRun || plan.writes.length === 0) {
+      if (opts.dryRun) stampRevision(plan, this.#revision + 1);
+      return { revision: this.#revision, results: plan.items };
+    }
+    const [first, ...rest] = plan.writes;
+    const txn = this.#client.if(this.#etcdKey(first.key), 'Mod', '==', modRevisions.get(first.key) ?? '0');
+    for (const w of rest) txn.and(this.#etcdKey(w.key), 'Mod', '==', modRevisions.get(w.key) ?? '0');
+    const puts = plan.writes.map((w) => {
+      const { resourceVersion: _rv, ...metadata } = w.resource.metadata;
+      return this.#client.put(this.#etcdKey(w.key)).value(JSON.stringify({ ...w.resource, metadata }));
+    });
+    const res = await txn.then(...puts).commit();
+    if (!res.succeeded) return undefined;
+    const revision = Number(res.header.revision);
+    this.#observe(revision);
+    stampRevision(plan, revision);
+    return { revision, results: plan.items };
+  }
+
+  #etcdKey(storeKeyText: string): string {
+    return `${this.#prefix}/${storeKeyText}`;
+  }
+
+  get(kind: string, namespace: string, name: string): Promise<StoredResource | undefined> {
+    return this.#guard('get', async () => {
+      const res = await this.#client.get(this.#key(kind, namespace, name)).exec();
+      this.#observe(res.header.revision);
+      return res.kvs[0] ? this.#decode(res.kvs[0]) : undefined;
+    });
+  }
+
+  list(filter: ListFilter = {}): Promise<StoredResource[]> {
+    const matches = compileLabelSelector(filter.labelSelector);
+    return this.#guard('list', async () => {
+      let prefix = `${this.#prefix}/`;
+      if (filter.kind !== undefined) {
+        prefix += `${filter.kind}/`;
+        if (filter.namespace !== undefined) prefix += `${filter.namespace}/`;
+      }
+      const res = await this.#client.getAll().prefix(prefix).exec();
+      this.#observe(res.header.revision);
+      const out: StoredResource[] = [];
+      for (const kv of res.kvs) {
+        const r = this.#decode(kv);
+        if (filter.namespace !== undefined && r.metadata.namespace !== filter.namespace) continue;
+        if (matches(r.metadata.labels)) out.push(r);
+      }
+      return out.sort(byKey);
+    });
+  }
+
+  delete(kind: string, namespace: string, name: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
+    return this.#guard('delete', async () => {
+      const key = this.#key(kind, namespace, name);
+      for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+        const got = await this.#client.get(key).exec();
+        const kv = got.kvs[0];
+        if (!kv) throw new NotFoundError(storeKey(kind, namespace, name));
+        if (opts.resourceVersion && opts.resourceVersion !== kv.mod_revision) {
+          throw new ConflictError(kind, namespace, name, opts.resourceVersion, kv.mod_revision);
+        }
+        const res = await this.#client
+          .if(key, 'Mod', '==', kv.mod_revision)
+          .then(this.#client.delete().key(key))
+          .commit();
+        if (!res.succeeded) continue;
+        const revision = Number(res.header.revision);
+        this.#observe(revision);
+        return { revision, resource: this.#decode(kv, String(revision)) };
+      }
+      throw new ControlPlaneError(
+        'MESH_ERR_CP_STORE',
+        `delete lost ${this.#maxAttempts} transaction races; retry`,
+      );
+    });
+  }
+
+  revision(): number {
+    return this.#revision;
+  }
+
+  watch(fromRevision: number, onEvent: (event: WatchEvent) => void): () => void {
+    if (this.#closed) throw new ControlPlaneError('MESH_ERR_CP_STORE_CLOSED', 'the store is closed');
+    let cancelled = false;
+    let cancelWatcher: (() => void) | undefined;
+    const cancel = () => {
+      cancelled = true;
+      this.#cancels.delete(cancel);
+      cancelWatcher?.();
+    };
+    this.#cancels.add(cancel);
+    this.#client
+      .watch()
+      .prefix(`${this.#prefix}/`)
+      .withPreviousKV()
+      .startRevision(String(fromRevision + 1))
+      .create()
+      .then((watcher) => {
+        cancelWatcher = () => void watcher.cancel().catch(() => {});
+        if (cancelled) return cancelWatcher();
+        watcher.on('data', (res) => {
+          for (const e of res.events) {
+            if (cancelled) return;
+            this.#observe(e.kv.mod_revision);
+            this.#emit(e.type, e.kv, e.prev_kv, onEvent);
+          }
+        });
+        watcher.on('error', (err) => this.#warn(`watch failed: ${err.message}`));
+      })
+      .catch((err: Error) => this.#warn(`cannot start watch: ${err.message}`));
+    return cancel;
+  }
+
+  #emit(type: string, kv: IKeyValue, prev: IKeyValue | undefined, onEvent: (e: WatchEvent) => void): void {
+    try {
+      const revision = Number(kv.mod_revision);
+      if (type === 'Delete') {
+        if (!prev) return; // deleted before our history starts: nothing to report
+        onEvent({ type: 'DELETED', resource: this.#decode(prev, kv.mod_revision), revision });
+      } else {
+        const added = kv.create_revision === kv.mod_revision;
+        onEvent({ type: added ? 'ADDED' : 'MODIFIED', resource: this.#decode(kv), revision });
+      }
+    } catch (err) {
+      this.#warn(`a watch listener threw: ${(err as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const cancel of [...this.#cancels]) cancel();
+    this.#client.close();
+  }
+}

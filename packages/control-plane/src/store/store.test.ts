@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { storeConformance } from './conformance.js';
+import { type EtcdProcess, startEtcd } from './etcd-process.js';
+import { EtcdStore } from './etcd-store.js';
+import { MemoryFileStore } from './memory-file-store.js';
+import { openStore } from './open-store.js';
+
+describe('MemoryFileStore (journal file)', () => {
+  let dir: string;
+  let n = 0;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meshwork-store-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  storeConformance(async () => {
+    const path = join(dir, `store-${++n}.jsonl`);
+    return { open: () => MemoryFileStore.open({ path, onWarning: () => {} }) };
+  });
+});
+
+describe('EtcdStore (private etcd)', () => {
+  let etcd: EtcdProcess | undefined;
+  let n = 0;
+  before(async () => {
+    etcd = await startEtcd();
+  });
+  after(async () => {
+    await etcd?.stop();
+  });
+  storeConformance(async () => {
+    assert.ok(etcd, 'etcd did not start');
+    const prefix = `/conformance-${process.pid}-${++n}`;
+    const hosts = [etcd.clientUrl];
+    return { open: () => EtcdStore.open({ hosts, prefix, onWarning: () => {} }) };
+  });
+
+  test('openStore reads etcd:// URLs with a prefix', async () => {
+    assert.ok(etcd);
+    const store = await openStore(`etcd://${etcd.hostPort}?prefix=/url-test`);
+    try {
+      const res = await store.apply([
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' }, spec: { ports: [{ port: 80 }] } },
+      ]);
+      assert.equal(res.results[0].action, 'created');
+      assert.ok(await store.get('Service', 'default', 'x'));
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('openStore', () => {
+  test('memory:// gives an empty in-memory store', async () => {
+    const store = await openStore('memory://');
+    assert.equal(store.revision(), 0);
+    assert.deepEqual(await store.list(), []);
+    await store.close();
+  });
+
+  test('an unknown scheme is a bad request naming the accepted forms', async () => {
+    await assert.rejects(openStore('redis://x'), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'MESH_ERR_CP_BAD_REQUEST');
+      assert.match(err.message, /etcd:\/\/host:port/);
+      return true;
+    });
+  });
+
+  test('an unreachable etcd fails with MESH_ERR_CP_STORE', async () => {
+    await assert.rejects(
+      openStore('etcd://127.0.0.1:1', { etcd: { client: { dialTimeout: 300 } } }),
+      (err: Error & { code?: string }) => err.code === 'MESH_ERR_CP_STORE',
+    );
+  });
+});
