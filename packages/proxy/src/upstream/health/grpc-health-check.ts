@@ -1,0 +1,117 @@
+/**
+ * Envoy's gRPC health check: the standard `grpc.health.v1.Health/Check` over HTTP/2 (grpc-js, one
+ * channel per host, kept between checks). Healthy on `SERVING`; `NOT_SERVING` or a non-OK gRPC
+ * status is an answer (unhealthy at once); UNAVAILABLE and deadline expiry are "no answer".
+ */
+import { Client, credentials, status as GrpcStatus, Metadata } from '@grpc/grpc-js';
+import { hostKey, type UpstreamHost } from '../host.js';
+import type { GrpcCheckSettings } from './health-check-config.js';
+import type { HealthProbe, ProbeResult } from './health-probe.js';
+
+const CHECK_METHOD = '/grpc.health.v1.Health/Check';
+/** `HealthCheckResponse.ServingStatus.SERVING`. */
+const SERVING = 1;
+
+/** gRPC health probe. */
+export class GrpcHealthProbe implements HealthProbe {
+  private readonly settings: GrpcCheckSettings;
+  private readonly clients = new Map<UpstreamHost, Client>();
+  private readonly request: Buffer;
+
+  constructor(settings: GrpcCheckSettings) {
+    this.settings = settings;
+    this.request = encodeHealthCheckRequest(settings.serviceName);
+  }
+
+  probe(host: UpstreamHost, timeoutMs: number): Promise<ProbeResult> {
+    const client = this.clientFor(host);
+    return new Promise((resolve) => {
+      client.makeUnaryRequest(
+        CHECK_METHOD,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        this.request,
+        new Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (err, response) => {
+          if (err) {
+            const noAnswer = err.code === GrpcStatus.UNAVAILABLE || err.code === GrpcStatus.DEADLINE_EXCEEDED;
+            resolve(noAnswer ? 'unhealthy' : 'unhealthy-now');
+            return;
+          }
+          resolve(response && decodeServingStatus(response) === SERVING ? 'healthy' : 'unhealthy-now');
+        },
+      );
+    });
+  }
+
+  forget(host: UpstreamHost): void {
+    this.clients.get(host)?.close();
+    this.clients.delete(host);
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+
+  private clientFor(host: UpstreamHost): Client {
+    let client = this.clients.get(host);
+    if (!client) {
+      const options = this.settings.authority ? { 'grpc.default_authority': this.settings.authority } : {};
+      client = new Client(hostKey(host.address, host.healthCheckPort), credentials.createInsecure(), options);
+      this.clients.set(host, client);
+    }
+    return client;
+  }
+}
+
+/** `HealthCheckRequest { string service = 1; }` in protobuf wire format. */
+export function encodeHealthCheckRequest(service: string): Buffer {
+  if (service === '') return Buffer.alloc(0);
+  const bytes = Buffer.from(service, 'utf8');
+  return Buffer.concat([Buffer.from([0x0a]), encodeVarint(bytes.length), bytes]);
+}
+
+/** Reads `HealthCheckResponse.status` (field 1, varint); 0 (UNKNOWN) when absent. */
+export function decodeServingStatus(buf: Buffer): number {
+  let i = 0;
+  while (i < buf.length) {
+    const [tag, afterTag] = readVarint(buf, i);
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if (wire === 0) {
+      const [value, next] = readVarint(buf, afterTag);
+      if (field === 1) return value;
+      i = next;
+    } else if (wire === 2) {
+      const [len, next] = readVarint(buf, afterTag);
+      i = next + len;
+    } else if (wire === 5) i = afterTag + 4;
+    else if (wire === 1) i = afterTag + 8;
+    else return 0;
+  }
+  return 0;
+}
+
+function encodeVarint(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+function readVarint(buf: Buffer, i: number): [number, number] {
+  let result = 0;
+  let shift = 0;
+  while (i < buf.length) {
+    const b = buf[i++];
+    result += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) break;
+    shift += 7;
+  }
+  return [result, i];
+}

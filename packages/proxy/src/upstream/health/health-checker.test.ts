@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
+import { describe, test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { systemClock } from '../clock.js';
+import type { UpstreamHost } from '../host.js';
+import { compileHealthCheck } from './health-check-config.js';
+import { HealthChecker } from './health-checker.js';
+import { localHost, waitFor } from './test-support.js';
+
+const fast = { timeout: '0.2s', interval: '0.02s', unhealthy_threshold: 2, healthy_threshold: 2 };
+
+function checker(config: Record<string, unknown>, hosts: UpstreamHost[], fresh = true) {
+  const changes: string[] = [];
+  const hc = new HealthChecker(
+    'inventory',
+    [compileHealthCheck('hc', { ...fast, ...config })],
+    systemClock,
+    Math.random,
+    {
+      onCheckResult: () => {},
+      onHealthChanged: (h, healthy) => changes.push(`${h.port} ${healthy ? 'healthy' : 'unhealthy'}`),
+    },
+  );
+  hc.setHosts(hosts, new Set(fresh ? hosts : []));
+  return { hc, changes };
+}
+
+async function listen(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+describe('HTTP health check', () => {
+  test('a new host is unhealthy until its first pass, and one pass is enough', async (t) => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.host} ${req.headers['user-agent']}`);
+      res.end('ok');
+    });
+    t.after(() => server.close());
+    const host = localHost(await listen(server));
+    const { hc } = checker({ http_health_check: { path: '/healthz' }, healthy_threshold: 5 }, [host]);
+    t.after(() => hc.close());
+    assert.equal(host.failedActiveHealthCheck, true);
+    await waitFor(() => !host.failedActiveHealthCheck);
+    assert.equal(seen[0], 'GET /healthz inventory Envoy/HC');
+  });
+
+  test('a 503 marks the host unhealthy at once; it recovers after healthy_threshold passes', async (t) => {
+    let status = 200;
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.statusCode = status;
+      res.end();
+    });
+    t.after(() => server.close());
+    const host = localHost(await listen(server));
+    const { hc, changes } = checker({ http_health_check: { path: '/', host: 'svc.local' } }, [host], false);
+    t.after(() => hc.close());
+    await waitFor(() => requests >= 2);
+    assert.equal(host.failedActiveHealthCheck, false);
+    status = 503;
+    const before = requests;
+    await waitFor(() => host.failedActiveHealthCheck);
+    assert.equal(requests - before <= 2, true, 'one 503 (plus one in flight) is enough');
+    status = 200;
+    const failedAt = requests;
+    await waitFor(() => !host.failedActiveHealthCheck);
+    assert.ok(requests - failedAt >= 2, 'healthy_threshold 2 needs two passes');
+    assert.deepEqual(changes, [`${host.port} unhealthy`, `${host.port} healthy`]);
+  });
+
+  test('expected_statuses widens what counts as healthy', async (t) => {
+    const server = createServer((_req, res) => {
+      res.statusCode = 204;
+      res.end();
+    });
+    t.after(() => server.close());
+    const host = localHost(await listen(server));
+    const { hc } = checker(
+      { http_health_check: { path: '/', expected_statuses: [{ start: 200, end: 300 }] } },
+      [host],
+    );
+    t.after(() => hc.close());
+    await waitFor(() => !host.failedActiveHealthCheck);
+    assert.equal(hc.stats.failures, 0);
+  });
+
+  test('a host that never answers fails after unhealthy_threshold timeouts', async (t) => {
+    const server = createServer(() => {});
+    t.after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const host = localHost(await listen(server));
+    const { hc } = checker({ http_health_check: { path: '/' }, timeout: '0.05s' }, [host], false);
+    t.after(() => hc.close());
+    await waitFor(() => hc.stats.networkFailures >= 1);
+    assert.equal(host.failedActiveHealthCheck, false, 'one timeout is below the threshold of 2');
+    await waitFor(() => host.failedActiveHealthCheck);
+  });
+});
+
+describe('TCP health check', () => {
+  test('connect-only: healthy while listening, unhealthy once the server is gone', async (t) => {
+    const server = createTcpServer((s) => s.end());
+    const port = await listen(server);
+    const host = localHost(port);
+    const { hc } = checker({ tcp_health_check: {} }, [host]);
+    t.after(() => hc.close());
+    await waitFor(() => !host.failedActiveHealthCheck);
+    server.close();
+    await waitFor(() => host.failedActiveHealthCheck);
+  });
+
+  test('send/receive: healthy only when the reply holds the expected bytes', async (t) => {
+    let reply = 'pong';
+    const server = createTcpServer((s) =>
+      s.once('data', (d) => s.end(d.toString() === 'ping' ? reply : 'no')),
+    );
+    t.after(() => server.close());
+    const host = localHost(await listen(server));
+    const config = {
+      tcp_health_check: {
+        send: { text: Buffer.from('ping').toString('hex') },
+        receive: [{ text: '706f6e67' }],
+      },
+    };
+    const { hc } = checker(config, [host]);
+    t.after(() => hc.close());
+    await waitFor(() => !host.failedActiveHealthCheck);
+    reply = 'pang';
+    await waitFor(() => host.failedActiveHealthCheck);
+  });
+});
+
+describe('gRPC health check', () => {
+  test('SERVING is healthy and NOT_SERVING is unhealthy at once', async (t) => {
+    let servingStatus = 1;
+    const services: string[] = [];
+    const server = new grpc.Server();
+    server.addService(
+      {
+        Check: {
+          path: '/grpc.health.v1.Health/Check',
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: (b: Buffer) => b,
+          requestDeserialize: (b: Buffer) => b,
+          responseSerialize: (b: Buffer) => b,
+          responseDeserialize: (b: Buffer) => b,
+        },
+      },
+      {
+        Check: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+          services.push(call.request.subarray(2).toString());
+          cb(null, Buffer.from([0x08, servingStatus]));
+        },
+      },
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
+    t.after(() => server.forceShutdown());
+    const host = localHost(port);
+    const { hc } = checker({ grpc_health_check: { service_name: 'shop.Inventory' } }, [host]);
+    t.after(() => hc.close());
+    await waitFor(() => !host.failedActiveHealthCheck);
+    assert.equal(services[0], 'shop.Inventory');
+    servingStatus = 2;
+    await waitFor(() => host.failedActiveHealthCheck);
+  });
+});
+
+describe('HealthChecker lifecycle', () => {
+  test('a host that leaves the cluster is no longer probed', async (t) => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.end();
+    });
+    t.after(() => server.close());
+    const host = localHost(await listen(server));
+    const { hc } = checker({ http_health_check: { path: '/' } }, [host]);
+    t.after(() => hc.close());
+    await waitFor(() => requests >= 1);
+    hc.setHosts([], new Set());
+    await new Promise((r) => setTimeout(r, 60));
+    const after = requests;
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(requests, after);
+  });
+});

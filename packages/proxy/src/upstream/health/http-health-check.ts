@@ -1,0 +1,60 @@
+/**
+ * Envoy's HTTP health check: a request to `path` with `Host` set to `host` (default: the cluster
+ * name) and `User-Agent: Envoy/HC`; healthy when the status falls in `expected_statuses`.
+ */
+import { request } from 'node:http';
+import type { UpstreamHost } from '../host.js';
+import type { HttpCheckSettings } from './health-check-config.js';
+import type { HealthProbe, ProbeResult } from './health-probe.js';
+
+/** HTTP/1.1 health probe; one short-lived connection per check. */
+export class HttpHealthProbe implements HealthProbe {
+  private readonly settings: HttpCheckSettings;
+  private readonly hostHeader: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(settings: HttpCheckSettings, clusterName: string) {
+    this.settings = settings;
+    this.hostHeader = settings.host ?? clusterName;
+    this.headers = { 'user-agent': 'Envoy/HC', connection: 'close' };
+    for (const [k, v] of settings.requestHeaders) this.headers[k.toLowerCase()] = v;
+  }
+
+  probe(host: UpstreamHost, timeoutMs: number): Promise<ProbeResult> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (result: ProbeResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.destroy();
+        resolve(result);
+      };
+      const req = request({
+        host: host.address,
+        port: host.healthCheckPort,
+        path: this.settings.path,
+        method: this.settings.method,
+        headers: { ...this.headers, host: this.hostHeader },
+        agent: false,
+      });
+      const timer = setTimeout(() => done('unhealthy'), timeoutMs);
+      req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        res.resume();
+        done(this.expected(status) ? 'healthy' : 'unhealthy-now');
+      });
+      req.on('error', () => done('unhealthy'));
+      req.end();
+    });
+  }
+
+  private expected(status: number): boolean {
+    for (const r of this.settings.expectedStatuses) if (status >= r.start && status < r.end) return true;
+    return false;
+  }
+
+  forget(): void {}
+
+  close(): void {}
+}
