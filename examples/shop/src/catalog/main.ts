@@ -1,0 +1,4 @@
+import { runMain } from '../common/boot.js';
+import { catalogApp } from './app.js';
+
+runMain('catalog', catalogApp);

@@ -1,0 +1,30 @@
+/**
+ * Chooses the storage of a shop service: `--db postgres://…` or `DATABASE_URL` selects
+ * PostgreSQL (schema `shop_<service>`); otherwise a SQLite file `<dataDir>/<service>.db`.
+ */
+import { join } from 'node:path';
+import type { Database } from './database.js';
+import { openPostgres } from './postgres.js';
+import { openSqlite } from './sqlite.js';
+
+/** Where a service's data lives. */
+export interface StorageOptions {
+  service: string;
+  /** A `postgres://` URL; wins over the data dir. */
+  databaseUrl?: string;
+  /** Directory for SQLite files; default `.meshwork/data`. */
+  dataDir?: string;
+  /** Postgres schema override (tests use a unique one per run). */
+  schema?: string;
+}
+
+/** Opens the database of one service. */
+export async function openDatabase(options: StorageOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    if (!/^postgres(ql)?:\/\//.test(options.databaseUrl)) {
+      throw new TypeError(`--db / DATABASE_URL: "${options.databaseUrl}" is not a postgres:// URL`);
+    }
+    return openPostgres(options.databaseUrl, options.schema ?? `shop_${options.service.replace(/-/g, '_')}`);
+  }
+  return openSqlite(join(options.dataDir ?? '.meshwork/data', `${options.service}.db`));
+}

@@ -1,0 +1,4 @@
+import { runMain } from '../common/boot.js';
+import { ordersApp } from './app.js';
+
+runMain('orders', ordersApp);

@@ -1,0 +1,115 @@
+/**
+ * The saga's participants as remote calls: inventory over gRPC (`inventory-grpc`), payments,
+ * shipping and notifications over HTTP/JSON — through the sidecar or proxyless, as the
+ * environment says. Business refusals become {@link StepFailure}s.
+ */
+import {
+  connect,
+  grpc,
+  grpcClient,
+  loadProto,
+  type ServiceClient,
+  UpstreamStatusError,
+  unary,
+} from '@meshwork/service';
+import { INVENTORY_PROTO } from '../inventory/app.js';
+import type { Order } from './repository.js';
+import { type SagaParticipants, StepFailure } from './saga.js';
+
+const BUSINESS_CODES = new Set([
+  grpc.status.FAILED_PRECONDITION,
+  grpc.status.NOT_FOUND,
+  grpc.status.INVALID_ARGUMENT,
+]);
+
+/** Remote clients the orders service uses. */
+export interface OrderClients {
+  catalog: ServiceClient;
+  users: ServiceClient;
+  payments: ServiceClient;
+  shipping: ServiceClient;
+  notifications: ServiceClient;
+  inventory: () => Promise<grpc.Client>;
+  close(): Promise<void>;
+}
+
+/** Builds the clients from the environment. */
+export function createOrderClients(env: NodeJS.ProcessEnv): OrderClients {
+  const pkg = loadProto(INVENTORY_PROTO) as any;
+  const Inventory = pkg.meshwork.shop.inventory.v1.Inventory as new (
+    address: string,
+    credentials: grpc.ChannelCredentials,
+    options?: grpc.ClientOptions,
+  ) => grpc.Client;
+  const clients = {
+    catalog: connect('catalog', { env }),
+    users: connect('users', { env }),
+    payments: connect('payments', { env }),
+    shipping: connect('shipping', { env }),
+    notifications: connect('notifications', { env }),
+  };
+  return {
+    ...clients,
+    inventory: grpcClient(Inventory, 'inventory-grpc', { env }),
+    async close() {
+      await Promise.all(Object.values(clients).map((c) => c.close()));
+    },
+  };
+}
+
+async function grpcCall(clients: OrderClients, method: string, request: unknown): Promise<unknown> {
+  try {
+    return await unary(await clients.inventory(), method, request);
+  } catch (err) {
+    const code = (err as grpc.ServiceError).code;
+    if (BUSINESS_CODES.has(code))
+      throw new StepFailure('SHOP_ERR_INVENTORY', (err as grpc.ServiceError).details);
+    throw err;
+  }
+}
+
+/** The participants over the given clients; `addressOf` finds the shipping address. */
+export function remoteParticipants(
+  clients: OrderClients,
+  addressOf: (userId: string) => Promise<string>,
+): SagaParticipants {
+  const refund = (order: Order) =>
+    clients.payments.post('/api/payments/refunds', { orderId: order.id }).then(() => undefined);
+  return {
+    async reserveInventory(order) {
+      const items = order.items.map((i) => ({ productId: i.productId, quantity: i.quantity }));
+      await grpcCall(clients, 'Reserve', { orderId: order.id, items });
+    },
+    async releaseInventory(order) {
+      await grpcCall(clients, 'Release', { orderId: order.id });
+    },
+    async chargePayment(order, idempotencyKey) {
+      try {
+        await clients.payments.post(
+          '/api/payments',
+          { orderId: order.id, amountCents: order.totalCents },
+          { idempotencyKey },
+        );
+      } catch (err) {
+        if (err instanceof UpstreamStatusError && err.status === 402) {
+          throw new StepFailure('SHOP_ERR_PAYMENT_DECLINED', 'payment declined');
+        }
+        // The outcome is unknown (timeout, reset): refund is idempotent, so undo a charge that may have landed.
+        await refund(order).catch(() => undefined);
+        throw err;
+      }
+    },
+    refundPayment: refund,
+    async scheduleShipping(order, idempotencyKey) {
+      const address = await addressOf(order.userId);
+      await clients.shipping.post('/api/shipments', { orderId: order.id, address }, { idempotencyKey });
+    },
+    async notify(order, message, idempotencyKey) {
+      await clients.notifications.post(
+        '/api/notifications',
+        { userId: order.userId, message },
+        { idempotencyKey },
+      );
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import { runMain } from '../common/boot.js';
+import { paymentsApp } from './app.js';
+
+runMain('payments', paymentsApp);

@@ -1,0 +1,179 @@
+/**
+ * The whole shop in one process over real sockets: every service on its own port with its own
+ * SQLite file, wired proxyless through `MESHWORK_ENDPOINTS_*` exactly as `meshwork up --no-mesh`
+ * wires the processes.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Service } from '@meshwork/service';
+import { catalogApp } from './catalog/app.js';
+import { type Setup, startShopService } from './common/boot.js';
+import { inventoryApp } from './inventory/app.js';
+import { notificationsApp } from './notifications/app.js';
+import { ordersApp } from './orders/app.js';
+import { paymentsApp } from './payments/app.js';
+import { shippingApp } from './shipping/app.js';
+import { usersApp } from './users/app.js';
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('shop', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shop-'));
+  const services: Service[] = [];
+  const url: Record<string, string> = {};
+  const env: NodeJS.ProcessEnv = { MESHWORK_DATA_DIR: dir };
+
+  const start = async (name: string, setup: Setup, extra: NodeJS.ProcessEnv = {}) => {
+    const svc = await startShopService(name, setup, {
+      env: { ...env, ...extra, MESHWORK_INSTANCE_ID: `${name}-1` },
+      port: 0,
+      handleSignals: false,
+      quiet: true,
+      storage: { service: name, dataDir: dir },
+    });
+    services.push(svc);
+    const port = (svc.server!.address() as { port: number }).port;
+    url[name] = `http://127.0.0.1:${port}`;
+    env[`MESHWORK_ENDPOINTS_${name.toUpperCase()}`] = `127.0.0.1:${port}`;
+  };
+
+  before(async () => {
+    const grpcPort = await freePort();
+    await start('users', usersApp);
+    await start('catalog', catalogApp);
+    await start('inventory', inventoryApp, { GRPC_PORT: String(grpcPort) });
+    env.MESHWORK_ENDPOINTS_INVENTORY_GRPC = `127.0.0.1:${grpcPort}`;
+    await start('payments', paymentsApp);
+    await start('shipping', shippingApp);
+    await start('notifications', notificationsApp);
+    await start('orders', ordersApp);
+  });
+  after(async () => {
+    for (const svc of services.reverse()) await svc.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const json = async (
+    method: string,
+    target: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    const res = await fetch(target, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+  };
+  const stock = async (sku: string) =>
+    (await json('GET', `${url.inventory}/api/inventory/${sku}`)).body.available;
+
+  test('catalog lists seeded products and names the replica that served them', async () => {
+    const res = await json('GET', `${url.catalog}/api/products`);
+    assert.equal(res.status, 200);
+    assert.ok(res.body.items.length >= 8);
+    assert.equal(res.headers.get('x-served-by'), 'catalog-1');
+  });
+
+  test('an order is confirmed: stock decremented, payment charged, shipment scheduled, user notified', async () => {
+    const before = await stock('sku-keyboard');
+    const res = await json('POST', `${url.orders}/api/orders`, {
+      userId: 'u-ada',
+      items: [{ productId: 'sku-keyboard', quantity: 2 }],
+    });
+    assert.equal(res.status, 201);
+    assert.equal(res.body.status, 'CONFIRMED');
+    assert.equal(res.body.totalCents, 2 * 8900);
+    assert.equal(await stock('sku-keyboard'), before - 2);
+    const payments = await json('GET', `${url.payments}/api/payments?orderId=${res.body.id}`);
+    assert.deepEqual(
+      payments.body.items.map((p: any) => [p.status, p.amountCents]),
+      [['CHARGED', 17800]],
+    );
+    assert.equal(
+      (await json('GET', `${url.shipping}/api/shipments/${res.body.id}`)).body.status,
+      'SCHEDULED',
+    );
+    const notes = await json('GET', `${url.notifications}/api/notifications?userId=u-ada`);
+    assert.ok(notes.body.items.some((n: any) => n.message.includes(res.body.id)));
+  });
+
+  test('a declined payment rejects the order and releases the reserved stock', async () => {
+    await json('POST', `${url.payments}/admin/fail`, { mode: 'always' });
+    try {
+      const before = await stock('sku-monitor');
+      const res = await json('POST', `${url.orders}/api/orders`, {
+        userId: 'u-grace',
+        items: [{ productId: 'sku-monitor', quantity: 1 }],
+      });
+      assert.equal(res.body.status, 'REJECTED');
+      assert.match(res.body.reason, /charge-payment failed: payment declined/);
+      assert.equal(await stock('sku-monitor'), before, 'inventory compensated');
+      const order = await json('GET', `${url.orders}/api/orders/${res.body.id}`);
+      assert.deepEqual(
+        order.body.saga.filter((s: any) => s.step !== 'notify').map((s: any) => `${s.step}:${s.outcome}`),
+        ['reserve-inventory:DONE', 'charge-payment:FAILED', 'reserve-inventory:COMPENSATED'],
+      );
+    } finally {
+      await json('POST', `${url.payments}/admin/fail`, { mode: 'never' });
+    }
+  });
+
+  test('insufficient stock rejects the order without charging', async () => {
+    const res = await json('POST', `${url.orders}/api/orders`, {
+      userId: 'u-ada',
+      items: [{ productId: 'sku-chair', quantity: 1000 }],
+    });
+    assert.equal(res.body.status, 'REJECTED');
+    assert.match(res.body.reason, /insufficient stock for sku-chair/);
+    assert.deepEqual(
+      (await json('GET', `${url.payments}/api/payments?orderId=${res.body.id}`)).body.items,
+      [],
+    );
+  });
+
+  test('retrying a POST with the same Idempotency-Key returns the first order', async () => {
+    const body = { userId: 'u-ada', items: [{ productId: 'sku-lamp', quantity: 1 }] };
+    const before = await stock('sku-lamp');
+    const first = await json('POST', `${url.orders}/api/orders`, body, { 'idempotency-key': 'retry-me' });
+    const second = await json('POST', `${url.orders}/api/orders`, body, { 'idempotency-key': 'retry-me' });
+    assert.equal(first.status, 201);
+    assert.equal(second.status, 200);
+    assert.equal(second.body.id, first.body.id);
+    assert.equal(await stock('sku-lamp'), before - 1);
+  });
+
+  test('bad orders are refused with a problem naming each field', async () => {
+    const res = await json('POST', `${url.orders}/api/orders`, {
+      items: [{ productId: 'sku-lamp', quantity: 0 }],
+    });
+    assert.equal(res.status, 400);
+    assert.deepEqual(
+      res.body.errors.map((e: any) => e.path),
+      ['/userId', '/items/0/quantity'],
+    );
+    const unknown = await json('POST', `${url.orders}/api/orders`, {
+      userId: 'nobody',
+      items: [{ productId: 'x', quantity: 1 }],
+    });
+    assert.equal(unknown.status, 422);
+    assert.equal(unknown.body.code, 'SHOP_ERR_UNKNOWN_USER');
+  });
+
+  test('the payments failure switch validates its input', async () => {
+    const res = await json('POST', `${url.payments}/admin/fail`, { mode: 'rate', rate: 2 });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.errors[0].path, '/rate');
+  });
+});
