@@ -1,4 +1,10 @@
 /** @meshwork/control-plane: resources, validation, store, REST API, registry, translation and ADS. */
+
+export * from './api/body.js';
+export * from './api/http.js';
+export * from './api/resource-routes.js';
+export * from './api/server.js';
+export * from './api/watch-route.js';
 export * from './errors.js';
 export * from './resources/duration.js';
 export * from './resources/hosts.js';

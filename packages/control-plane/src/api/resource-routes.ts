@@ -1,0 +1,155 @@
+/**
+ * The resource endpoints: apply (YAML or JSON, all-or-nothing, dry run), get, list, delete and
+ * watch (Server-Sent Events). Kinds in URLs are any name the kind registry knows
+ * (`virtualservice`, `virtualservices`, `vs`).
+ */
+import { ControlPlaneError, ValidationError } from '../errors.js';
+import { KINDS, type KindInfo, lookupKind } from '../resources/kinds.js';
+import type { ApplyResult, ResourceStore } from '../store/resource-store.js';
+import type { AnalysisOptions } from '../validation/analysis.js';
+import { documentsFromValues, parseDocuments, type SourceDocument } from '../validation/documents.js';
+import { ResourceValidator } from '../validation/validator.js';
+import type { AnalysisHooks } from '../validation/world.js';
+import { sendJson } from './http.js';
+import type { Route, RouteContext } from './server.js';
+import { watchRoute } from './watch-route.js';
+
+/** Options of {@link resourceRoutes}. */
+export interface ResourceRoutesOptions extends AnalysisOptions {
+  /** A shared validator (schemas compile once); one is built when omitted. */
+  validator?: ResourceValidator;
+  /** Registry hooks for the analysis (known services, labels carried by live instances). */
+  hooks?: AnalysisHooks;
+  /** Interval of SSE keep-alive comments on watch streams. Default 15 s. */
+  heartbeatMs?: number;
+  /** Called after every committed (non-dry-run) apply or delete that changed something. */
+  onChange?(change: { revision: number; source: 'apply' | 'delete' }): void;
+}
+
+/** Body of a successful `POST /v1/resources`. */
+export interface ApplyResponse extends ApplyResult {
+  /** The change id: the store revision of this apply, as a decimal string. */
+  changeId: string;
+  dryRun: boolean;
+  warnings: { document: string; path: string; reason: string }[];
+}
+
+/**
+ * The resource routes over a store.
+ *
+ * @example
+ * const api = await createApiServer({ port: 15080, routes: resourceRoutes(store, { hooks: registry.analysisHooks }) });
+ */
+export function resourceRoutes(store: ResourceStore, opts: ResourceRoutesOptions = {}): Route[] {
+  const validator = opts.validator ?? new ResourceValidator();
+  return [
+    { method: 'POST', path: '/v1/resources', handler: (ctx) => apply(ctx, store, validator, opts) },
+    { method: 'GET', path: '/v1/resources', handler: (ctx) => list(ctx, store, undefined) },
+    { method: 'GET', path: '/v1/resources/:kind', handler: (ctx) => list(ctx, store, kindParam(ctx)) },
+    { method: 'GET', path: '/v1/resources/:kind/:namespace/:name', handler: (ctx) => get(ctx, store) },
+    {
+      method: 'DELETE',
+      path: '/v1/resources/:kind/:namespace/:name',
+      handler: (ctx) => remove(ctx, store, opts),
+    },
+    { method: 'GET', path: '/v1/kinds', handler: ({ res }) => sendJson(res, 200, { kinds: KINDS }) },
+    watchRoute(store, { heartbeatMs: opts.heartbeatMs ?? 15_000, kindParam: lookupKindOrThrow }),
+  ];
+}
+
+function lookupKindOrThrow(name: string): KindInfo {
+  const info = lookupKind(name);
+  if (!info) {
+    throw new ControlPlaneError(
+      'MESH_ERR_CP_NOT_FOUND',
+      `unknown kind "${name}" (served: ${KINDS.map((k) => k.plural).join(', ')})`,
+    );
+  }
+  return info;
+}
+
+function kindParam(ctx: RouteContext): KindInfo {
+  return lookupKindOrThrow(ctx.params.kind);
+}
+
+async function readDocuments(ctx: RouteContext): Promise<SourceDocument[]> {
+  const body = await ctx.body();
+  if (body === undefined) throw new ControlPlaneError('MESH_ERR_CP_BAD_REQUEST', 'the request body is empty');
+  if (typeof body === 'string') {
+    const parsed = parseDocuments(body);
+    if (parsed.errors.length > 0) throw new ValidationError(parsed.errors);
+    return parsed.documents;
+  }
+  return documentsFromValues([body]);
+}
+
+async function apply(
+  ctx: RouteContext,
+  store: ResourceStore,
+  validator: ResourceValidator,
+  opts: ResourceRoutesOptions,
+): Promise<void> {
+  const dryRun = booleanParam(ctx.query, 'dryRun');
+  const documents = await readDocuments(ctx);
+  if (documents.length === 0)
+    throw new ControlPlaneError('MESH_ERR_CP_BAD_REQUEST', 'no documents in the request body');
+  // The analysis sees the stored world; a concurrent apply may change it before ours commits,
+  // which can only make a cross-reference stale, never a document half-applied.
+  const existing = await store.list();
+  const { resources, warnings } = validator.validateOrThrow(documents, {
+    existing,
+    hooks: opts.hooks,
+    unknownHostSeverity: opts.unknownHostSeverity,
+  });
+  const result = await store.apply(resources, { dryRun });
+  if (!dryRun && result.results.some((r) => r.action !== 'unchanged')) {
+    opts.onChange?.({ revision: result.revision, source: 'apply' });
+  }
+  const body: ApplyResponse = { changeId: String(result.revision), dryRun, warnings, ...result };
+  sendJson(ctx.res, 200, body);
+}
+
+async function list(ctx: RouteContext, store: ResourceStore, info: KindInfo | undefined): Promise<void> {
+  const namespace = ctx.query.get('namespace') || undefined;
+  const labelSelector = ctx.query.get('labelSelector') || undefined;
+  const items = await store.list({ kind: info?.kind, namespace, labelSelector });
+  sendJson(ctx.res, 200, {
+    apiVersion: 'v1',
+    kind: 'List',
+    metadata: { resourceVersion: String(store.revision()) },
+    items,
+  });
+}
+
+async function get(ctx: RouteContext, store: ResourceStore): Promise<void> {
+  const info = kindParam(ctx);
+  const { namespace, name } = ctx.params;
+  const resource = await store.get(info.kind, namespace, name);
+  if (!resource)
+    throw new ControlPlaneError('MESH_ERR_CP_NOT_FOUND', `${info.kind}/${namespace}/${name} not found`);
+  sendJson(ctx.res, 200, resource);
+}
+
+async function remove(ctx: RouteContext, store: ResourceStore, opts: ResourceRoutesOptions): Promise<void> {
+  const info = kindParam(ctx);
+  const { namespace, name } = ctx.params;
+  const resourceVersion = ctx.query.get('resourceVersion') || undefined;
+  const result = await store.delete(info.kind, namespace, name, { resourceVersion });
+  opts.onChange?.({ revision: result.revision, source: 'delete' });
+  sendJson(ctx.res, 200, {
+    changeId: String(result.revision),
+    revision: result.revision,
+    resource: result.resource,
+  });
+}
+
+/** Reads a boolean query parameter (`true`/`false`/`1`/`0`/empty = true), naming it when malformed. */
+export function booleanParam(query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  if (value === null || value === 'false' || value === '0') return false;
+  if (value === '' || value === 'true' || value === '1') return true;
+  throw new ControlPlaneError(
+    'MESH_ERR_CP_BAD_REQUEST',
+    `query parameter ${name} must be true or false (got "${value}")`,
+  );
+}
