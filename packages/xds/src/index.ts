@@ -2,6 +2,15 @@
  * `@meshwork/xds`: the xDS v3 codec (Envoy JSON ⇄ protobuf), the ADS server the control plane
  * runs and the ADS client the proxy runs.
  */
+
+export {
+  AdsClient,
+  type AdsClientEvents,
+  type AdsClientOptions,
+  type ClientNackEvent,
+} from './client/ads-client.js';
+export { Backoff, type BackoffOptions } from './client/backoff.js';
+export { accept, reject, type UpdateHandler, type UpdateVerdict, type XdsUpdate } from './client/update.js';
 export {
   type AnyMessage,
   decodeAny,
@@ -15,6 +24,18 @@ export { fromEnvoyJson, type JsonObject } from './codec/from-json.js';
 export { toEnvoyJson } from './codec/to-json.js';
 export { XdsCodecError, XdsError, type XdsErrorCode, XdsUnknownTypeError } from './errors.js';
 export {
+  ADS_DELTA_METHOD,
+  ADS_SOTW_METHOD,
+  adsServiceDefinition,
+  type DeltaDiscoveryRequest,
+  type DeltaDiscoveryResponse,
+  type DeltaResource,
+  type DiscoveryRequest,
+  type DiscoveryResponse,
+  type XdsErrorDetail,
+  type XdsNode,
+} from './protocol/messages.js';
+export {
   loadXdsProtoFiles,
   lookupMessageType,
   XDS_PROTO_FILES,
@@ -22,6 +43,31 @@ export {
   xdsProtoLoadMs,
   xdsRoot,
 } from './protos.js';
+export {
+  AdsServer,
+  type AdsServerOptions,
+  type SnapshotResolver,
+  type StreamInfo,
+} from './server/ads-server.js';
+export type {
+  AckEvent,
+  AdsServerEvents,
+  ConnectEvent,
+  CurrentEvent,
+  DisconnectEvent,
+  NackEvent,
+  PushEvent,
+  StreamEventBase,
+} from './server/events.js';
+export {
+  type PreparedResource,
+  type PreparedTypeSnapshot,
+  type ResourceInput,
+  type SnapshotInput,
+  type TypeSnapshotInput,
+  XdsSnapshot,
+} from './server/snapshot.js';
+export type { StreamTypeStatus } from './server/stream-host.js';
 export {
   isWildcardType,
   resourceNameOf,

@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { AdsClient } from './client/ads-client.js';
+import { reject } from './client/update.js';
+import { AdsServer } from './server/ads-server.js';
+import type { NackEvent } from './server/events.js';
+import { edsCluster, httpListener, loadAssignment, record, sleep, waitFor } from './test-support.js';
+import { TYPE_URLS } from './type-urls.js';
+
+const { LISTENER: LDS, CLUSTER: CDS, CLUSTER_LOAD_ASSIGNMENT: EDS } = TYPE_URLS;
+const BACKOFF = { initialMs: 20, maxMs: 200 };
+
+function snapshot(
+  version: string,
+  clusters: Record<string, unknown>[],
+  endpoints: Record<string, unknown>[] = [],
+) {
+  return {
+    lds: { version, resources: [httpListener('http', 8080, 'http.8080')] },
+    cds: { version, resources: clusters },
+    eds: { version, resources: endpoints },
+  };
+}
+
+async function startServer(t: { after(fn: () => unknown): void }, port = 0) {
+  const server = new AdsServer();
+  const bound = await server.listen(`127.0.0.1:${port}`);
+  t.after(() => server.close());
+  return { server, port: bound };
+}
+
+function startClient(
+  t: { after(fn: () => unknown): void },
+  port: number,
+  extra: Partial<ConstructorParameters<typeof AdsClient>[0]> = {},
+) {
+  const client = new AdsClient({
+    address: `127.0.0.1:${port}`,
+    node: { id: 'web-1', cluster: 'web' },
+    backoff: BACKOFF,
+    ...extra,
+  });
+  t.after(() => client.close());
+  return client;
+}
+
+describe('ADS state of the world, server and client end to end', () => {
+  test('initial sync delivers LDS and CDS and the server records both ACKs', async (t) => {
+    const { server, port } = await startServer(t);
+    server.setSnapshot('web-1', snapshot('1', [edsCluster('inventory')]));
+    const connects = record(server, 'connect');
+    const client = startClient(t, port);
+    const acks = Promise.all([
+      waitFor(server, 'ack', (e) => e.typeUrl === LDS && e.version === '1'),
+      waitFor(server, 'ack', (e) => e.typeUrl === CDS && e.version === '1'),
+    ]);
+    client.start();
+    const [ldsAck] = await acks;
+    assert.equal(ldsAck.nodeId, 'web-1');
+    assert.deepEqual([...client.resources('lds').keys()], ['http']);
+    assert.equal((client.resources('cds').get('inventory') as any).type, 'EDS');
+    assert.equal(client.version('cds'), '1');
+    assert.equal(connects[0].node.user_agent_name, 'meshwork');
+    assert.equal(connects[0].node.cluster, 'web');
+  });
+
+  test('a new snapshot is pushed, delivered as an update and ACKed', async (t) => {
+    const { server, port } = await startServer(t);
+    server.setSnapshot('web-1', snapshot('1', [edsCluster('inventory')]));
+    const client = startClient(t, port);
+    client.start();
+    await waitFor(server, 'ack', (e) => e.typeUrl === CDS && e.version === '1');
+    const update = waitFor(client, 'update', (u) => u.typeUrl === CDS && u.version === '2');
+    const ack = waitFor(server, 'ack', (e) => e.typeUrl === CDS && e.version === '2');
+    server.setSnapshot(
+      'web-1',
+      snapshot('2', [edsCluster('inventory', { connect_timeout: '2s' }), edsCluster('cart')]),
+    );
+    const got = await update;
+    assert.deepEqual(got.updated.sort(), ['cart', 'inventory']);
+    assert.deepEqual(got.removed, []);
+    await ack;
+    assert.equal((client.resources('cds').get('inventory') as any).connect_timeout, '2s');
+  });
+
+  test('a rejected update is NACKed with its error, the old version is kept and not resent', async (t) => {
+    const { server, port } = await startServer(t);
+    server.setSnapshot('web-1', snapshot('1', [edsCluster('inventory')]));
+    const client = startClient(t, port, {
+      onUpdate: (u) => (u.resources.has('broken') ? reject('cluster "broken" has no endpoints') : undefined),
+    });
+    client.start();
+    await waitFor(server, 'ack', (e) => e.typeUrl === CDS && e.version === '1');
+    const pushes = record(server, 'push');
+    const nack = waitFor<NackEvent>(server, 'nack');
+    server.setSnapshot('web-1', snapshot('2', [edsCluster('inventory'), edsCluster('broken')]));
+    const event = await nack;
+    assert.equal(event.typeUrl, CDS);
+    assert.equal(event.version, '2');
+    assert.equal(event.lastGoodVersion, '1');
+    assert.equal(event.errorMessage, 'cluster "broken" has no endpoints');
+    assert.equal(event.errorCode, 3);
+    assert.equal(client.version('cds'), '1');
+    assert.deepEqual([...client.resources('cds').keys()], ['inventory']);
+    assert.deepEqual(server.streams('web-1')[0].types.find((s) => s.typeUrl === CDS)?.nack?.version, '2');
+    // The same version again (LDS changed, CDS did not) must not be pushed back to the client.
+    server.setSnapshot('web-1', { ...snapshot('2', [edsCluster('inventory'), edsCluster('broken')]) });
+    await sleep(100);
+    assert.equal(pushes.filter((p) => p.typeUrl === CDS).length, 1);
+    const fixed = waitFor(server, 'ack', (e) => e.typeUrl === CDS && e.version === '3');
+    server.setSnapshot('web-1', snapshot('3', [edsCluster('inventory'), edsCluster('cart')]));
+    await fixed;
+    assert.deepEqual([...client.resources('cds').keys()].sort(), ['cart', 'inventory']);
+  });
+
+  test('EDS follows the names the client watches', async (t) => {
+    const { server, port } = await startServer(t);
+    const eps = [loadAssignment('a', 1001), loadAssignment('b', 1002), loadAssignment('c', 1003)];
+    server.setSnapshot('web-1', snapshot('1', [edsCluster('a')], eps));
+    const client = startClient(t, port);
+    client.start();
+    await waitFor(server, 'ack', (e) => e.typeUrl === CDS);
+    const first = waitFor(server, 'ack', (e) => e.typeUrl === EDS);
+    client.watch('eds', ['a']);
+    await first;
+    assert.deepEqual([...client.resources('eds').keys()], ['a']);
+    const second = waitFor(client, 'update', (u) => u.typeUrl === EDS && u.resources.size === 2);
+    client.watch('eds', ['a', 'b']);
+    assert.deepEqual([...(await second).resources.keys()].sort(), ['a', 'b']);
+    const pushed = waitFor(server, 'push', (p) => p.typeUrl === EDS && p.resourceNames.length === 1);
+    client.watch('eds', ['b']);
+    assert.deepEqual((await pushed).resourceNames, ['b']);
+    assert.deepEqual([...client.resources('eds').keys()], ['b']);
+    assert.deepEqual(server.streams('web-1')[0].types.find((s) => s.typeUrl === EDS)?.resourceNames, ['b']);
+  });
+
+  test('a snapshot that leaves the watched resources unchanged pushes nothing and reports "current"', async (t) => {
+    const { server, port } = await startServer(t);
+    const eps = [loadAssignment('a', 1001), loadAssignment('b', 1002)];
+    server.setSnapshot('web-1', snapshot('1', [edsCluster('a')], eps));
+    const client = startClient(t, port);
+    client.start();
+    client.watch('eds', ['a']);
+    await waitFor(server, 'ack', (e) => e.typeUrl === EDS && e.version === '1');
+    const pushes = record(server, 'push');
+    const current = waitFor(server, 'current', (e) => e.typeUrl === EDS && e.version === '2');
+    server.setSnapshot('web-1', {
+      ...snapshot('1', [edsCluster('a')]),
+      eds: { version: '2', resources: [loadAssignment('a', 1001), loadAssignment('b', 2002)] },
+    });
+    await current;
+    await sleep(50);
+    assert.deepEqual(
+      pushes.filter((p) => p.typeUrl === EDS),
+      [],
+    );
+  });
+
+  test('the client reconnects after a server restart and resyncs from the new server', async (t) => {
+    const first = await startServer(t);
+    first.server.setSnapshot('web-1', snapshot('1', [edsCluster('inventory')]));
+    const client = startClient(t, first.port);
+    client.start();
+    await waitFor(first.server, 'ack', (e) => e.typeUrl === CDS && e.version === '1');
+    const disconnected = waitFor(client, 'disconnected');
+    await first.server.close();
+    const { reconnectInMs } = await disconnected;
+    assert.ok(reconnectInMs <= BACKOFF.maxMs);
+    assert.equal(client.connected, false);
+    // The proxy keeps serving its last good config while the control plane is gone.
+    assert.deepEqual([...client.resources('cds').keys()], ['inventory']);
+    const second = await startServer(t, first.port);
+    second.server.setSnapshot('web-1', snapshot('7', [edsCluster('inventory'), edsCluster('cart')]));
+    await waitFor(second.server, 'ack', (e) => e.typeUrl === CDS && e.version === '7', 10_000);
+    assert.equal(client.connected, true);
+    assert.deepEqual([...client.resources('cds').keys()].sort(), ['cart', 'inventory']);
+  });
+
+  test('a resolver supplies the snapshot of a node the server has not seen', async (t) => {
+    const server = new AdsServer({
+      resolveSnapshot: async (node) =>
+        node.metadata?.role === 'gateway' ? snapshot('g1', [edsCluster('edge')]) : undefined,
+    });
+    const port = await server.listen('127.0.0.1:0');
+    t.after(() => server.close());
+    const client = startClient(t, port, { node: { id: 'gw-1', metadata: { role: 'gateway' } } });
+    client.start();
+    await waitFor(server, 'ack', (e) => e.typeUrl === CDS && e.version === 'g1');
+    assert.deepEqual([...client.resources('cds').keys()], ['edge']);
+  });
+});
+
+describe('ADS delta, server and client end to end', () => {
+  test('adds and removals travel as deltas; unchanged resources are not resent', async (t) => {
+    const { server, port } = await startServer(t);
+    server.setSnapshot('web-1', snapshot('1', [edsCluster('a'), edsCluster('b')]));
+    const client = startClient(t, port, { delta: true });
+    const pushes = record(server, 'push');
+    client.start();
+    await waitFor(server, 'ack', (e) => e.typeUrl === CDS && e.version === '1' && e.delta);
+    assert.deepEqual([...client.resources('cds').keys()].sort(), ['a', 'b']);
+    const removal = waitFor(client, 'update', (u) => u.typeUrl === CDS && u.version === '2');
+    server.setSnapshot('web-1', snapshot('2', [edsCluster('a')]));
+    const removed = await removal;
+    assert.deepEqual(removed.removed, ['b']);
+    assert.deepEqual(removed.updated, []);
+    const addition = waitFor(client, 'update', (u) => u.typeUrl === CDS && u.version === '3');
+    server.setSnapshot('web-1', snapshot('3', [edsCluster('a'), edsCluster('c')]));
+    assert.deepEqual((await addition).updated, ['c']);
+    const cdsPushes = pushes.filter((p) => p.typeUrl === CDS);
+    assert.deepEqual(
+      cdsPushes.map((p) => [p.resourceNames.sort(), p.removedNames]),
+      [
+        [['a', 'b'], []],
+        [[], ['b']],
+        [['c'], []],
+      ],
+    );
+    assert.deepEqual([...client.resources('cds').keys()].sort(), ['a', 'c']);
+  });
+
+  test('named delta subscriptions: subscribe, unsubscribe, and absent names reported removed', async (t) => {
+    const { server, port } = await startServer(t);
+    server.setSnapshot(
+      'web-1',
+      snapshot('1', [edsCluster('a')], [loadAssignment('a', 1), loadAssignment('b', 2)]),
+    );
+    const client = startClient(t, port, { delta: true });
+    client.start();
+    await waitFor(server, 'ack', (e) => e.typeUrl === CDS);
+    const sub = waitFor(server, 'push', (p) => p.typeUrl === EDS);
+    client.watch('eds', ['a', 'missing']);
+    const pushed = await sub;
+    assert.deepEqual(pushed.resourceNames, ['a']);
+    assert.deepEqual(pushed.removedNames, ['missing']);
+    const next = waitFor(server, 'push', (p) => p.typeUrl === EDS);
+    client.watch('eds', ['b']);
+    assert.deepEqual((await next).resourceNames, ['b']);
+    await waitFor(client, 'update', (u) => u.typeUrl === EDS && u.resources.has('b'));
+    assert.deepEqual([...client.resources('eds').keys()], ['b']);
+    assert.deepEqual(server.streams('web-1')[0].types.find((s) => s.typeUrl === EDS)?.resourceNames, ['b']);
+  });
+
+  test('a delta NACK keeps the client on its old resources and the rejected version is not resent', async (t) => {
+    const { server, port } = await startServer(t);
+    server.setSnapshot('web-1', snapshot('1', [edsCluster('a')]));
+    const client = startClient(t, port, {
+      delta: true,
+      onUpdate: (u) => (u.resources.has('bad') ? reject('no') : undefined),
+    });
+    client.start();
+    await waitFor(server, 'ack', (e) => e.typeUrl === CDS);
+    const pushes = record(server, 'push');
+    const nack = waitFor<NackEvent>(server, 'nack');
+    server.setSnapshot('web-1', snapshot('2', [edsCluster('a'), edsCluster('bad')]));
+    const event = await nack;
+    assert.equal(event.version, '2');
+    assert.equal(event.errorMessage, 'no');
+    assert.deepEqual([...client.resources('cds').keys()], ['a']);
+    server.setSnapshot('web-1', snapshot('2', [edsCluster('a'), edsCluster('bad')]));
+    await sleep(100);
+    assert.equal(pushes.filter((p) => p.typeUrl === CDS).length, 1);
+  });
+
+  test('on reconnect the client sends the versions it holds, so nothing unchanged is resent', async (t) => {
+    const first = await startServer(t);
+    const snap = snapshot('1', [edsCluster('a'), edsCluster('b')]);
+    first.server.setSnapshot('web-1', snap);
+    const client = startClient(t, first.port, { delta: true });
+    client.start();
+    await waitFor(first.server, 'ack', (e) => e.typeUrl === CDS);
+    await first.server.close();
+    await waitFor(client, 'disconnected');
+    const second = await startServer(t, first.port);
+    second.server.setSnapshot(
+      'web-1',
+      snapshot('1', [edsCluster('a'), edsCluster('b', { connect_timeout: '3s' })]),
+    );
+    const push = await waitFor(second.server, 'push', (p) => p.typeUrl === CDS, 10_000);
+    assert.deepEqual(push.resourceNames, ['b']);
+    await waitFor(client, 'update', (u) => u.typeUrl === CDS);
+    assert.equal((client.resources('cds').get('b') as any).connect_timeout, '3s');
+  });
+});

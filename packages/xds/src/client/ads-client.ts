@@ -1,0 +1,319 @@
+import { EventEmitter } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import type { JsonObject } from '../codec/from-json.js';
+import { XdsError } from '../errors.js';
+import {
+  ADS_DELTA_METHOD,
+  ADS_SOTW_METHOD,
+  type DeltaDiscoveryResponse,
+  type DiscoveryResponse,
+  decodeDeltaDiscoveryResponse,
+  decodeDiscoveryResponse,
+  encodeDeltaDiscoveryRequest,
+  encodeDiscoveryRequest,
+  type XdsNode,
+} from '../protocol/messages.js';
+import { xdsRoot } from '../protos.js';
+import { TYPE_URLS, toTypeUrl } from '../type-urls.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { judge, type UpdateHandler, type XdsUpdate } from './update.js';
+import {
+  type Candidate,
+  commit,
+  deltaCandidate,
+  newWatch,
+  sotwCandidate,
+  type WatchState,
+} from './watch-state.js';
+
+/** gRPC status code sent in a NACK's `error_detail` (INVALID_ARGUMENT). */
+const NACK_CODE = grpc.status.INVALID_ARGUMENT;
+
+/** Options of {@link AdsClient}. */
+export interface AdsClientOptions {
+  /** The ADS server, `host:port`. */
+  address: string;
+  /** This client's identity; `user_agent_name` defaults to `meshwork`. */
+  node: { id: string; cluster?: string; metadata?: JsonObject } & JsonObject;
+  credentials?: grpc.ChannelCredentials;
+  channelOptions?: grpc.ChannelOptions;
+  /** Use DeltaAggregatedResources instead of state of the world. */
+  delta?: boolean;
+  /** Types subscribed by wildcard from the start (default LDS and CDS). */
+  wildcardTypes?: string[];
+  /** Judges each update before it is ACKed (default: accept all). */
+  onUpdate?: UpdateHandler;
+  backoff?: BackoffOptions;
+}
+
+/** A rejected update, as reported by the `nack` event. */
+export interface ClientNackEvent {
+  typeUrl: string;
+  /** The rejected version. */
+  version: string;
+  /** The version kept. */
+  keptVersion: string;
+  nonce: string;
+  error: Error;
+}
+
+/** Events of {@link AdsClient}. */
+export interface AdsClientEvents {
+  connected: [];
+  disconnected: [{ error?: Error; reconnectInMs: number }];
+  update: [XdsUpdate];
+  nack: [ClientNackEvent];
+  error: [Error];
+}
+
+type Stream = grpc.ClientDuplexStream<Buffer, DiscoveryResponse | DeltaDiscoveryResponse>;
+
+/**
+ * The ADS client a proxy runs against a control plane: subscribes to LDS and CDS by wildcard
+ * and to RDS/EDS names as asked ({@link watch}), hands each update to `onUpdate`, ACKs or NACKs
+ * it, keeps the last good resources, and reconnects with jittered exponential backoff,
+ * resubscribing with the versions it holds.
+ *
+ * @example
+ * const client = new AdsClient({ address: 'localhost:15010', node: { id: 'web-1', cluster: 'web' },
+ *   onUpdate: (u) => (engine.apply(u) ? accept() : reject('bad listener')) });
+ * client.start();
+ * client.watch(TYPE_URLS.ROUTE_CONFIGURATION, ['http.8080']);
+ */
+export class AdsClient extends EventEmitter<AdsClientEvents> {
+  private readonly grpcClient: grpc.Client;
+  private readonly node: XdsNode;
+  private readonly watches = new Map<string, WatchState>();
+  private readonly backoff: Backoff;
+  private stream: Stream | undefined;
+  private nodeSent = false;
+  private isConnected = false;
+  private queue: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private started = false;
+
+  constructor(private readonly options: AdsClientOptions) {
+    super();
+    this.on('error', () => {});
+    this.node = { user_agent_name: 'meshwork', ...options.node } as XdsNode;
+    this.backoff = new Backoff(options.backoff);
+    const maxMs = options.backoff?.maxMs ?? 5_000;
+    this.grpcClient = new grpc.Client(
+      options.address,
+      options.credentials ?? grpc.credentials.createInsecure(),
+      {
+        'grpc.max_receive_message_length': -1,
+        'grpc.initial_reconnect_backoff_ms': Math.min(1_000, maxMs),
+        'grpc.max_reconnect_backoff_ms': maxMs,
+        ...options.channelOptions,
+      },
+    );
+    for (const type of options.wildcardTypes ?? [TYPE_URLS.LISTENER, TYPE_URLS.CLUSTER]) {
+      this.watches.set(toTypeUrl(type), newWatch(toTypeUrl(type), true, []));
+    }
+  }
+
+  /** Opens the stream (once). Watches set before this go out in the first requests. */
+  start(): this {
+    if (this.closed) throw new XdsError('MESH_ERR_XDS_CLOSED', 'AdsClient is closed');
+    if (!this.started) {
+      this.started = true;
+      xdsRoot();
+      this.open();
+    }
+    return this;
+  }
+
+  /** Whether the stream is currently established. */
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  /**
+   * Subscribes to exactly `names` of a type (replacing the previous set); an empty list
+   * unsubscribes from everything of that type. Resources no longer watched are dropped.
+   */
+  watch(typeOrAlias: string, names: Iterable<string>): void {
+    const typeUrl = toTypeUrl(typeOrAlias);
+    const next = new Set(names);
+    let watch = this.watches.get(typeUrl);
+    const previous = watch ? new Set(watch.names) : new Set<string>();
+    const wasWildcard = watch?.wildcard ?? false;
+    if (!watch) this.watches.set(typeUrl, (watch = newWatch(typeUrl, false, next)));
+    watch.wildcard = false;
+    watch.names = next;
+    for (const name of [...watch.resources.keys()]) {
+      if (!next.has(name)) {
+        watch.resources.delete(name);
+        watch.fingerprints.delete(name);
+      }
+    }
+    if (!this.stream) return;
+    if (this.options.delta) {
+      const subscribe = [...next].filter((n) => !previous.has(n));
+      const unsubscribe = [...previous].filter((n) => !next.has(n));
+      if (wasWildcard) unsubscribe.push('*');
+      if (subscribe.length || unsubscribe.length) {
+        this.send({
+          type_url: typeUrl,
+          resource_names_subscribe: subscribe,
+          resource_names_unsubscribe: unsubscribe,
+        });
+      }
+    } else {
+      this.send(this.sotwRequest(watch));
+    }
+  }
+
+  /** The last good resources of a type, by name. */
+  resources(typeOrAlias: string): ReadonlyMap<string, JsonObject> {
+    return this.watches.get(toTypeUrl(typeOrAlias))?.resources ?? new Map();
+  }
+
+  /** The last accepted version of a type ('' before the first). */
+  version(typeOrAlias: string): string {
+    return this.watches.get(toTypeUrl(typeOrAlias))?.version ?? '';
+  }
+
+  /** Stops reconnecting and closes the stream and channel. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    const stream = this.stream;
+    this.stream = undefined;
+    stream?.cancel();
+    this.grpcClient.close();
+  }
+
+  private open(): void {
+    const delta = this.options.delta === true;
+    const stream = (
+      delta
+        ? this.grpcClient.makeBidiStreamRequest(
+            ADS_DELTA_METHOD,
+            (b: Buffer) => b,
+            decodeDeltaDiscoveryResponse,
+          )
+        : this.grpcClient.makeBidiStreamRequest(ADS_SOTW_METHOD, (b: Buffer) => b, decodeDiscoveryResponse)
+    ) as Stream;
+    this.stream = stream;
+    this.nodeSent = false;
+    stream.on('metadata', () => this.markConnected(stream));
+    stream.on('data', (response: DiscoveryResponse | DeltaDiscoveryResponse) => {
+      this.markConnected(stream);
+      this.queue = this.queue
+        .then(() => this.onResponse(stream, response))
+        .catch((err) => {
+          this.emit('error', err);
+        });
+    });
+    stream.on('error', (err: Error) => this.onStreamEnd(stream, err));
+    stream.on('status', () => this.onStreamEnd(stream));
+    for (const watch of this.watches.values()) this.send(this.initialRequest(watch));
+  }
+
+  private markConnected(stream: Stream): void {
+    if (stream !== this.stream || this.isConnected) return;
+    this.isConnected = true;
+    this.emit('connected');
+  }
+
+  private onStreamEnd(stream: Stream, error?: Error): void {
+    if (stream !== this.stream) return;
+    this.stream = undefined;
+    this.isConnected = false;
+    if (this.closed) return;
+    for (const watch of this.watches.values()) watch.nonce = ''; // nonces belong to a stream
+    const reconnectInMs = this.backoff.nextDelayMs();
+    this.timer = setTimeout(() => this.open(), reconnectInMs);
+    this.emit('disconnected', { error, reconnectInMs });
+  }
+
+  private initialRequest(watch: WatchState): JsonObject {
+    if (!this.options.delta) return { ...this.sotwRequest(watch), response_nonce: '' };
+    const versions: Record<string, string> = {};
+    for (const [name, fp] of watch.fingerprints) if (typeof fp === 'string') versions[name] = fp;
+    return {
+      type_url: watch.typeUrl,
+      resource_names_subscribe: watch.wildcard ? [] : [...watch.names],
+      initial_resource_versions: versions,
+    };
+  }
+
+  private sotwRequest(watch: WatchState): JsonObject {
+    return {
+      type_url: watch.typeUrl,
+      version_info: watch.version,
+      resource_names: watch.wildcard ? [] : [...watch.names],
+      response_nonce: watch.nonce,
+    };
+  }
+
+  private send(request: JsonObject): void {
+    const stream = this.stream;
+    if (!stream) return;
+    if (!this.nodeSent) {
+      request.node = this.node;
+      this.nodeSent = true;
+    }
+    const bytes = this.options.delta ? encodeDeltaDiscoveryRequest(request) : encodeDiscoveryRequest(request);
+    stream.write(bytes);
+  }
+
+  private async onResponse(
+    stream: Stream,
+    response: DiscoveryResponse | DeltaDiscoveryResponse,
+  ): Promise<void> {
+    const watch = this.watches.get(response.type_url);
+    if (!watch) return; // a type this client never asked for
+    if (stream === this.stream) watch.nonce = response.nonce;
+    let candidate: Candidate;
+    try {
+      candidate = this.options.delta
+        ? deltaCandidate(watch, response as DeltaDiscoveryResponse)
+        : sotwCandidate(watch, response as DiscoveryResponse);
+    } catch (err) {
+      this.nack(stream, watch, response, err as Error);
+      return;
+    }
+    const { update } = candidate;
+    const changed = update.updated.length > 0 || update.removed.length > 0 || !watch.synced;
+    const verdict = changed ? await judge(this.options.onUpdate, update) : { accepted: true as const };
+    if (!verdict.accepted) {
+      this.nack(stream, watch, response, verdict.error);
+      return;
+    }
+    commit(watch, candidate);
+    this.backoff.reset();
+    if (stream === this.stream) this.send(this.ackRequest(watch, response.nonce));
+    this.emit('update', update);
+  }
+
+  private ackRequest(watch: WatchState, nonce: string): JsonObject {
+    if (this.options.delta) return { type_url: watch.typeUrl, response_nonce: nonce };
+    return { ...this.sotwRequest(watch), response_nonce: nonce };
+  }
+
+  private nack(
+    stream: Stream,
+    watch: WatchState,
+    response: DiscoveryResponse | DeltaDiscoveryResponse,
+    error: Error,
+  ): void {
+    const version = 'version_info' in response ? response.version_info : response.system_version_info;
+    if (stream === this.stream) {
+      const request = this.ackRequest(watch, response.nonce);
+      request.error_detail = { code: NACK_CODE, message: error.message };
+      this.send(request);
+    }
+    this.emit('nack', {
+      typeUrl: watch.typeUrl,
+      version,
+      keptVersion: watch.version,
+      nonce: response.nonce,
+      error,
+    });
+  }
+}

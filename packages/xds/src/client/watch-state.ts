@@ -1,0 +1,145 @@
+import { decodeAny } from '../codec/any.js';
+import type { JsonObject } from '../codec/from-json.js';
+import { XdsCodecError } from '../errors.js';
+import type { DeltaDiscoveryResponse, DiscoveryResponse } from '../protocol/messages.js';
+import { isWildcardType, resourceNameOf } from '../type-urls.js';
+import type { XdsUpdate } from './update.js';
+
+/** What the client holds and asks for, for one resource type. */
+export interface WatchState {
+  typeUrl: string;
+  wildcard: boolean;
+  names: Set<string>;
+  /** Last accepted version (sent back on ACK, NACK and reconnect). */
+  version: string;
+  /** Latest nonce received on the current stream. */
+  nonce: string;
+  /** Whether any response for the type was accepted yet. */
+  synced: boolean;
+  /** The last good resources. */
+  resources: Map<string, JsonObject>;
+  /** Per resource, what identifies its content: the Any bytes (SotW) or the server's version (delta). */
+  fingerprints: Map<string, Uint8Array | string>;
+}
+
+/** A decoded response not yet accepted: what the state becomes if the consumer accepts it. */
+export interface Candidate {
+  update: XdsUpdate;
+  fingerprints: Map<string, Uint8Array | string>;
+}
+
+/** Creates the state of a new watch. */
+export function newWatch(typeUrl: string, wildcard: boolean, names: Iterable<string>): WatchState {
+  return {
+    typeUrl,
+    wildcard,
+    names: new Set(names),
+    version: '',
+    nonce: '',
+    synced: false,
+    resources: new Map(),
+    fingerprints: new Map(),
+  };
+}
+
+function sameFingerprint(a: Uint8Array | string | undefined, b: Uint8Array | string): boolean {
+  if (a === undefined) return false;
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+function decodeNamed(
+  typeUrl: string,
+  any: { type_url: string; value: Uint8Array },
+  index: number,
+): [string, JsonObject] {
+  if (any.type_url !== typeUrl) {
+    throw new XdsCodecError(
+      `resources[${index}]`,
+      `resource of type ${any.type_url} in a ${typeUrl} response`,
+    );
+  }
+  const json = decodeAny(any);
+  const name = resourceNameOf(typeUrl, json);
+  if (!name) throw new XdsCodecError(`resources[${index}]`, 'resource has no name');
+  return [name, json];
+}
+
+/**
+ * The state a state-of-the-world response leads to. For LDS/CDS a response is the complete set
+ * (absent means removed); for RDS/EDS absent names are kept, as the xDS spec says.
+ */
+export function sotwCandidate(watch: WatchState, response: DiscoveryResponse): Candidate {
+  const complete = isWildcardType(watch.typeUrl);
+  const resources = new Map<string, JsonObject>();
+  const fingerprints = new Map<string, Uint8Array | string>();
+  if (!complete) {
+    for (const [name, json] of watch.resources) {
+      if (watch.names.has(name)) {
+        resources.set(name, json);
+        fingerprints.set(name, watch.fingerprints.get(name)!);
+      }
+    }
+  }
+  const updated: string[] = [];
+  response.resources.forEach((any, i) => {
+    const [name, json] = decodeNamed(watch.typeUrl, any, i);
+    if (!watches(watch, name)) return;
+    resources.set(name, json);
+    fingerprints.set(name, any.value);
+    if (!sameFingerprint(watch.fingerprints.get(name), any.value)) updated.push(name);
+  });
+  const removed = [...watch.resources.keys()].filter((name) => !resources.has(name));
+  const update = {
+    typeUrl: watch.typeUrl,
+    version: response.version_info,
+    resources,
+    updated,
+    removed,
+    nonce: response.nonce,
+  };
+  return { update, fingerprints };
+}
+
+// A response can answer a subscription the consumer has since narrowed; what it no longer
+// watches is not taken in.
+function watches(watch: WatchState, name: string): boolean {
+  return watch.wildcard || watch.names.has(name);
+}
+
+/** The state an incremental response leads to: upserts and removals applied to the last good set. */
+export function deltaCandidate(watch: WatchState, response: DeltaDiscoveryResponse): Candidate {
+  const resources = new Map(watch.resources);
+  const fingerprints = new Map(watch.fingerprints);
+  const updated: string[] = [];
+  response.resources.forEach((resource, i) => {
+    // A Resource without a body is a TTL heartbeat: the client's copy stays valid.
+    if (!resource.resource || !watches(watch, resource.name)) return;
+    const [, json] = decodeNamed(watch.typeUrl, resource.resource, i);
+    resources.set(resource.name, json);
+    if (!sameFingerprint(fingerprints.get(resource.name), resource.version)) updated.push(resource.name);
+    fingerprints.set(resource.name, resource.version);
+  });
+  const removed: string[] = [];
+  for (const name of response.removed_resources) {
+    if (resources.delete(name)) removed.push(name);
+    fingerprints.delete(name);
+  }
+  const update = {
+    typeUrl: watch.typeUrl,
+    version: response.system_version_info,
+    resources,
+    updated,
+    removed,
+    nonce: response.nonce,
+  };
+  return { update, fingerprints };
+}
+
+/** Makes an accepted candidate the last good state. */
+export function commit(watch: WatchState, candidate: Candidate): void {
+  watch.resources = candidate.update.resources as Map<string, JsonObject>;
+  watch.fingerprints = candidate.fingerprints;
+  watch.version = candidate.update.version;
+  watch.synced = true;
+}
