@@ -5,7 +5,15 @@ import {
   type ErrorPredicate,
   either,
 } from './error-filter.js';
-import { at, checkBoolean, checkEnum, checkFunction, checkKnownKeys, checkNumber } from './validate.js';
+import {
+  at,
+  checkBoolean,
+  checkEnum,
+  checkFunction,
+  checkKnownKeys,
+  checkNumber,
+  stripUndefined,
+} from './validate.js';
 
 /** Resilience4j's sliding window kinds. */
 export type SlidingWindowType = 'COUNT_BASED' | 'TIME_BASED';
@@ -180,13 +188,6 @@ function compileWait(path: string, value: unknown): (attempt: number) => number 
 
 function optionalFn<F>(path: string, value: unknown): F | undefined {
   return value === undefined ? undefined : checkFunction<F>(path, value);
-}
-
-/** Drops keys whose value is undefined so they do not override defaults. */
-export function stripUndefined<T extends object>(config: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const key of Object.keys(config) as (keyof T)[]) if (config[key] !== undefined) out[key] = config[key];
-  return out;
 }
 
 const LOCAL_REJECTIONS = new Set([

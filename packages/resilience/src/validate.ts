@@ -73,3 +73,10 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   return String(value);
 }
+
+/** Drops keys whose value is undefined so they do not override defaults. */
+export function stripUndefined<T extends object>(config: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(config) as (keyof T)[]) if (config[key] !== undefined) out[key] = config[key];
+  return out;
+}
