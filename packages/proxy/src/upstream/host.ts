@@ -53,6 +53,8 @@ export class UpstreamHost implements Host {
   ejected = false;
   activeRequests = 0;
   pool: unknown = undefined;
+  /** Set once the host has left its cluster (its pool drains; late outcomes are ignored). */
+  removed = false;
   readonly outlier = new OutlierState();
 
   constructor(spec: HostSpec) {
