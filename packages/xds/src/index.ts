@@ -44,6 +44,13 @@ export {
   xdsRoot,
 } from './protos.js';
 export {
+  type GrpcXdsBootstrapOptions,
+  grpcXdsBootstrap,
+  type ProxylessEndpoint,
+  type ProxylessService,
+  proxylessGrpcSnapshot,
+} from './proxyless.js';
+export {
   AdsServer,
   type AdsServerOptions,
   type SnapshotResolver,

@@ -145,12 +145,21 @@ const routeConfiguration = {
   ],
 };
 
+const secret = {
+  name: 'default',
+  tls_certificate: {
+    certificate_chain: { inline_string: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' },
+    private_key: { inline_bytes: 'AAECAw==' },
+  },
+};
+
 describe('codec round trips', () => {
   const cases: Array<[string, string, Record<string, unknown>]> = [
     ['a Listener with an http_connection_manager, router and fault filters', 'lds', listener],
     ['a Cluster (EDS, circuit breakers, outlier detection, health checks, ring hash)', 'cds', cluster],
     ['a ClusterLoadAssignment with localities, weights and metadata', 'eds', loadAssignment],
     ['a RouteConfiguration with weighted clusters, retries, mirroring and regex', 'rds', routeConfiguration],
+    ['an SDS Secret with inline certificate and bytes key', 'sds', secret],
   ];
   for (const [label, type, json] of cases) {
     test(`${label} is already canonical and survives normalize`, () => {
