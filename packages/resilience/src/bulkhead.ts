@@ -1,5 +1,5 @@
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
-import { contextOf, type ExecutionContext, type Policy, type Task } from './context.js';
+import { contextOf, type ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
 import { AbortedError, BulkheadFullError } from './errors.js';
 import { EventPublisher } from './events.js';
 import { at, checkKnownKeys, checkNumber, stripUndefined } from './validate.js';
@@ -63,7 +63,8 @@ export class Bulkhead implements Policy {
   #tail: Waiter | null = null;
   #queued = 0;
 
-  constructor(name: string, config: BulkheadConfig = {}, options?: { clock?: Clock }, path = 'bulkhead') {
+  constructor(name: string, config: BulkheadConfig = {}, options?: PolicyOptions) {
+    const path = options?.configPath ?? 'bulkhead';
     checkKnownKeys(path, config, Object.keys(BULKHEAD_DEFAULTS));
     const c = { ...BULKHEAD_DEFAULTS, ...stripUndefined(config) };
     this.name = name;

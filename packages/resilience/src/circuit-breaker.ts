@@ -10,16 +10,10 @@ import type {
   CircuitBreakerState,
 } from './circuit-breaker-types.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
-import { contextOf, type ExecutionContext, type Policy, type Task } from './context.js';
+import { contextOf, type ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
 import { CallNotPermittedError, ResultRecordedAsFailureError } from './errors.js';
 import { EventPublisher } from './events.js';
 import { CountBasedWindow, Outcome, type SlidingWindow, TimeBasedWindow } from './sliding-window.js';
-
-/** Construction options that are not configuration. */
-export interface PolicyOptions {
-  /** Time source; defaults to the system clock. */
-  clock?: Clock;
-}
 
 const BELOW_MINIMUM = -1;
 const FAILURE_EXCEEDED = 1;
@@ -52,7 +46,7 @@ export class CircuitBreaker implements CircuitBreakerLike, Policy {
 
   constructor(name: string, config?: CircuitBreakerConfig, options?: PolicyOptions) {
     this.name = name;
-    this.config = compileCircuitBreakerConfig(config);
+    this.config = compileCircuitBreakerConfig(config, options?.configPath);
     this.#clock = options?.clock ?? systemClock;
     this.#window = this.#closedWindow();
     this.#minimumCalls = this.config.minimumNumberOfCalls;

@@ -5,7 +5,7 @@ import type {
   CircuitBreakerState,
 } from './circuit-breaker-types.js';
 import { type Clock, systemClock } from './clock.js';
-import { contextOf, type ExecutionContext, type Policy, type Task } from './context.js';
+import { contextOf, type ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
 import { CallNotPermittedError } from './errors.js';
 import { EventPublisher } from './events.js';
 import { at, checkKnownKeys, checkNumber, stripUndefined } from './validate.js';
@@ -58,12 +58,8 @@ export class ConsecutiveBreaker implements CircuitBreakerLike, Policy {
   readonly #failureTimes: Float64Array;
   #ringHead = 0;
 
-  constructor(
-    name: string,
-    config: ConsecutiveBreakerConfig = {},
-    options?: { clock?: Clock },
-    path = 'circuitBreaker',
-  ) {
+  constructor(name: string, config: ConsecutiveBreakerConfig = {}, options?: PolicyOptions) {
+    const path = options?.configPath ?? 'circuitBreaker';
     checkKnownKeys(path, config, Object.keys(CONSECUTIVE_BREAKER_DEFAULTS));
     const c = { ...CONSECUTIVE_BREAKER_DEFAULTS, ...stripUndefined(config) };
     this.name = name;

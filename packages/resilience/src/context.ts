@@ -1,3 +1,5 @@
+import type { Clock } from './clock.js';
+
 /**
  * The context every policy passes inward to the function it runs: attempt number, deadline and a
  * cancellation signal. The signal is created lazily — only when a callee reads `signal` — because
@@ -70,6 +72,14 @@ export class ExecutionContext {
     this.#reason = reason;
     this.#controller?.abort(reason);
   }
+}
+
+/** Construction options that are not configuration. */
+export interface PolicyOptions {
+  /** Time source; defaults to the system clock. */
+  clock?: Clock;
+  /** Where the config came from, used to name fields in errors (e.g. `retry.instances.inventory`). */
+  configPath?: string;
 }
 
 /** Shared root for calls made without a context; never aborted, attempt 1, no deadline. */

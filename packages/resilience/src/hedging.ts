@@ -1,5 +1,5 @@
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
-import { contextOf, ExecutionContext, type Policy, type Task } from './context.js';
+import { contextOf, ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
 import { compileErrorList, type ErrorMatcher, type ErrorPredicate, either } from './error-filter.js';
 import { at, checkFunction, checkKnownKeys, checkNumber, stripUndefined } from './validate.js';
 
@@ -44,7 +44,8 @@ export class Hedging implements Policy {
   readonly #clock: Clock;
   readonly #handles: ErrorPredicate | undefined;
 
-  constructor(name: string, config: HedgingConfig = {}, options?: { clock?: Clock }, path = 'hedging') {
+  constructor(name: string, config: HedgingConfig = {}, options?: PolicyOptions) {
+    const path = options?.configPath ?? 'hedging';
     checkKnownKeys(path, config, [...Object.keys(HEDGING_DEFAULTS), 'handleExceptions', 'handleError']);
     const c = { ...HEDGING_DEFAULTS, ...stripUndefined(config) };
     this.name = name;

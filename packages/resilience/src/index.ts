@@ -4,7 +4,7 @@
  * injectable {@link Clock}.
  */
 export { BULKHEAD_DEFAULTS, Bulkhead, type BulkheadConfig, type BulkheadEvent } from './bulkhead.js';
-export { CircuitBreaker, type PolicyOptions } from './circuit-breaker.js';
+export { CircuitBreaker } from './circuit-breaker.js';
 export {
   CIRCUIT_BREAKER_DEFAULTS,
   type CircuitBreakerConfig,
@@ -25,7 +25,14 @@ export {
   ConsecutiveBreaker,
   type ConsecutiveBreakerConfig,
 } from './consecutive-breaker.js';
-export { contextOf, ExecutionContext, type Policy, ROOT_CONTEXT, type Task } from './context.js';
+export {
+  contextOf,
+  ExecutionContext,
+  type Policy,
+  type PolicyOptions,
+  ROOT_CONTEXT,
+  type Task,
+} from './context.js';
 export type { ErrorMatcher, ErrorPredicate } from './error-filter.js';
 export {
   AbortedError,

@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
-import { contextOf, type ExecutionContext, type Policy, type Task } from './context.js';
+import { contextOf, type ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
 import { ConfigError, RequestNotPermittedError } from './errors.js';
 import { sleep } from './sleep.js';
 import { at, checkKnownKeys, checkNumber, stripUndefined } from './validate.js';
@@ -54,12 +54,8 @@ export class RateLimiter implements RateLimiterLike {
   #activeCycle = 0;
   #activePermissions: number;
 
-  constructor(
-    name: string,
-    config: RateLimiterConfig = {},
-    options?: { clock?: Clock },
-    path = 'rateLimiter',
-  ) {
+  constructor(name: string, config: RateLimiterConfig = {}, options?: PolicyOptions) {
+    const path = options?.configPath ?? 'rateLimiter';
     checkKnownKeys(path, config, Object.keys(RATE_LIMITER_DEFAULTS));
     const c = { ...RATE_LIMITER_DEFAULTS, ...stripUndefined(config) };
     this.name = name;

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
+import type { PolicyOptions } from './context.js';
 import { at, checkKnownKeys, checkNumber, stripUndefined } from './validate.js';
 
 /** Retry budget settings (Finagle's `RetryBudget`, Envoy's `retry_budget`). */
@@ -39,7 +40,8 @@ export class RetryBudget {
   #depositTotal = 0;
   #withdrawalTotal = 0;
 
-  constructor(config: RetryBudgetConfig = {}, options?: { clock?: Clock }, path = 'retryBudget') {
+  constructor(config: RetryBudgetConfig = {}, options?: PolicyOptions) {
+    const path = options?.configPath ?? 'retryBudget';
     checkKnownKeys(path, config, Object.keys(RETRY_BUDGET_DEFAULTS));
     const c = { ...RETRY_BUDGET_DEFAULTS, ...stripUndefined(config) };
     this.ttlMs = checkNumber(at(path, 'ttlMs'), c.ttlMs, { min: 1000, integer: true });

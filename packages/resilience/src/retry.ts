@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
-import { contextOf, ExecutionContext, type Policy, type Task } from './context.js';
+import { contextOf, ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
 import { compileErrorList, type ErrorMatcher, type ErrorPredicate, either } from './error-filter.js';
 import { AbortedError, ConfigError } from './errors.js';
 import { EventPublisher } from './events.js';
@@ -96,7 +96,8 @@ export class Retry implements Policy {
   readonly #ignored: ErrorPredicate | undefined;
   readonly #retryOnResult: ((result: unknown) => boolean) | undefined;
 
-  constructor(name: string, config: RetryConfig = {}, options?: { clock?: Clock }, path = 'retry') {
+  constructor(name: string, config: RetryConfig = {}, options?: PolicyOptions) {
+    const path = options?.configPath ?? 'retry';
     checkKnownKeys(path, config, KNOWN);
     const c: RetryConfig = { ...RETRY_DEFAULTS, ...stripUndefined(config) };
     this.name = name;
@@ -116,7 +117,7 @@ export class Retry implements Policy {
     this.budget =
       budget === undefined || budget instanceof RetryBudget
         ? budget
-        : new RetryBudget(budget, { clock: this.#clock }, at(path, 'retryBudget'));
+        : new RetryBudget(budget, { clock: this.#clock, configPath: at(path, 'retryBudget') });
   }
 
   async execute<T>(fn: Task<T>, parent?: ExecutionContext | AbortSignal): Promise<T> {

@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
-import { contextOf, ExecutionContext, type Policy, type Task } from './context.js';
+import { contextOf, ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
 import { TimeoutError } from './errors.js';
 import { EventPublisher } from './events.js';
 import type { TimerBucket, TimerEntry, TimerWheel } from './timer-wheel.js';
@@ -42,8 +42,12 @@ export class TimeLimiter implements Policy {
   readonly clock: Clock;
   readonly wheel: TimerWheel;
 
-  constructor(name: string, config: TimeLimiterConfig = {}, options?: { clock?: Clock; wheel?: TimerWheel }) {
-    const path = 'timeLimiter';
+  constructor(
+    name: string,
+    config: TimeLimiterConfig = {},
+    options?: PolicyOptions & { wheel?: TimerWheel },
+  ) {
+    const path = options?.configPath ?? 'timeLimiter';
     checkKnownKeys(path, config, Object.keys(TIME_LIMITER_DEFAULTS));
     this.name = name;
     this.timeoutDurationMs = checkNumber(

@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
-import { contextOf, type ExecutionContext, type Task } from './context.js';
+import { contextOf, type ExecutionContext, type PolicyOptions, type Task } from './context.js';
 import { ConfigError, RequestNotPermittedError } from './errors.js';
 import type { RateLimiterLike } from './rate-limiter.js';
 import { sleep } from './sleep.js';
@@ -36,12 +36,8 @@ export class TokenBucket implements RateLimiterLike {
   #tokens: number;
   #updatedAt: number;
 
-  constructor(
-    name: string,
-    config: TokenBucketConfig = {},
-    options?: { clock?: Clock },
-    path = 'tokenBucket',
-  ) {
+  constructor(name: string, config: TokenBucketConfig = {}, options?: PolicyOptions) {
+    const path = options?.configPath ?? 'tokenBucket';
     checkKnownKeys(path, config, Object.keys(TOKEN_BUCKET_DEFAULTS));
     const c = { ...TOKEN_BUCKET_DEFAULTS, ...stripUndefined(config) };
     this.name = name;
