@@ -55,6 +55,13 @@ export {
   type RateLimiterConfig,
   type RateLimiterLike,
 } from './rate-limiter.js';
+export {
+  type PolicyGroupConfig,
+  PolicyRegistry,
+  type RegistryCircuitBreakerConfig,
+  type RegistryRateLimiterConfig,
+  type ResilienceConfig,
+} from './registry.js';
 export { RETRY_DEFAULTS, Retry, type RetryConfig, type RetryEvent } from './retry.js';
 export { RETRY_BUDGET_DEFAULTS, RetryBudget, type RetryBudgetConfig } from './retry-budget.js';
 export {

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Bulkhead } from './bulkhead.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { ManualClock } from './clock.js';
+import { ConsecutiveBreaker } from './consecutive-breaker.js';
+import { ConfigError } from './errors.js';
+import { PolicyRegistry } from './registry.js';
+import { TokenBucket } from './token-bucket.js';
+import type { PolicyWrap } from './wrap.js';
+
+describe('PolicyRegistry', () => {
+  test('builds named instances over the default config and caches them', () => {
+    const registry = new PolicyRegistry({
+      circuitBreaker: {
+        configs: { default: { slidingWindowSize: 10, failureRateThreshold: 50 } },
+        instances: { inventory: { failureRateThreshold: 25 } },
+      },
+    });
+    const breaker = registry.circuitBreaker('inventory') as CircuitBreaker;
+    assert.ok(breaker instanceof CircuitBreaker);
+    assert.equal(breaker.config.failureRateThreshold, 25);
+    assert.equal(breaker.config.slidingWindowSize, 10);
+    assert.equal(registry.circuitBreaker('inventory'), breaker);
+    const other = registry.circuitBreaker('payments') as CircuitBreaker;
+    assert.equal(other.config.slidingWindowSize, 10, 'unlisted names get the default config');
+  });
+
+  test('baseConfig selects a shared config; type selects the breaker and limiter kind', () => {
+    const registry = new PolicyRegistry({
+      circuitBreaker: {
+        configs: { strict: { type: 'CONSECUTIVE', failureThreshold: 5, timeoutMs: 30_000 } },
+        instances: { users: { baseConfig: 'strict', successThreshold: 3 } },
+      },
+      rateLimiter: { instances: { api: { type: 'TOKEN_BUCKET', capacity: 20, refillPerSecond: 10 } } },
+    });
+    const users = registry.circuitBreaker('users') as ConsecutiveBreaker;
+    assert.ok(users instanceof ConsecutiveBreaker);
+    assert.equal(users.successThreshold, 3);
+    assert.equal(users.failureThreshold, 5);
+    assert.ok(registry.rateLimiter('api') instanceof TokenBucket);
+  });
+
+  test('pipeline wraps the configured policies of a name in the recommended order', async () => {
+    const clock = new ManualClock();
+    const registry = new PolicyRegistry(
+      {
+        retry: { instances: { inventory: { maxAttempts: 2, waitDurationMs: 0 } } },
+        circuitBreaker: { instances: { inventory: { slidingWindowSize: 5 } } },
+        bulkhead: { instances: { inventory: { maxConcurrentCalls: 10, maxWaitDurationMs: 50 } } },
+      },
+      { clock },
+    );
+    const pipeline = registry.pipeline('inventory') as PolicyWrap;
+    assert.deepEqual(
+      pipeline.policies.map((p) => p.constructor.name),
+      ['Retry', 'CircuitBreaker', 'Bulkhead'],
+    );
+    assert.ok(pipeline.policies[2] instanceof Bulkhead);
+    let calls = 0;
+    const result = await pipeline.execute(async () => {
+      if (++calls === 1) throw new Error('transient');
+      return 'ok';
+    });
+    assert.equal(result, 'ok');
+    assert.throws(() => registry.pipeline('nothing'), /no policy is configured/);
+  });
+
+  test('a bad value fails at load and names its full path', () => {
+    assert.throws(
+      () => new PolicyRegistry({ retry: { instances: { inventory: { maxAttempts: -1 } } } }),
+      (e: unknown) => e instanceof ConfigError && e.path === 'retry.instances.inventory.maxAttempts',
+    );
+    assert.throws(
+      () =>
+        new PolicyRegistry({
+          circuitBreaker: { configs: { default: { slidingWindowSize: 'ten' as never } } },
+        }),
+      /circuitBreaker\.configs\.default\.slidingWindowSize: must be a number, got "ten"/,
+    );
+    assert.throws(
+      () => new PolicyRegistry({ bulkhead: { instances: { a: { baseConfig: 'missing' } } } }),
+      /bulkhead\.instances\.a\.baseConfig: names no entry/,
+    );
+    assert.throws(
+      () => new PolicyRegistry({ circuitbreaker: {} } as never),
+      /circuitbreaker: unknown setting/,
+    );
+    assert.throws(
+      () => new PolicyRegistry({ timeLimiter: { instances: { a: { timeoutDuration: 5 } as never } } }),
+      /timeLimiter\.instances\.a\.timeoutDuration: unknown setting/,
+    );
+  });
+});

@@ -1,0 +1,199 @@
+import { Bulkhead, type BulkheadConfig } from './bulkhead.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import type { CircuitBreakerConfig } from './circuit-breaker-config.js';
+import type { CircuitBreakerLike } from './circuit-breaker-types.js';
+import type { Clock } from './clock.js';
+import { ConsecutiveBreaker, type ConsecutiveBreakerConfig } from './consecutive-breaker.js';
+import type { Policy } from './context.js';
+import { ConfigError } from './errors.js';
+import { Hedging, type HedgingConfig } from './hedging.js';
+import { RateLimiter, type RateLimiterConfig, type RateLimiterLike } from './rate-limiter.js';
+import { Retry, type RetryConfig } from './retry.js';
+import { TimeLimiter, type TimeLimiterConfig } from './time-limiter.js';
+import { TokenBucket, type TokenBucketConfig } from './token-bucket.js';
+import { at, checkEnum, checkKnownKeys } from './validate.js';
+import { wrap } from './wrap.js';
+
+/** Breaker config in a registry: Resilience4j's sliding window (default) or consecutive failures. */
+export type RegistryCircuitBreakerConfig =
+  | (CircuitBreakerConfig & { type?: 'SLIDING_WINDOW' })
+  | (ConsecutiveBreakerConfig & { type: 'CONSECUTIVE' });
+
+/** Rate limiter config in a registry: Resilience4j's cycles (default) or a token bucket. */
+export type RegistryRateLimiterConfig =
+  | (RateLimiterConfig & { type?: 'FIXED_WINDOW' })
+  | (TokenBucketConfig & { type: 'TOKEN_BUCKET' });
+
+/**
+ * One policy kind's section, shaped like Resilience4j's Spring properties: shared `configs`
+ * (the one named `default` applies to every instance) and named `instances`, each of which may
+ * start from a shared config via `baseConfig`.
+ */
+export interface PolicyGroupConfig<C> {
+  configs?: Record<string, C>;
+  instances?: Record<string, C & { baseConfig?: string }>;
+}
+
+/** A whole registry config, as plain data (so YAML can supply it). */
+export interface ResilienceConfig {
+  circuitBreaker?: PolicyGroupConfig<RegistryCircuitBreakerConfig>;
+  retry?: PolicyGroupConfig<RetryConfig>;
+  bulkhead?: PolicyGroupConfig<BulkheadConfig>;
+  timeLimiter?: PolicyGroupConfig<TimeLimiterConfig>;
+  rateLimiter?: PolicyGroupConfig<RegistryRateLimiterConfig>;
+  hedging?: PolicyGroupConfig<HedgingConfig>;
+}
+
+type Kind = keyof ResilienceConfig;
+const KINDS: readonly Kind[] = [
+  'circuitBreaker',
+  'retry',
+  'bulkhead',
+  'timeLimiter',
+  'rateLimiter',
+  'hedging',
+];
+
+/**
+ * Named policies built from plain config. Every configured instance is built (and validated) up
+ * front, so a bad config fails at load with the offending path; names not configured get the
+ * `default` config (or the built-in defaults) on first use. Instances are cached by name, so
+ * every caller of `circuitBreaker('inventory')` shares one breaker.
+ *
+ * @example
+ * const registry = new PolicyRegistry({
+ *   circuitBreaker: { configs: { default: { slidingWindowSize: 10 } }, instances: { inventory: { failureRateThreshold: 50 } } },
+ *   retry: { instances: { inventory: { maxAttempts: 3, waitDurationMs: 500 } } },
+ * });
+ * const policy = registry.pipeline('inventory'); // rate limiter → retry → breaker → bulkhead → time limiter
+ */
+export class PolicyRegistry {
+  readonly #config: ResilienceConfig;
+  readonly #clock: Clock | undefined;
+  readonly #built = new Map<string, unknown>();
+
+  constructor(config: ResilienceConfig = {}, options?: { clock?: Clock }) {
+    checkKnownKeys('', config, KINDS);
+    this.#config = config;
+    this.#clock = options?.clock;
+    for (const kind of KINDS) {
+      const group = config[kind];
+      if (group === undefined) continue;
+      checkKnownKeys(kind, group, ['configs', 'instances']);
+      // Validate shared configs even when no instance uses them yet.
+      for (const [configName, shared] of Object.entries(group.configs ?? {})) {
+        this.#create(kind, configName, { ...(shared as object) }, `${kind}.configs.${configName}`);
+      }
+      for (const name of Object.keys(group.instances ?? {})) this.#get(kind, name);
+    }
+  }
+
+  circuitBreaker(name: string): CircuitBreakerLike & Policy {
+    return this.#get('circuitBreaker', name) as CircuitBreakerLike & Policy;
+  }
+  retry(name: string): Retry {
+    return this.#get('retry', name) as Retry;
+  }
+  bulkhead(name: string): Bulkhead {
+    return this.#get('bulkhead', name) as Bulkhead;
+  }
+  timeLimiter(name: string): TimeLimiter {
+    return this.#get('timeLimiter', name) as TimeLimiter;
+  }
+  rateLimiter(name: string): RateLimiterLike {
+    return this.#get('rateLimiter', name) as RateLimiterLike;
+  }
+  hedging(name: string): Hedging {
+    return this.#get('hedging', name) as Hedging;
+  }
+
+  /** True when `name` is configured as an instance of `kind`. */
+  has(kind: Kind, name: string): boolean {
+    return Object.hasOwn(this.#config[kind]?.instances ?? {}, name);
+  }
+
+  /**
+   * The configured policies of `name`, wrapped in the recommended order: rate limiter → retry →
+   * circuit breaker → bulkhead → time limiter (per attempt). Kinds without an instance named
+   * `name` are left out; with none at all this throws.
+   */
+  pipeline(name: string): Policy {
+    const order: Kind[] = ['rateLimiter', 'retry', 'circuitBreaker', 'bulkhead', 'timeLimiter'];
+    const policies = order
+      .filter((kind) => this.has(kind, name))
+      .map((kind) => this.#get(kind, name) as Policy);
+    if (policies.length === 0)
+      throw new ConfigError(name, 'no policy is configured under this instance name');
+    return wrap(...policies);
+  }
+
+  #get(kind: Kind, name: string): unknown {
+    const key = `${kind}\u0000${name}`;
+    let policy = this.#built.get(key);
+    if (policy === undefined) {
+      policy = this.#build(kind, name);
+      this.#built.set(key, policy);
+    }
+    return policy;
+  }
+
+  #build(kind: Kind, name: string): unknown {
+    const path = `${kind}.instances.${name}`;
+    return this.#create(kind, name, this.#resolve(kind, name, path), path);
+  }
+
+  #create(kind: Kind, name: string, resolved: object, path: string): unknown {
+    const config = resolved as Record<string, unknown>;
+    const options = { clock: this.#clock, configPath: path };
+    switch (kind) {
+      case 'circuitBreaker': {
+        const type = checkEnum(at(path, 'type'), config.type ?? 'SLIDING_WINDOW', [
+          'SLIDING_WINDOW',
+          'CONSECUTIVE',
+        ]);
+        delete config.type;
+        return type === 'CONSECUTIVE'
+          ? new ConsecutiveBreaker(name, config, options)
+          : new CircuitBreaker(name, config, options);
+      }
+      case 'rateLimiter': {
+        const type = checkEnum(at(path, 'type'), config.type ?? 'FIXED_WINDOW', [
+          'FIXED_WINDOW',
+          'TOKEN_BUCKET',
+        ]);
+        delete config.type;
+        return type === 'TOKEN_BUCKET'
+          ? new TokenBucket(name, config, options)
+          : new RateLimiter(name, config, options);
+      }
+      case 'retry':
+        return new Retry(name, config, options);
+      case 'bulkhead':
+        return new Bulkhead(name, config, options);
+      case 'timeLimiter':
+        return new TimeLimiter(name, config, options);
+      case 'hedging':
+        return new Hedging(name, config, options);
+    }
+  }
+
+  /** default config ← baseConfig ← instance settings (later wins). */
+  #resolve(kind: Kind, name: string, path: string): object {
+    const group = this.#config[kind] ?? {};
+    const configs = (group.configs ?? {}) as Record<string, object>;
+    const instance = { ...((group.instances ?? {}) as Record<string, Record<string, unknown>>)[name] };
+    const baseName = instance.baseConfig;
+    delete instance.baseConfig;
+    let base: object = configs.default ?? {};
+    if (baseName !== undefined) {
+      if (typeof baseName !== 'string' || !Object.hasOwn(configs, baseName)) {
+        throw new ConfigError(
+          at(path, 'baseConfig'),
+          `names no entry of ${kind}.configs, got ${JSON.stringify(baseName)}`,
+        );
+      }
+      base = configs[baseName];
+    }
+    return { ...base, ...instance };
+  }
+}
