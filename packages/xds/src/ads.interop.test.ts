@@ -91,6 +91,11 @@ describe('ADS interop with a raw @grpc/grpc-js client', () => {
     await sleep(50);
     assert.deepEqual(acks, []);
 
+    // An empty nonce on a known type restates the subscription and acknowledges nothing.
+    call.write({ type_url: TYPE_URLS.CLUSTER, version_info: 'v1', response_nonce: '', resource_names: [] });
+    await sleep(50);
+    assert.deepEqual(acks, []);
+
     const nack = waitFor(server, 'nack', (e) => e.nodeId === 'raw-1');
     call.write({
       type_url: TYPE_URLS.CLUSTER,

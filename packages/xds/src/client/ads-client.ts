@@ -16,6 +16,7 @@ import {
 import { xdsRoot } from '../protos.js';
 import { TYPE_URLS, toTypeUrl } from '../type-urls.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
+import { ackRequest, initialRequest, sotwRequest } from './requests.js';
 import { judge, type UpdateHandler, type XdsUpdate } from './update.js';
 import {
   type Candidate,
@@ -92,10 +93,12 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private started = false;
+  private readonly delta: boolean;
 
   constructor(private readonly options: AdsClientOptions) {
     super();
     this.on('error', () => {});
+    this.delta = options.delta === true;
     this.node = { user_agent_name: 'meshwork', ...options.node } as XdsNode;
     this.backoff = new Backoff(options.backoff);
     const maxMs = options.backoff?.maxMs ?? 5_000;
@@ -150,7 +153,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
       }
     }
     if (!this.stream) return;
-    if (this.options.delta) {
+    if (this.delta) {
       const subscribe = [...next].filter((n) => !previous.has(n));
       const unsubscribe = [...previous].filter((n) => !next.has(n));
       if (wasWildcard) unsubscribe.push('*');
@@ -162,7 +165,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
         });
       }
     } else {
-      this.send(this.sotwRequest(watch));
+      this.send(sotwRequest(watch));
     }
   }
 
@@ -188,7 +191,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   }
 
   private open(): void {
-    const delta = this.options.delta === true;
+    const delta = this.delta;
     const stream = (
       delta
         ? this.grpcClient.makeBidiStreamRequest(
@@ -211,7 +214,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     });
     stream.on('error', (err: Error) => this.onStreamEnd(stream, err));
     stream.on('status', () => this.onStreamEnd(stream));
-    for (const watch of this.watches.values()) this.send(this.initialRequest(watch));
+    for (const watch of this.watches.values()) this.send(initialRequest(watch, this.delta));
   }
 
   private markConnected(stream: Stream): void {
@@ -231,26 +234,6 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     this.emit('disconnected', { error, reconnectInMs });
   }
 
-  private initialRequest(watch: WatchState): JsonObject {
-    if (!this.options.delta) return { ...this.sotwRequest(watch), response_nonce: '' };
-    const versions: Record<string, string> = {};
-    for (const [name, fp] of watch.fingerprints) if (typeof fp === 'string') versions[name] = fp;
-    return {
-      type_url: watch.typeUrl,
-      resource_names_subscribe: watch.wildcard ? [] : [...watch.names],
-      initial_resource_versions: versions,
-    };
-  }
-
-  private sotwRequest(watch: WatchState): JsonObject {
-    return {
-      type_url: watch.typeUrl,
-      version_info: watch.version,
-      resource_names: watch.wildcard ? [] : [...watch.names],
-      response_nonce: watch.nonce,
-    };
-  }
-
   private send(request: JsonObject): void {
     const stream = this.stream;
     if (!stream) return;
@@ -258,7 +241,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
       request.node = this.node;
       this.nodeSent = true;
     }
-    const bytes = this.options.delta ? encodeDeltaDiscoveryRequest(request) : encodeDiscoveryRequest(request);
+    const bytes = this.delta ? encodeDeltaDiscoveryRequest(request) : encodeDiscoveryRequest(request);
     stream.write(bytes);
   }
 
@@ -267,11 +250,11 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     response: DiscoveryResponse | DeltaDiscoveryResponse,
   ): Promise<void> {
     const watch = this.watches.get(response.type_url);
-    if (!watch) return; // a type this client never asked for
+    if (!watch || this.closed) return; // a type this client never asked for, or closed
     if (stream === this.stream) watch.nonce = response.nonce;
     let candidate: Candidate;
     try {
-      candidate = this.options.delta
+      candidate = this.delta
         ? deltaCandidate(watch, response as DeltaDiscoveryResponse)
         : sotwCandidate(watch, response as DiscoveryResponse);
     } catch (err) {
@@ -287,13 +270,8 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     }
     commit(watch, candidate);
     this.backoff.reset();
-    if (stream === this.stream) this.send(this.ackRequest(watch, response.nonce));
+    if (stream === this.stream) this.send(ackRequest(watch, response.nonce, this.delta));
     this.emit('update', update);
-  }
-
-  private ackRequest(watch: WatchState, nonce: string): JsonObject {
-    if (this.options.delta) return { type_url: watch.typeUrl, response_nonce: nonce };
-    return { ...this.sotwRequest(watch), response_nonce: nonce };
   }
 
   private nack(
@@ -304,7 +282,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   ): void {
     const version = 'version_info' in response ? response.version_info : response.system_version_info;
     if (stream === this.stream) {
-      const request = this.ackRequest(watch, response.nonce);
+      const request = ackRequest(watch, response.nonce, this.delta);
       request.error_detail = { code: NACK_CODE, message: error.message };
       this.send(request);
     }

@@ -170,7 +170,10 @@ export class AdsServer extends EventEmitter<AdsServerEvents> implements StreamHo
     if (!resolver || this.resolving.has(node.id)) return;
     this.resolving.add(node.id);
     try {
-      const found = await resolver(node);
+      // A synchronous resolver's snapshot is set before the first request is answered, so the
+      // node gets its config in the first response instead of after an extra turn.
+      const result = resolver(node);
+      const found = result instanceof Promise ? await result : result;
       if (found && !this.snapshots.has(node.id)) this.setSnapshot(node.id, found);
     } catch (err) {
       this.emit(

@@ -150,9 +150,12 @@ export class DeltaStream implements AdsStream {
     if (this.closed || !this.node) return;
     const typeSnapshot = this.host.snapshotFor(this.node.id)?.types.get(typeUrl);
     if (!typeSnapshot) return;
+    for (const name of state.rejected.keys())
+      if (!typeSnapshot.resources.has(name)) state.rejected.delete(name);
     const { updated, removed } = this.diff(state, typeSnapshot);
     if (updated.length === 0 && removed.length === 0 && state.initialSent) {
-      if (typeSnapshot.version !== state.sentVersion) {
+      // Rejected resources still in the snapshot mean the client is not current.
+      if (typeSnapshot.version !== state.sentVersion && state.rejected.size === 0) {
         state.sentVersion = typeSnapshot.version;
         this.host.emit('current', {
           nodeId: this.node.id,

@@ -58,7 +58,8 @@ export class SotwStream implements AdsStream {
     // A nonce other than the latest answers a response the client has not seen the successor
     // of yet; its ACK/NACK and subscription are outdated, the next request will carry both.
     if (request.response_nonce !== state.nonce) return;
-    this.settle(typeUrl, state, request);
+    // An empty nonce answers nothing: it only (re)states the subscription.
+    if (request.response_nonce !== '') this.settle(typeUrl, state, request);
     if (this.resubscribe(typeUrl, state, request.resource_names)) this.push(typeUrl, state, true);
   }
 
@@ -132,7 +133,8 @@ export class SotwStream implements AdsStream {
     const selected = this.select(state, typeSnapshot.resources);
     const content = contentKey(selected);
     if (!force && content === state.sentContent) {
-      if (typeSnapshot.version !== state.sentVersion) {
+      // After a NACK the stream is not current at any version until it ACKs again.
+      if (typeSnapshot.version !== state.sentVersion && !state.nack) {
         this.host.emit('current', {
           nodeId: this.node.id,
           streamId: this.id,
