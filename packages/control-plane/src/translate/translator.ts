@@ -26,6 +26,12 @@ interface SharedConfig {
   listeners: Map<string, EnvoyJson>;
 }
 
+/** Resources that belong to one sidecar alone. */
+interface OwnResources {
+  listeners: EnvoyJson[];
+  inboundCluster: EnvoyJson | undefined;
+}
+
 /** Counters that show translation is incremental (exported through the debug API and tests). */
 export interface TranslatorStats {
   configBuilds: number;
@@ -42,6 +48,7 @@ export class Translator {
   /** Assignments by `cluster|portMode`, and which of those keys belong to each host. */
   private readonly assignments = new Map<string, EnvoyJson>();
   private readonly assignmentKeysByHost = new Map<string, Set<string>>();
+  private readonly own = new WeakMap<ProxyNode, OwnResources>();
 
   constructor(private readonly source: EndpointSource) {}
 
@@ -94,14 +101,9 @@ export class Translator {
     for (const [name, c] of shared.clusters) out.clusters.set(name, c);
     for (const [name, l] of shared.listeners) out.listeners.set(name, l);
     if (node.mode === 'sidecar') {
-      const inbound = inboundListener(node);
-      const outbound = outboundListener(node);
-      if (inbound) out.listeners.set(inbound.name as string, inbound);
-      if (outbound) out.listeners.set(outbound.name as string, outbound);
-      if (node.appPort !== undefined) {
-        const cluster = inboundCluster(node.appPort);
-        out.clusters.set(cluster.name as string, cluster);
-      }
+      const own = this.ownResources(node);
+      for (const l of own.listeners) out.listeners.set(l.name as string, l);
+      if (own.inboundCluster) out.clusters.set(own.inboundCluster.name as string, own.inboundCluster);
     }
     const portMode: EndpointPortMode = node.mode === 'proxyless' ? 'direct' : 'sidecar';
     for (const cluster of out.clusters.values()) {
@@ -110,6 +112,25 @@ export class Translator {
       out.endpoints.set(name, this.assignment(name, portMode));
     }
     return out;
+  }
+
+  /**
+   * A sidecar's own listeners and inbound cluster depend only on its ports; they are built once per
+   * node object so every push reuses them (and the ADS layer's encoding of them).
+   */
+  private ownResources(node: ProxyNode): OwnResources {
+    let own = this.own.get(node);
+    if (!own) {
+      const listeners = [inboundListener(node), outboundListener(node)].filter(
+        (l): l is EnvoyJson => l !== undefined,
+      );
+      own = {
+        listeners,
+        inboundCluster: node.appPort === undefined ? undefined : inboundCluster(node.appPort),
+      };
+      this.own.set(node, own);
+    }
+    return own;
   }
 
   private sharedFor(node: ProxyNode): SharedConfig {

@@ -1,0 +1,198 @@
+/**
+ * xDS serving: keeps the translator fed from the store and the registry, turns changes into
+ * debounced per-proxy snapshots for the ADS server, and tracks each change's convergence from the
+ * ACKs and NACKs proxies send back. A proxy that NACKs keeps its last good configuration (the
+ * client's guarantee) and the control plane records why.
+ */
+import { AdsServer, TYPE_URLS, type XdsNode } from '@meshwork/xds';
+import type { Registry, RegistryChange } from '../registry/registry.js';
+import type { ResourceStore, WatchEvent } from '../store/resource-store.js';
+import { type ProxyNode, parseProxyNode } from '../translate/proxy-node.js';
+import type { ProxySnapshot, ResourceKind } from '../translate/snapshot.js';
+import { Translator } from '../translate/translator.js';
+import { ChangeTracker, type NodePush } from './change-tracker.js';
+import { Debouncer } from './debounce.js';
+import { changedKinds } from './snapshot-diff.js';
+
+/** Type URL of each resource kind. */
+export const TYPE_URL_OF: Readonly<Record<ResourceKind, string>> = {
+  listeners: TYPE_URLS.LISTENER,
+  routes: TYPE_URLS.ROUTE_CONFIGURATION,
+  clusters: TYPE_URLS.CLUSTER,
+  endpoints: TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT,
+};
+
+/** What the control plane knows about one connected proxy. */
+export interface ProxyState {
+  xdsNode: XdsNode;
+  node: ProxyNode;
+  connectedAtMs: number;
+  /** The last snapshot handed to the ADS server for this proxy. */
+  sent: ProxySnapshot | undefined;
+  /** Version of each kind in `sent`. */
+  versions: Record<ResourceKind, string>;
+  /** Recent NACKs from this proxy (newest last). */
+  nacks: { typeUrl: string; version: string; error: string; atMs: number }[];
+}
+
+/** Options of {@link XdsService}. */
+export interface XdsServiceOptions {
+  store: ResourceStore;
+  registry: Registry;
+  /** Quiet period of push debouncing. Default 50 ms. */
+  debounceMs?: number;
+  /** Error sink for failures that are not any proxy's fault. */
+  log?: (message: string, err?: unknown) => void;
+}
+
+/** The ADS side of the control plane. */
+export class XdsService {
+  readonly ads: AdsServer;
+  readonly translator: Translator;
+  readonly tracker = new ChangeTracker();
+  private readonly proxies = new Map<string, ProxyState>();
+  private readonly debouncer: Debouncer;
+  private readonly log: (message: string, err?: unknown) => void;
+  // Versions grow across control-plane restarts, so a reconnecting proxy never sees a reused one.
+  private pushSeq = Date.now();
+  private stopWatch: (() => void) | undefined;
+  private stopRegistry: (() => void) | undefined;
+
+  constructor(private readonly options: XdsServiceOptions) {
+    this.translator = new Translator(options.registry);
+    this.log = options.log ?? ((m, e) => console.error(m, e ?? ''));
+    this.debouncer = new Debouncer(() => this.push(), { quietMs: options.debounceMs ?? 50 });
+    this.ads = new AdsServer({ resolveSnapshot: (node) => this.admit(node) });
+    this.ads.on('ack', (e) => this.tracker.ack(e.nodeId, e.typeUrl, e.version));
+    this.ads.on('current', (e) => this.tracker.ack(e.nodeId, e.typeUrl, e.version));
+    this.ads.on('nack', (e) => this.onNack(e.nodeId, e.typeUrl, e.version, e.errorMessage));
+    this.ads.on('disconnect', (e) => this.onDisconnect(e.nodeId));
+    this.ads.on('error', (err) => this.log('xds: stream failure', err));
+  }
+
+  /** Loads the store, subscribes to its changes and to the registry, and starts serving ADS on `address`. */
+  async start(address: string): Promise<number> {
+    const { store, registry } = this.options;
+    const revision = store.revision();
+    this.translator.setResources(await store.list());
+    this.stopWatch = store.watch(revision, (e) => this.onStoreEvent(e));
+    this.stopRegistry = registry.onChange((c) => this.onRegistryChange(c));
+    return this.ads.listen(address);
+  }
+
+  /** Pushes now whatever is waiting for the debounce timer. */
+  flush(): void {
+    this.debouncer.flush();
+  }
+
+  /** Every connected proxy. */
+  list(): ProxyState[] {
+    return [...this.proxies.values()];
+  }
+
+  /** One connected proxy. */
+  get(nodeId: string): ProxyState | undefined {
+    return this.proxies.get(nodeId);
+  }
+
+  /** Stops watching, ends every stream and the gRPC server. */
+  async close(): Promise<void> {
+    this.debouncer.cancel();
+    this.stopWatch?.();
+    this.stopRegistry?.();
+    await this.ads.close();
+  }
+
+  private onStoreEvent(e: WatchEvent): void {
+    this.translator.applyResource(e.type, e.resource);
+    this.tracker.observe(String(e.revision));
+    this.debouncer.trigger();
+  }
+
+  private onRegistryChange(c: RegistryChange): void {
+    if (c.servicesChanged) this.translator.servicesChanged();
+    else this.translator.endpointsChanged([c.host]);
+    this.tracker.observe(`registry-${c.index}`);
+    this.debouncer.trigger();
+  }
+
+  /** First stream of a node: translate its configuration at once (no debounce for a newcomer). */
+  private admit(xdsNode: XdsNode) {
+    const node = parseProxyNode(xdsNode);
+    const state: ProxyState = {
+      xdsNode,
+      node,
+      connectedAtMs: Date.now(),
+      sent: undefined,
+      versions: { listeners: '', routes: '', clusters: '', endpoints: '' },
+      nacks: [],
+    };
+    this.proxies.set(node.id, state);
+    const snapshot = this.translator.snapshot(node);
+    const version = String(++this.pushSeq);
+    for (const kind of changedKinds(undefined, snapshot)) state.versions[kind] = version;
+    state.sent = snapshot;
+    return snapshotInput(state);
+  }
+
+  /** The debounced push: recompute every proxy, hand over only what changed. */
+  private push(): void {
+    const version = String(++this.pushSeq);
+    const pushes: NodePush[] = [];
+    for (const state of this.proxies.values()) {
+      if (!state.sent) continue;
+      const next = this.translator.snapshot(state.node);
+      const kinds = changedKinds(state.sent, next);
+      if (kinds.length === 0) continue;
+      const versions = { ...state.versions };
+      for (const kind of kinds) versions[kind] = version;
+      try {
+        this.ads.setSnapshot(state.node.id, snapshotInput({ sent: next, versions }));
+      } catch (err) {
+        // A resource the codec cannot encode is a translator bug; the proxy keeps its last config.
+        this.log(`xds: snapshot for ${state.node.id} rejected by the encoder`, err);
+        continue;
+      }
+      state.sent = next;
+      state.versions = versions;
+      // Only types the proxy subscribes to will be answered; the others do not gate convergence.
+      const subscribed = this.subscribedTypes(state.node.id);
+      const awaited = kinds.map((k) => TYPE_URL_OF[k]).filter((t) => subscribed.has(t));
+      if (awaited.length > 0)
+        pushes.push({ nodeId: state.node.id, versions: new Map(awaited.map((t) => [t, version])) });
+    }
+    this.tracker.pushed(pushes, this.proxies.size);
+  }
+
+  private subscribedTypes(nodeId: string): Set<string> {
+    const out = new Set<string>();
+    for (const stream of this.ads.streams(nodeId)) for (const t of stream.types) out.add(t.typeUrl);
+    return out;
+  }
+
+  private onNack(nodeId: string, typeUrl: string, version: string, error: string): void {
+    this.tracker.nack(nodeId, typeUrl, version, error);
+    const state = this.proxies.get(nodeId);
+    if (!state) return;
+    state.nacks.push({ typeUrl, version, error, atMs: Date.now() });
+    if (state.nacks.length > 20) state.nacks.shift();
+  }
+
+  private onDisconnect(nodeId: string): void {
+    if (this.ads.streams(nodeId).length > 0) return;
+    // Forget the proxy: its next stream resolves a fresh snapshot and memory follows live proxies.
+    this.proxies.delete(nodeId);
+    this.ads.clearSnapshot(nodeId);
+    this.tracker.disconnected(nodeId);
+  }
+}
+
+function snapshotInput(state: Pick<ProxyState, 'sent' | 'versions'>) {
+  const sent = state.sent!;
+  return {
+    lds: { version: state.versions.listeners, resources: sent.listeners },
+    rds: { version: state.versions.routes, resources: sent.routes },
+    cds: { version: state.versions.clusters, resources: sent.clusters },
+    eds: { version: state.versions.endpoints, resources: sent.endpoints },
+  };
+}
