@@ -8,6 +8,7 @@
  */
 import type { RandomSource } from './clock.js';
 import type { UpstreamHost } from './host.js';
+import { FastRandom } from './load-balancers/fast-random.js';
 import type { LbSettings, LoadBalancer, LoadBalancerFactory } from './load-balancers/load-balancer.js';
 import type { Host, LbContext } from './types.js';
 
@@ -21,15 +22,17 @@ export class PrioritySet {
   readonly panic: boolean = false;
   /** Number of hosts available for traffic (for stats). */
   readonly availableCount: number = 0;
+  private readonly random: FastRandom;
 
   constructor(
     hosts: readonly UpstreamHost[],
     factory: LoadBalancerFactory,
     settings: LbSettings,
-    private readonly random: RandomSource,
+    random: RandomSource,
     panicThresholdPercent: number,
     overprovisioningPercent: number,
   ) {
+    this.random = new FastRandom(random);
     const levels = groupByPriority(hosts);
     const available = levels.map((level) => level.filter((h) => h.available));
     this.availableCount = available.reduce((n, a) => n + a.length, 0);
@@ -70,7 +73,8 @@ export class PrioritySet {
     const n = this.balancers.length;
     if (n === 1) return this.balancers[0].chooseHost(ctx);
     if (n === 0) return null;
-    const point = this.random() * this.cumulativeLoad[n - 1];
+    // Loads are percents; a draw in millionths keeps the integer path (no boxed doubles).
+    const point = this.random.nextInt(1_000_000) / 10_000;
     for (let i = 0; i < n - 1; i++)
       if (point < this.cumulativeLoad[i]) return this.balancers[i].chooseHost(ctx);
     return this.balancers[n - 1].chooseHost(ctx);

@@ -2,7 +2,7 @@
  * A request hash as two unsigned 32-bit halves, so ring and table lookups compare plain numbers
  * instead of allocating BigInts per pick.
  */
-import type { RandomSource } from '../clock.js';
+import type { FastRandom } from './fast-random.js';
 
 /** Reusable holder for a 64-bit hash split into halves; one per balancer, filled per pick. */
 export class HashPoint {
@@ -14,7 +14,7 @@ export class HashPoint {
    * 64-bit space with murmur3's finaliser (a small number would otherwise land at the ring start);
    * undefined draws a random point, as Envoy does when the route has no hash policy.
    */
-  load(hash: bigint | number | undefined, random: RandomSource): this {
+  load(hash: bigint | number | undefined, random: FastRandom): this {
     if (typeof hash === 'bigint') {
       this.hi = Number(BigInt.asUintN(32, hash >> 32n));
       this.lo = Number(BigInt.asUintN(32, hash));
@@ -24,8 +24,9 @@ export class HashPoint {
       this.hi = fmix32(low ^ 0x9e3779b9 ^ high);
       this.lo = fmix32(low ^ fmix32(high));
     } else {
-      this.hi = Math.floor(random() * 4294967296) >>> 0;
-      this.lo = Math.floor(random() * 4294967296) >>> 0;
+      // 16-bit halves: each draw stays a small integer, so nothing is boxed.
+      this.hi = ((random.nextInt(65536) << 16) | random.nextInt(65536)) >>> 0;
+      this.lo = ((random.nextInt(65536) << 16) | random.nextInt(65536)) >>> 0;
     }
     return this;
   }

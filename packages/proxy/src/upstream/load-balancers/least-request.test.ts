@@ -4,13 +4,14 @@ import { LeastRequestLoadBalancer } from './least-request.js';
 import { DEFAULT_LB_SETTINGS } from './load-balancer.js';
 import { makeHosts, seededRandom } from './test-support.js';
 
-test('of two drawn hosts the one with fewer requests in flight wins', () => {
+test('power of two choices: a busy host wins only when drawn twice', () => {
   const hosts = makeHosts(2);
   hosts[0].activeRequests = 10;
-  // Draws alternate between the two hosts, so every pick compares both.
-  let n = 0;
-  const lb = new LeastRequestLoadBalancer(hosts, DEFAULT_LB_SETTINGS, () => (n++ % 2 === 0 ? 0.1 : 0.9));
-  for (let i = 0; i < 10; i++) assert.equal(lb.chooseHost({}), hosts[1]);
+  const lb = new LeastRequestLoadBalancer(hosts, DEFAULT_LB_SETTINGS, seededRandom(11));
+  let busy = 0;
+  for (let i = 0; i < 4000; i++) if (lb.chooseHost({}) === hosts[0]) busy++;
+  // Both draws land on the busy host with probability 1/4.
+  assert.ok(Math.abs(busy / 4000 - 0.25) < 0.03, `busy share ${busy / 4000}`);
 });
 
 test('choice_count widens the comparison', () => {
@@ -33,8 +34,10 @@ test('load is weighed against weight: a heavy host takes more concurrent request
   const hosts = makeHosts(2, [1, 4]);
   hosts[0].activeRequests = 2;
   hosts[1].activeRequests = 4;
-  let n = 0;
-  const lb = new LeastRequestLoadBalancer(hosts, DEFAULT_LB_SETTINGS, () => (n++ % 2 === 0 ? 0.01 : 0.99));
-  // 4 in flight at weight 4 (1 per unit) beats 2 at weight 1.
-  assert.equal(lb.chooseHost({}), hosts[1]);
+  const lb = new LeastRequestLoadBalancer(hosts, DEFAULT_LB_SETTINGS, seededRandom(5));
+  let heavy = 0;
+  for (let i = 0; i < 4000; i++) if (lb.chooseHost({}) === hosts[1]) heavy++;
+  // 4 in flight at weight 4 (1 per unit) beats 2 at weight 1, so the heavy host wins whenever it
+  // is drawn at all: 1 − 0.2² = 96% of picks.
+  assert.ok(Math.abs(heavy / 4000 - 0.96) < 0.02, `heavy share ${heavy / 4000}`);
 });

@@ -8,6 +8,7 @@
  */
 import type { RandomSource } from '../clock.js';
 import type { Host, LbContext } from '../types.js';
+import { FastRandom } from './fast-random.js';
 import type { LbSettings, LoadBalancer } from './load-balancer.js';
 import {
   cumulativeWeights,
@@ -23,11 +24,11 @@ export class LeastRequestLoadBalancer implements LoadBalancer {
   private readonly cumulative: Float64Array | null;
   private readonly total: number;
   private readonly choiceCount: number;
-  private readonly random: RandomSource;
+  private readonly random: FastRandom;
 
   constructor(hosts: readonly Host[], settings: LbSettings, random: RandomSource) {
     this.hosts = hosts;
-    this.random = random;
+    this.random = new FastRandom(random);
     this.choiceCount = Math.max(1, settings.choiceCount);
     this.cumulative = weightsEqual(hosts) ? null : cumulativeWeights(hosts);
     this.total = this.cumulative ? this.cumulative[hosts.length - 1] : hosts.length;
@@ -51,13 +52,13 @@ export class LeastRequestLoadBalancer implements LoadBalancer {
       }
     }
     if (retrying && best !== null && wasAttempted(ctx, best)) {
-      return firstNotAttempted(hosts, ctx, Math.floor(this.random() * hosts.length), best);
+      return firstNotAttempted(hosts, ctx, this.random.nextInt(hosts.length), best);
     }
     return best;
   }
 
   private draw(): number {
-    const point = this.random() * this.total;
+    const point = this.random.nextInt(this.total);
     return this.cumulative ? searchCumulative(this.cumulative, point) : Math.floor(point);
   }
 }

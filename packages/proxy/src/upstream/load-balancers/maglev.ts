@@ -6,6 +6,7 @@
  */
 import type { RandomSource } from '../clock.js';
 import type { Host, LbContext } from '../types.js';
+import { FastRandom } from './fast-random.js';
 import { HashPoint } from './hash-point.js';
 import type { LbSettings, LoadBalancer } from './load-balancer.js';
 import { firstNotAttempted, wasAttempted } from './load-balancer.js';
@@ -20,11 +21,11 @@ export class MaglevLoadBalancer implements LoadBalancer {
   /** Host index per slot. */
   readonly table: Uint32Array;
   private readonly point = new HashPoint();
-  private readonly random: RandomSource;
+  private readonly random: FastRandom;
 
   constructor(hosts: readonly Host[], settings: LbSettings, random: RandomSource) {
     this.hosts = hosts;
-    this.random = random;
+    this.random = new FastRandom(random);
     this.table = hosts.length === 0 ? new Uint32Array(0) : buildTable(hosts, settings.maglevTableSize);
   }
 

@@ -1,6 +1,7 @@
 /** Weighted random: a uniform draw, then a binary search over cumulative weights built once. */
 import type { RandomSource } from '../clock.js';
 import type { Host, LbContext } from '../types.js';
+import { FastRandom } from './fast-random.js';
 import type { LbSettings, LoadBalancer } from './load-balancer.js';
 import {
   cumulativeWeights,
@@ -18,11 +19,11 @@ export class RandomLoadBalancer implements LoadBalancer {
   private readonly hosts: readonly Host[];
   private readonly cumulative: Float64Array | null;
   private readonly total: number;
-  private readonly random: RandomSource;
+  private readonly random: FastRandom;
 
   constructor(hosts: readonly Host[], _settings: LbSettings, random: RandomSource) {
     this.hosts = hosts;
-    this.random = random;
+    this.random = new FastRandom(random);
     this.cumulative = weightsEqual(hosts) ? null : cumulativeWeights(hosts);
     this.total = this.cumulative ? this.cumulative[hosts.length - 1] : hosts.length;
   }
@@ -43,7 +44,7 @@ export class RandomLoadBalancer implements LoadBalancer {
 
   /** One weighted draw: a host index. */
   draw(): number {
-    const point = this.random() * this.total;
+    const point = this.random.nextInt(this.total);
     return this.cumulative ? searchCumulative(this.cumulative, point) : Math.floor(point);
   }
 }

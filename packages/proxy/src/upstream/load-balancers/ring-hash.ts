@@ -6,6 +6,7 @@
  */
 import type { RandomSource } from '../clock.js';
 import type { Host, LbContext } from '../types.js';
+import { FastRandom } from './fast-random.js';
 import { HashPoint } from './hash-point.js';
 import type { LbSettings, LoadBalancer } from './load-balancer.js';
 import { firstNotAttempted, wasAttempted } from './load-balancer.js';
@@ -22,11 +23,11 @@ export class RingHashLoadBalancer implements LoadBalancer {
   private readonly lo: Uint32Array;
   private readonly owner: Uint32Array;
   private readonly point = new HashPoint();
-  private readonly random: RandomSource;
+  private readonly random: FastRandom;
 
   constructor(hosts: readonly Host[], settings: LbSettings, random: RandomSource) {
     this.hosts = hosts;
-    this.random = random;
+    this.random = new FastRandom(random);
     const entries = buildRing(hosts, settings.minRingSize, settings.maxRingSize);
     this.hi = new Uint32Array(entries.length);
     this.lo = new Uint32Array(entries.length);
