@@ -12,6 +12,5 @@ export { notificationsApp } from './notifications/app.js';
 export { ordersApp } from './orders/app.js';
 export { OrderSaga, type SagaParticipants, StepFailure } from './orders/saga.js';
 export { paymentsApp } from './payments/app.js';
-export { SHOP_SERVICES } from './services.js';
 export { shippingApp } from './shipping/app.js';
 export { usersApp } from './users/app.js';

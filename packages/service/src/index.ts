@@ -1,7 +1,8 @@
 /**
  * `@meshwork/service` — the runtime for application services: HTTP/gRPC servers, health probes,
  * registration with the control plane, graceful shutdown, and outbound clients (through the
- * sidecar or proxyless with discovery and resilience policies).
+ * sidecar or proxyless with discovery and resilience policies). gRPC helpers live in the
+ * `@meshwork/service/grpc` entry point, so services without gRPC never load grpc-js.
  */
 export { type ConnectOptions, connect, endpointsEnvName, resolveRoute } from './clients/connect.js';
 export {
@@ -22,7 +23,6 @@ export {
 } from './clients/service-client.js';
 export { type Call, get, post, type TypedClient, typedClient } from './clients/typed-client.js';
 export * from './errors.js';
-export { type GrpcServerHandle, grpc, grpcClient, loadProto, startGrpcServer, unary } from './grpc/grpc.js';
 export {
   aggregateStatus,
   brokerIndicator,

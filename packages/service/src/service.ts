@@ -166,6 +166,7 @@ export function createService(options: ServiceOptions): Service {
     readinessTimer = setInterval(() => void reportReadiness(), options.readinessIntervalMs ?? 2000);
     readinessTimer.unref();
     if (options.handleSignals !== false) installSignals();
+    if (env.MESHWORK_SUPERVISED === '1') watchParent();
     log.info({ port: bound }, `${name} listening`);
     return bound;
   }
@@ -201,6 +202,18 @@ export function createService(options: ServiceOptions): Service {
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+  }
+
+  function watchParent(): void {
+    // A supervisor killed with SIGKILL cannot stop its children; reparenting tells us it is gone.
+    const parent = process.ppid;
+    const timer = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(timer);
+      log.warn('supervisor is gone; shutting down');
+      void svc.stop('orphaned').then(() => process.exit(0));
+    }, 1000);
+    timer.unref();
   }
 
   const svc: Service = {

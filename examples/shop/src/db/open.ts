@@ -4,8 +4,6 @@
  */
 import { join } from 'node:path';
 import type { Database } from './database.js';
-import { openPostgres } from './postgres.js';
-import { openSqlite } from './sqlite.js';
 
 /** Where a service's data lives. */
 export interface StorageOptions {
@@ -24,7 +22,10 @@ export async function openDatabase(options: StorageOptions): Promise<Database> {
     if (!/^postgres(ql)?:\/\//.test(options.databaseUrl)) {
       throw new TypeError(`--db / DATABASE_URL: "${options.databaseUrl}" is not a postgres:// URL`);
     }
+    // Drivers load on demand: a SQLite process never pays for pg, nor a PostgreSQL one for SQLite.
+    const { openPostgres } = await import('./postgres.js');
     return openPostgres(options.databaseUrl, options.schema ?? `shop_${options.service.replace(/-/g, '_')}`);
   }
+  const { openSqlite } = await import('./sqlite.js');
   return openSqlite(join(options.dataDir ?? '.meshwork/data', `${options.service}.db`));
 }

@@ -4,7 +4,8 @@
  * The gRPC port registers as its own service, `inventory-grpc`.
  */
 import { fileURLToPath } from 'node:url';
-import { grpc, loadProto, NotFoundError, type Service, startGrpcServer } from '@meshwork/service';
+import { NotFoundError, type Service } from '@meshwork/service';
+import { grpc, loadProto, startGrpcServer } from '@meshwork/service/grpc';
 import type { Database } from '../db/database.js';
 import {
   InsufficientStockError,

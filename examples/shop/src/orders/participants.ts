@@ -3,15 +3,8 @@
  * shipping and notifications over HTTP/JSON — through the sidecar or proxyless, as the
  * environment says. Business refusals become {@link StepFailure}s.
  */
-import {
-  connect,
-  grpc,
-  grpcClient,
-  loadProto,
-  type ServiceClient,
-  UpstreamStatusError,
-  unary,
-} from '@meshwork/service';
+import { connect, type ServiceClient, UpstreamStatusError } from '@meshwork/service';
+import { grpc, grpcClient, loadProto, unary } from '@meshwork/service/grpc';
 import { INVENTORY_PROTO } from '../inventory/app.js';
 import type { Order } from './repository.js';
 import { type SagaParticipants, StepFailure } from './saga.js';

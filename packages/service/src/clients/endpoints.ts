@@ -3,6 +3,7 @@
  * with Consul-style blocking queries (`?index=N&wait=30s`, `X-Meshwork-Index`).
  */
 import type { Logger } from 'pino';
+import { httpRequest } from '../http/http-json.js';
 
 /** One address to send requests to. */
 export interface Endpoint {
@@ -110,14 +111,14 @@ export class DiscoveryWatcher implements EndpointSource {
         `?healthy=true&index=${this.index}&wait=${wait}s` +
         (this.options.namespace ? `&namespace=${encodeURIComponent(this.options.namespace)}` : '');
       try {
-        const res = await fetch(url, { signal: this.controller.signal });
-        const body = (await res.json()) as RegistryInstance[] | { instances: RegistryInstance[] };
-        if (!res.ok) throw new Error(`registry answered ${res.status}`);
+        const res = await httpRequest(url, { signal: this.controller.signal, timeoutMs: (wait + 5) * 1000 });
+        if (res.status !== 200) throw new Error(`registry answered ${res.status}`);
+        const body = JSON.parse(res.text) as RegistryInstance[] | { instances: RegistryInstance[] };
         const instances = Array.isArray(body) ? body : body.instances;
         this.list = instances
           .filter((i) => i.ready !== false && i.healthy !== false)
           .map((i) => ({ host: i.address, port: i.port, id: i.instanceId ?? i.id }));
-        const next = res.headers.get('x-meshwork-index');
+        const next = res.headers['x-meshwork-index'] as string | undefined;
         // An index that goes backwards means the registry restarted: start over from 0.
         this.index = next && Number(next) >= Number(this.index) ? next : '0';
         this.resolveFirst();

@@ -7,7 +7,7 @@
  *   (retry + circuit breaker + timeout) around each call.
  * The active `traceparent` is forwarded on every call.
  */
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { UpstreamStatusError, UpstreamUnavailableError } from '../errors.js';
 import { currentTrace, formatTraceparent } from '../logging/trace-context.js';
 import type { Endpoint, EndpointSource } from './endpoints.js';
@@ -61,14 +61,23 @@ const CONNECT_ERRORS = new Set([
 /** An HTTP/JSON client bound to one logical service. */
 export class ServiceClient {
   readonly service: string;
-  private readonly dispatcher: Dispatcher;
+  private dispatcher: Dispatcher | undefined;
   private readonly ownsDispatcher: boolean;
   private next = 0;
 
   constructor(private readonly options: ServiceClientOptions) {
     this.service = options.service;
     this.ownsDispatcher = !options.dispatcher;
-    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+    this.dispatcher = options.dispatcher;
+  }
+
+  // undici is loaded on first use: processes that never call out do not pay its memory.
+  private async pool(): Promise<Dispatcher> {
+    if (!this.dispatcher) {
+      const { Agent } = await import('undici');
+      this.dispatcher ??= new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+    }
+    return this.dispatcher;
   }
 
   /** Sends a request; non-2xx answers throw {@link UpstreamStatusError}, no answer throws {@link UpstreamUnavailableError}. */
@@ -91,7 +100,7 @@ export class ServiceClient {
   /** Closes pooled connections (and the endpoint watcher). */
   async close(): Promise<void> {
     if (this.options.route.kind === 'endpoints') this.options.route.source.close();
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    if (this.ownsDispatcher) await this.dispatcher?.close();
   }
 
   private async attempt<T>(
@@ -139,7 +148,8 @@ export class ServiceClient {
     const timeoutMs = this.options.timeoutMs ?? 5000;
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.dispatcher.request({
+      const dispatcher = this.dispatcher ?? (await this.pool());
+      res = await dispatcher.request({
         origin: `http://${endpoint.host}:${endpoint.port}`,
         path: req.path,
         method: req.method,

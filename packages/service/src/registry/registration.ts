@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { RegistryError } from '../errors.js';
+import { type HttpAnswer, httpRequest } from '../http/http-json.js';
 
 /** The body of `POST /v1/registry/instances`. */
 export interface InstanceRegistration {
@@ -161,20 +162,20 @@ export class RegistryClient {
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(this.base + path, {
+      res = await httpRequest(this.base + path, {
         method,
-        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 2000),
+        body,
+        timeoutMs: this.options.requestTimeoutMs ?? 2000,
       });
     } catch (err) {
       throw new RegistryError(`${method} ${path}: control plane unreachable`, 0, { cause: err });
     }
-    const text = await res.text();
-    if (!res.ok)
+    const text = res.text;
+    if (res.status < 200 || res.status >= 300) {
       throw new RegistryError(`${method} ${path} answered ${res.status}: ${text.slice(0, 200)}`, res.status);
+    }
     return text ? JSON.parse(text) : undefined;
   }
 }

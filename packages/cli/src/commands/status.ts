@@ -1,0 +1,63 @@
+/**
+ * `meshwork status` — services, instances, health and sidecar config versions, from the control
+ * plane (`/v1/registry/services`, `/v1/proxies`), or from the state file of a `meshwork up`
+ * running without a mesh.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from '../main.js';
+import { parseArgs } from '../up/args.js';
+import { STATE_FILE, type UpState } from '../up/orchestrator.js';
+import { renderStatus } from '../up/status-view.js';
+
+const USAGE = `usage: meshwork status [--control-plane <url>] [--state-dir <dir>] [--json]`;
+
+async function getJson(url: string): Promise<unknown> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return res.json();
+}
+
+async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const args = parseArgs(argv, ['--control-plane', '--state-dir'], ['--json']);
+  let state: UpState | undefined;
+  try {
+    state = JSON.parse(
+      readFileSync(join(resolve(String(args.get('--state-dir') ?? '.meshwork/up')), STATE_FILE), 'utf8'),
+    );
+  } catch {
+    state = undefined;
+  }
+  const cp =
+    args.get('--control-plane') ?? state?.controlPlane ?? (state ? undefined : 'http://127.0.0.1:15080');
+  let registry: unknown;
+  let proxies: unknown;
+  if (typeof cp === 'string') {
+    try {
+      [registry, proxies] = await Promise.all([
+        getJson(`${cp}/v1/registry/services`),
+        getJson(`${cp}/v1/proxies`).catch(() => undefined),
+      ]);
+    } catch (err) {
+      if (!state) {
+        console.error(
+          `meshwork status: no \`meshwork up\` state found and the control plane is unreachable (${(err as Error).message})`,
+        );
+        return 1;
+      }
+    }
+  }
+  if (args.has('--json')) console.log(JSON.stringify({ state, registry, proxies }, null, 2));
+  else console.log(renderStatus({ state, registry, proxies }).join('\n'));
+  return 0;
+}
+
+/** The `status` verb. */
+export const command: Command = {
+  summary: 'show services, instances, health and sidecar config versions',
+  run,
+};

@@ -1,0 +1,100 @@
+/**
+ * `meshwork up [-f system.yaml]` — runs a whole system on this machine (default: the reference
+ * shop): control plane, gateway, and every service instance with its sidecar. Ctrl-C stops it.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from '../main.js';
+import { parseArgs, portOption } from '../up/args.js';
+import { MeshError } from '../up/errors.js';
+import { Orchestrator } from '../up/orchestrator.js';
+
+const SHOP_SPEC = fileURLToPath(new URL('../../../../examples/shop/meshwork.yaml', import.meta.url));
+const CLI_BIN = fileURLToPath(new URL('../../bin/meshwork.js', import.meta.url));
+const COMMANDS = fileURLToPath(new URL('./', import.meta.url));
+
+const USAGE = `usage: meshwork up [-f system.yaml] [options]
+
+  -f, --file <path>          system to run (default: the reference shop)
+  --mesh | --no-mesh         with control plane, gateway proxy and sidecars, or services wired
+                             directly with a built-in edge router (default: mesh when the
+                             control-plane and proxy commands are available)
+  --state-dir <dir>          logs, data and state (default: .meshwork/up)
+  --db <postgres://…>        PostgreSQL for every service instead of SQLite files
+  --gateway-port <n>         default 8080 (0 = any free port)
+  --control-plane-port <n>   default 15080
+  --xds-port <n>             default 15010
+  --log-level <level>        services' log level (default: info)
+  --plain                    plain progress lines even on a terminal`;
+
+/** True when this CLI has the verbs mesh mode needs. */
+function meshAvailable(): boolean {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return ['control-plane', 'proxy'].every((v) => existsSync(`${COMMANDS}${v}${ext}`));
+}
+
+async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const args = parseArgs(
+    argv,
+    ['--file', '--state-dir', '--db', '--gateway-port', '--control-plane-port', '--xds-port', '--log-level'],
+    ['--mesh', '--no-mesh', '--plain'],
+    { '-f': '--file' },
+  );
+  const wantMesh = args.has('--mesh') ? true : args.has('--no-mesh') ? false : meshAvailable();
+  if (wantMesh && !meshAvailable())
+    throw new MeshError('MESH_ERR_USAGE', '--mesh needs the control-plane and proxy commands');
+  const db = args.get('--db');
+  const orchestrator = new Orchestrator({
+    specFile: resolve(String(args.get('--file') ?? SHOP_SPEC)),
+    mesh: wantMesh,
+    stateDir: resolve(String(args.get('--state-dir') ?? '.meshwork/up')),
+    databaseUrl: typeof db === 'string' ? db : process.env.DATABASE_URL,
+    gatewayPort: portOption(args, '--gateway-port', 8080),
+    controlPlanePort: portOption(args, '--control-plane-port', 15080),
+    xdsPort: portOption(args, '--xds-port', 15010),
+    logLevel: String(args.get('--log-level') ?? 'info'),
+    cliBin: CLI_BIN,
+    out: process.stdout,
+    live: args.has('--plain') ? false : undefined,
+  });
+  const stopped = new Promise<number>((resolveExit) => {
+    let signalled = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) return void console.log(`(${signal} again: already stopping)`);
+      signalled = true;
+      console.log(`\n${signal}: stopping everything…`);
+      orchestrator.down().then(
+        () => {
+          console.log('stopped.');
+          resolveExit(0);
+        },
+        (err: unknown) => {
+          console.error(`stop failed: ${(err as Error).message}`);
+          resolveExit(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  try {
+    await orchestrator.up();
+  } catch (err) {
+    const lines = (err as { lastLines?: string[] }).lastLines;
+    console.error(`meshwork up failed: ${(err as Error).message}`);
+    if (lines?.length) console.error(lines.map((l) => `    ${l}`).join('\n'));
+    return 1;
+  }
+  return stopped;
+}
+
+/** The `up` verb. */
+export const command: Command = {
+  summary: 'run a whole system (default: the reference shop) with its mesh on this machine',
+  run,
+};

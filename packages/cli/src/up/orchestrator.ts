@@ -1,0 +1,234 @@
+/**
+ * `meshwork up`: brings a whole system up in order — control plane, mesh config, then each tier
+ * of services (sidecars first, then apps), then the gateway — shows progress, prints where
+ * everything is, and stops it all in reverse order.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ProgressDisplay, renderCrash } from './display.js';
+import { type Edge, type EdgeEndpoint, loadEdgeRoutes, startEdge } from './edge.js';
+import { MeshError } from './errors.js';
+import { buildPlan, type Plan } from './plan.js';
+import { PortAllocator } from './ports.js';
+import { loadSystemSpec, type SystemSpec } from './spec.js';
+import { type ComponentSpec, type ComponentStatus, Supervisor } from './supervisor.js';
+
+/** Settings of one `meshwork up`. */
+export interface UpConfig {
+  specFile: string;
+  mesh: boolean;
+  /** Root of state, logs and data (`.meshwork/up`). */
+  stateDir: string;
+  databaseUrl?: string;
+  gatewayPort: number;
+  controlPlanePort: number;
+  xdsPort: number;
+  logLevel: string;
+  cliBin: string;
+  out: NodeJS.WritableStream;
+  /** Force the live table on or off; default: live when `out` is a TTY. */
+  live?: boolean;
+  stopGraceMs?: number;
+}
+
+/** What `meshwork status` and tests read from `<stateDir>/up.json`. */
+export interface UpState {
+  pid: number;
+  system: string;
+  mode: 'mesh' | 'no-mesh';
+  gateway: string;
+  controlPlane?: string;
+  readyInMs?: number;
+  components: ComponentStatus[];
+}
+
+const GATEWAY_PLACEHOLDER = '$' + '{GATEWAY}';
+
+/** Name of the state file inside the state directory. */
+export const STATE_FILE = 'up.json';
+
+/** Runs a system until {@link Orchestrator.down} is called. */
+export class Orchestrator {
+  private readonly supervisor: Supervisor;
+  private readonly display: ProgressDisplay;
+  private spec!: SystemSpec;
+  private plan!: Plan;
+  private edge: Edge | undefined;
+  private readyInMs: number | undefined;
+  private stopping = false;
+
+  constructor(private readonly config: UpConfig) {
+    this.supervisor = new Supervisor({
+      logDir: join(config.stateDir, 'logs'),
+      stopGraceMs: config.stopGraceMs,
+    });
+    this.display = new ProgressDisplay(config.out, () => this.supervisor.statuses(), config.live);
+    this.supervisor.on('state', (s: ComponentStatus) => {
+      this.display.onState(s);
+      this.writeState();
+    });
+    this.supervisor.on('crash', (report) => {
+      if (!this.stopping) this.display.print(renderCrash(report));
+    });
+  }
+
+  /** Starts everything and waits until it is ready; on failure, stops what started and rethrows. */
+  async up(): Promise<UpState> {
+    const startedAt = performance.now();
+    this.spec = loadSystemSpec(this.config.specFile);
+    const ports = new PortAllocator();
+    const c = this.config;
+    const gatewayPort = await ports.reserve(c.gatewayPort, 'gateway');
+    const controlPlanePort = c.mesh ? await ports.reserve(c.controlPlanePort, 'control plane API') : 0;
+    const xdsPort = c.mesh ? await ports.reserve(c.xdsPort, 'control plane xDS') : 0;
+    mkdirSync(join(c.stateDir, 'data'), { recursive: true });
+    this.plan = await buildPlan(
+      this.spec,
+      {
+        mesh: c.mesh,
+        cliBin: c.cliBin,
+        node: process.execPath,
+        dataDir: join(c.stateDir, 'data'),
+        databaseUrl: c.databaseUrl,
+        logLevel: c.logLevel,
+        namespace: 'default',
+        gatewayPort,
+        controlPlanePort,
+        xdsPort,
+      },
+      ports,
+    );
+    this.checkEntryPoints();
+    this.supervisor.add(this.components());
+    this.display.start();
+    try {
+      await this.startAll();
+    } catch (err) {
+      this.display.stop();
+      await this.down();
+      throw err;
+    }
+    this.readyInMs = Math.round(performance.now() - startedAt);
+    this.display.stop();
+    this.writeState();
+    this.config.out.write(`${this.summary().join('\n')}\n`);
+    return this.state();
+  }
+
+  /** Stops everything in reverse order and removes the state file. Idempotent. */
+  async down(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.edge?.close();
+    await this.supervisor.stopAll();
+    rmSync(join(this.config.stateDir, STATE_FILE), { force: true });
+  }
+
+  /** Pids of every child still running. */
+  pids(): number[] {
+    return this.supervisor.pids();
+  }
+
+  private components(): ComponentSpec[] {
+    const p = this.plan;
+    return [
+      ...(p.controlPlane ? [p.controlPlane] : []),
+      ...p.tiers.flatMap((t) => [...t.sidecars, ...t.apps]),
+      ...(p.gateway ? [p.gateway] : []),
+    ];
+  }
+
+  private checkEntryPoints(): void {
+    for (const s of this.spec.services) {
+      const script = s.args.find((a) => a.endsWith('.js') || a.endsWith('.mjs'));
+      if (s.command === 'node' && script && !existsSync(join(s.cwd, script))) {
+        throw new MeshError(
+          'MESH_ERR_UP_NOT_BUILT',
+          `${s.name}: ${join(relative(process.cwd(), s.cwd), script)} does not exist — run \`npm run build\` first`,
+        );
+      }
+    }
+  }
+
+  private async startAll(): Promise<void> {
+    const p = this.plan;
+    if (p.controlPlane) {
+      await this.supervisor.startGroup([p.controlPlane.id]);
+      await this.applyMesh();
+    }
+    for (const tier of p.tiers) {
+      if (tier.sidecars.length > 0) await this.supervisor.startGroup(tier.sidecars.map((c) => c.id));
+      await this.supervisor.startGroup(tier.apps.map((c) => c.id));
+    }
+    if (p.gateway) await this.supervisor.startGroup([p.gateway.id]);
+    else await this.startEdge();
+  }
+
+  private async applyMesh(): Promise<void> {
+    if (this.spec.mesh.length === 0) return;
+    const yaml = this.spec.mesh.map((f) => readFileSync(f, 'utf8')).join('\n---\n');
+    const res = await fetch(`http://127.0.0.1:${this.plan.options.controlPlanePort}/v1/resources`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: yaml,
+    });
+    const text = await res.text();
+    if (!res.ok)
+      throw new MeshError(
+        'MESH_ERR_UP_APPLY',
+        `applying mesh config failed (${res.status}): ${text.slice(0, 500)}`,
+      );
+    this.display.print([`applied ${this.spec.mesh.length} mesh file(s): ${text.slice(0, 120)}`]);
+  }
+
+  private async startEdge(): Promise<void> {
+    const endpoints: Record<string, EdgeEndpoint[]> = {};
+    for (const inst of this.plan.instances) {
+      (endpoints[inst.service.name] ??= []).push({
+        port: Object.values(inst.ports)[0],
+        version: inst.version,
+      });
+    }
+    this.edge = await startEdge(this.plan.options.gatewayPort, loadEdgeRoutes(this.spec.mesh), endpoints);
+  }
+
+  private state(): UpState {
+    const o = this.plan.options;
+    return {
+      pid: process.pid,
+      system: this.spec.name,
+      mode: o.mesh ? 'mesh' : 'no-mesh',
+      gateway: `http://127.0.0.1:${o.gatewayPort}`,
+      controlPlane: o.mesh ? `http://127.0.0.1:${o.controlPlanePort}` : undefined,
+      readyInMs: this.readyInMs,
+      components: this.supervisor.statuses(),
+    };
+  }
+
+  private writeState(): void {
+    if (!this.plan || this.stopping) return;
+    writeFileSync(join(this.config.stateDir, STATE_FILE), JSON.stringify(this.state(), null, 2));
+  }
+
+  private summary(): string[] {
+    const s = this.state();
+    const lines = [
+      '',
+      `${this.spec.name} is up (${s.mode}) in ${((s.readyInMs ?? 0) / 1000).toFixed(1)} s — ${s.components.length} processes.`,
+      `  gateway            ${s.gateway}`,
+    ];
+    if (s.controlPlane) lines.push(`  control plane API  ${s.controlPlane}`);
+    for (const c of s.components.filter((x) => x.ports.admin)) {
+      lines.push(`  ${`${c.id} admin`.padEnd(18)} http://127.0.0.1:${c.ports.admin}/`);
+    }
+    if (this.spec.tryCommands.length > 0) {
+      lines.push('', 'Try:');
+      for (const t of this.spec.tryCommands) lines.push(`  ${t.replaceAll(GATEWAY_PLACEHOLDER, s.gateway)}`);
+    }
+    lines.push(
+      '',
+      `Logs: ${relative(process.cwd(), join(this.config.stateDir, 'logs')) || '.'}/<component>.log · \`meshwork status\` · Ctrl-C stops everything.`,
+    );
+    return lines;
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Turns a system spec into the components `meshwork up` runs, with ports from the allocator:
+ * the control plane, one sidecar per instance (mesh mode), the instances themselves and the
+ * gateway. Each instance gets the environment the service runtime reads (see docs/service-runtime.md).
+ */
+import { join } from 'node:path';
+import type { PortAllocator } from './ports.js';
+import { portServiceName, type ServiceSpec, type SystemSpec, tiers } from './spec.js';
+import type { ComponentSpec } from './supervisor.js';
+
+/** Options that shape the plan. */
+export interface PlanOptions {
+  /** Run the control plane and proxies (true), or wire services directly (false). */
+  mesh: boolean;
+  /** Absolute path of `bin/meshwork.js`. */
+  cliBin: string;
+  /** Node executable for our own processes. */
+  node: string;
+  dataDir: string;
+  databaseUrl?: string;
+  logLevel: string;
+  namespace: string;
+  gatewayPort: number;
+  controlPlanePort: number;
+  xdsPort: number;
+}
+
+/** One running copy of a service. */
+export interface Instance {
+  id: string;
+  service: ServiceSpec;
+  version: string;
+  /** Env var → port. */
+  ports: Record<string, number>;
+  /** Sidecar listener ports (mesh mode with a sidecar). */
+  sidecar?: { inbound: number; outbound: number; admin: number };
+}
+
+/** Components in start order. */
+export interface Plan {
+  controlPlane?: ComponentSpec;
+  tiers: { sidecars: ComponentSpec[]; apps: ComponentSpec[] }[];
+  gateway?: ComponentSpec;
+  instances: Instance[];
+  /** Logical service name → `host:port` of every instance (proxyless addresses). */
+  endpoints: Record<string, string[]>;
+  options: PlanOptions;
+}
+
+async function allocateInstances(
+  spec: SystemSpec,
+  opts: PlanOptions,
+  ports: PortAllocator,
+): Promise<Instance[]> {
+  const out: Instance[] = [];
+  for (const service of spec.services) {
+    for (let r = 0; r < service.replicas; r++) {
+      const envNames = Object.keys(service.ports);
+      const app = await ports.allocate(envNames.length);
+      const withSidecar = opts.mesh && service.sidecar;
+      const side = withSidecar ? await ports.allocate(3) : undefined;
+      out.push({
+        id: `${service.name}-${r + 1}`,
+        service,
+        version: service.versions[r],
+        ports: Object.fromEntries(envNames.map((e, i) => [e, app[i]])),
+        sidecar: side ? { inbound: side[0], outbound: side[1], admin: side[2] } : undefined,
+      });
+    }
+  }
+  return out;
+}
+
+function endpointsOf(instances: Instance[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const inst of instances) {
+    for (const [envName, port] of Object.entries(inst.ports)) {
+      const name = portServiceName(inst.service, envName);
+      (out[name] ??= []).push(`127.0.0.1:${port}`);
+    }
+  }
+  return out;
+}
+
+function envKey(service: string): string {
+  return `MESHWORK_ENDPOINTS_${service.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+function appEnv(inst: Instance, plan: Omit<Plan, 'tiers'>): NodeJS.ProcessEnv {
+  const o = plan.options;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...inst.service.env,
+    MESHWORK_SERVICE: inst.service.name,
+    MESHWORK_INSTANCE_ID: inst.id,
+    MESHWORK_NAMESPACE: o.namespace,
+    MESHWORK_VERSION: inst.version,
+    MESHWORK_DATA_DIR: o.dataDir,
+    MESHWORK_SUPERVISED: '1',
+    LOG_LEVEL: o.logLevel,
+  };
+  for (const [name, port] of Object.entries(inst.ports)) env[name] = String(port);
+  if (o.databaseUrl) env.DATABASE_URL = o.databaseUrl;
+  if (o.mesh) {
+    env.MESHWORK_CONTROL_PLANE = `http://127.0.0.1:${o.controlPlanePort}`;
+    if (inst.sidecar) {
+      env.MESHWORK_SIDECAR_INBOUND_PORT = String(inst.sidecar.inbound);
+      env.MESHWORK_SIDECAR_OUTBOUND_PORT = String(inst.sidecar.outbound);
+    }
+  } else {
+    for (const [name, list] of Object.entries(plan.endpoints)) env[envKey(name)] = list.join(',');
+  }
+  return env;
+}
+
+function appComponent(inst: Instance, plan: Omit<Plan, 'tiers'>): ComponentSpec {
+  const port = Object.values(inst.ports)[0];
+  return {
+    id: inst.id,
+    kind: 'service',
+    service: inst.service.name,
+    command: inst.service.command === 'node' ? plan.options.node : inst.service.command,
+    args: inst.service.args,
+    cwd: inst.service.cwd,
+    env: appEnv(inst, plan),
+    readiness: { http: `http://127.0.0.1:${port}${inst.service.health.ready}` },
+    readyTimeoutMs: inst.service.health.timeoutMs,
+    ports: Object.fromEntries(
+      Object.entries(inst.ports).map(([k, v]) => [k === 'PORT' ? 'app' : k.toLowerCase(), v]),
+    ),
+  };
+}
+
+function sidecarComponent(inst: Instance, o: PlanOptions): ComponentSpec {
+  const s = inst.sidecar!;
+  const appPort = Object.values(inst.ports)[0];
+  return {
+    id: `${inst.id}.sidecar`,
+    kind: 'sidecar',
+    service: inst.service.name,
+    command: o.node,
+    args: [
+      o.cliBin,
+      'proxy',
+      ...['--xds', `127.0.0.1:${o.xdsPort}`, '--node-id', inst.id, '--service', inst.service.name],
+      ...['--namespace', o.namespace, '--mode', 'sidecar', '--inbound-port', String(s.inbound)],
+      ...[
+        '--outbound-port',
+        String(s.outbound),
+        '--app-port',
+        String(appPort),
+        '--admin-port',
+        String(s.admin),
+      ],
+    ],
+    env: { ...process.env, LOG_LEVEL: o.logLevel },
+    readiness: { http: `http://127.0.0.1:${s.admin}/ready` },
+    ports: { inbound: s.inbound, outbound: s.outbound, admin: s.admin },
+  };
+}
+
+/** Builds the plan; ports come from `ports` (fixed ones must already be reserved there). */
+export async function buildPlan(spec: SystemSpec, options: PlanOptions, ports: PortAllocator): Promise<Plan> {
+  const instances = await allocateInstances(spec, options, ports);
+  const base = { instances, endpoints: endpointsOf(instances), options };
+  const plan: Plan = { ...base, tiers: [] };
+  if (options.mesh) {
+    plan.controlPlane = {
+      id: 'control-plane',
+      kind: 'control-plane',
+      command: options.node,
+      args: [
+        options.cliBin,
+        'control-plane',
+        ...['--port', String(options.controlPlanePort), '--xds-port', String(options.xdsPort)],
+        ...['--data-dir', join(options.dataDir, 'control-plane')],
+      ],
+      env: { ...process.env, LOG_LEVEL: options.logLevel },
+      readiness: { http: `http://127.0.0.1:${options.controlPlanePort}/v1/registry/services` },
+      ports: { api: options.controlPlanePort, xds: options.xdsPort },
+    };
+    const admin = (await ports.allocate(1))[0];
+    plan.gateway = {
+      id: 'gateway',
+      kind: 'gateway',
+      command: options.node,
+      args: [
+        options.cliBin,
+        'proxy',
+        ...['--xds', `127.0.0.1:${options.xdsPort}`, '--node-id', 'gateway', '--service', 'gateway'],
+        ...['--namespace', options.namespace, '--mode', 'gateway', '--admin-port', String(admin)],
+      ],
+      env: { ...process.env, LOG_LEVEL: options.logLevel },
+      readiness: { tcp: { host: '127.0.0.1', port: options.gatewayPort } },
+      ports: { http: options.gatewayPort, admin },
+    };
+  }
+  for (const tier of tiers(spec.services, spec.file)) {
+    const names = new Set(tier.map((s) => s.name));
+    const members = instances.filter((i) => names.has(i.service.name));
+    plan.tiers.push({
+      sidecars: members.filter((i) => i.sidecar).map((i) => sidecarComponent(i, options)),
+      apps: members.map((i) => appComponent(i, base)),
+    });
+  }
+  return plan;
+}
