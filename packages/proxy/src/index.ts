@@ -1,1 +1,25 @@
-export {};
+/**
+ * `@meshwork/proxy`: the data plane. Listener → HTTP connection manager → HTTP filters →
+ * router → cluster → endpoint, configured with Envoy v3 resources.
+ */
+export {
+  type AccessLogEntry,
+  type AccessLogSink,
+  FileAccessLog,
+  MemoryAccessLog,
+} from './access-log/access-log.js';
+export { AdminServer } from './admin/admin-server.js';
+export { ProxyConfigError, ProxyError, type ProxyErrorCode } from './errors.js';
+export * from './filters/index.js';
+export type { ActiveStream } from './http/active-stream.js';
+export type { ProxyRuntime, RequestHook } from './http/connection-manager.js';
+export type { BodyReader, DownstreamStream, StreamCallbacks } from './http/stream.js';
+export type { UpstreamCallbacks, UpstreamConnection, UpstreamFailure } from './http/upstream-callbacks.js';
+export { type ProxyOptions, ProxyServer } from './proxy.js';
+export { normalizePath, type PathNormalization } from './router/path-normalize.js';
+export { compileRouteConfig, matchRequest, type RouteTable } from './router/route-config.js';
+export { StatsStore } from './stats/stats.js';
+export { ClusterManager } from './upstream/cluster-manager.js';
+export type * from './upstream/types.js';
+export { type Bootstrap, compileBootstrap, loadBootstrap, parseBootstrap } from './xds/bootstrap.js';
+export { ConfigStore } from './xds/config-store.js';

@@ -1,0 +1,12 @@
+/** Registers the built-in HTTP filters. Importing this module is enough. */
+import { faultFilterFactory } from './fault/fault-filter.js';
+import { registerHttpFilter } from './registry.js';
+import { routerFilterFactory } from './router/router-filter.js';
+
+registerHttpFilter(faultFilterFactory);
+registerHttpFilter(routerFilterFactory);
+
+export { FAULT_FILTER_NAME, FaultFilter, faultFilterFactory } from './fault/fault-filter.js';
+export type { FilterStatus, FilterStream, HttpFilter, HttpFilterFactory, ResponseFlag } from './filter.js';
+export { createHttpFilter, registeredHttpFilters, registerHttpFilter } from './registry.js';
+export { ROUTER_FILTER_NAME, RouterFilter, routerFilterFactory } from './router/router-filter.js';

@@ -1,0 +1,47 @@
+/**
+ * Registry of HTTP filter factories by Envoy name. The HCM compiles `http_filters` through it;
+ * an unknown filter is a config error (unless marked `is_optional`, as in Envoy).
+ */
+import { ProxyConfigError } from '../errors.js';
+import type { HttpFilter, HttpFilterFactory } from './filter.js';
+
+const factories = new Map<string, HttpFilterFactory>();
+const byTypeUrl = new Map<string, HttpFilterFactory>();
+
+/** Registers a filter factory; later issues add JWT, RBAC, rate limit, CORS, … this way. */
+export function registerHttpFilter(factory: HttpFilterFactory): void {
+  factories.set(factory.name, factory);
+  for (const url of factory.typeUrls) byTypeUrl.set(url, factory);
+}
+
+/** Names of the registered filters. */
+export function registeredHttpFilters(): string[] {
+  return [...factories.keys()].sort();
+}
+
+/**
+ * Compiles one `http_filters[]` entry. The factory is chosen by `typed_config['@type']`
+ * (as Envoy does) or, without a typed config, by name.
+ */
+export function createHttpFilter(entry: Record<string, unknown>, path: string): HttpFilter | null {
+  const name = entry.name;
+  if (typeof name !== 'string' || name === '')
+    throw new ProxyConfigError(`${path}.name`, 'required field is missing');
+  for (const k of Object.keys(entry)) {
+    if (k !== 'name' && k !== 'typed_config' && k !== 'is_optional' && k !== 'disabled') {
+      throw new ProxyConfigError(`${path}.${k}`, 'unsupported field');
+    }
+  }
+  const typed = (entry.typed_config ?? {}) as Record<string, unknown>;
+  const type = typeof typed['@type'] === 'string' ? (typed['@type'] as string) : undefined;
+  const factory = (type !== undefined ? byTypeUrl.get(type) : undefined) ?? factories.get(name);
+  if (factory === undefined) {
+    if (entry.is_optional === true) return null;
+    throw new ProxyConfigError(
+      path,
+      `unknown HTTP filter "${name}"${type ? ` (${type})` : ''}; known: ${registeredHttpFilters().join(', ')}`,
+    );
+  }
+  const { '@type': _t, ...config } = typed;
+  return factory.create(config, `${path}.typed_config`);
+}

@@ -1,0 +1,81 @@
+/**
+ * Envoy v3 bootstrap loading: YAML or JSON, canonicalised through the xDS codec (so camelCase,
+ * snake_case, `@type` Any and duration strings behave as Envoy's own loader makes them), then
+ * checked against the subset this proxy supports.
+ */
+import { readFile } from 'node:fs/promises';
+import { normalize, XdsError } from '@meshwork/xds';
+import { parse as parseYaml } from 'yaml';
+import { ProxyConfigError } from '../errors.js';
+import { socketAddress } from '../listener/listener-config.js';
+import { arr, type Json, obj, str } from './fields.js';
+
+/** A loaded bootstrap in canonical Envoy JSON. */
+export interface Bootstrap {
+  readonly node: { id: string; cluster: string };
+  readonly listeners: unknown[];
+  readonly clusters: unknown[];
+  /** Admin listener address, or null when the bootstrap has no `admin`. */
+  readonly admin: { address: string; port: number } | null;
+  /** `dynamic_resources` as given (consumed by the xDS client), or null. */
+  readonly dynamicResources: Json | null;
+}
+
+/** Parses and validates bootstrap text (YAML or JSON). `source` names the file in errors. */
+export function parseBootstrap(text: string, source = 'bootstrap'): Bootstrap {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ProxyConfigError(source, `not valid YAML/JSON: ${(err as Error).message}`, { cause: err });
+  }
+  let canonical: Json;
+  try {
+    canonical = normalize('envoy.config.bootstrap.v3.Bootstrap', raw) as Json;
+  } catch (err) {
+    if (err instanceof XdsError) {
+      const path = (err as XdsError & { path?: string }).path ?? '';
+      const msg =
+        path !== '' && err.message.startsWith(`${path}: `) ? err.message.slice(path.length + 2) : err.message;
+      throw new ProxyConfigError(path, msg, { cause: err });
+    }
+    throw err;
+  }
+  return compileBootstrap(canonical);
+}
+
+/** Reads and parses a bootstrap file. */
+export async function loadBootstrap(path: string): Promise<Bootstrap> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ProxyConfigError(path, `cannot read bootstrap: ${(err as Error).message}`, { cause: err });
+  }
+  return parseBootstrap(text, path);
+}
+
+/** Checks the canonical bootstrap against the supported subset. */
+export function compileBootstrap(v: unknown): Bootstrap {
+  const o = obj(v, '', ['node', 'static_resources', 'admin', 'dynamic_resources']);
+  const node =
+    o.node !== undefined
+      ? obj(o.node, 'node', ['id', 'cluster', 'metadata', 'locality', 'user_agent_name'])
+      : ({} as Json);
+  const sr =
+    o.static_resources !== undefined
+      ? obj(o.static_resources, 'static_resources', ['listeners', 'clusters'])
+      : ({} as Json);
+  let admin: Bootstrap['admin'] = null;
+  if (o.admin !== undefined) {
+    const a = obj(o.admin, 'admin', ['address', 'access_log']);
+    if (a.address !== undefined) admin = socketAddress(a.address, 'admin.address');
+  }
+  return {
+    node: { id: str(node, 'id', 'node') ?? '', cluster: str(node, 'cluster', 'node') ?? '' },
+    listeners: arr(sr, 'listeners', 'static_resources'),
+    clusters: arr(sr, 'clusters', 'static_resources'),
+    admin,
+    dynamicResources: o.dynamic_resources !== undefined ? (o.dynamic_resources as Json) : null,
+  };
+}
