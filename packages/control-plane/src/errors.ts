@@ -28,6 +28,8 @@ export type ControlPlaneErrorCode =
   | 'MESH_ERR_CP_TRANSLATE'
   /** The xDS server failed or a proxy sent an invalid request. */
   | 'MESH_ERR_CP_XDS'
+  /** A client (the CLI) could not reach the control plane's REST API. */
+  | 'MESH_ERR_CP_UNREACHABLE'
   /** An unexpected failure: a broken invariant (→ 500). */
   | 'MESH_ERR_CP_INTERNAL';
 
@@ -45,6 +47,7 @@ export const defaultStatusByCode: Readonly<Record<ControlPlaneErrorCode, number>
   MESH_ERR_CP_REGISTRY: 400,
   MESH_ERR_CP_TRANSLATE: 500,
   MESH_ERR_CP_XDS: 500,
+  MESH_ERR_CP_UNREACHABLE: 503,
   MESH_ERR_CP_INTERNAL: 500,
 };
 

@@ -1,6 +1,7 @@
 /** @meshwork/control-plane: resources, validation, store, REST API, registry, translation and ADS. */
 
 export * from './api/body.js';
+export * from './api/client.js';
 export * from './api/http.js';
 export * from './api/resource-routes.js';
 export * from './api/server.js';
@@ -38,11 +39,10 @@ export * from './translate/snapshot.js';
 export * from './translate/translator.js';
 export * from './validation/analysis.js';
 export * from './validation/documents.js';
+export * from './validation/manifests.js';
 export * from './validation/validator.js';
 export * from './validation/world.js';
 export * from './xds/change-tracker.js';
 export * from './xds/debounce.js';
 export * from './xds/routes.js';
 export * from './xds/xds-service.js';
-export * from './api/client.js';
-export * from './validation/manifests.js';

@@ -83,8 +83,11 @@ export function normalizeDocument(value: Record<string, unknown>): Record<string
   return out;
 }
 
-/** `doc 2 VirtualService/default/reviews`, or `doc 2` when the document has no identity yet. */
-export function describe(index: number, _source?: string, value?: unknown): string {
+/**
+ * `doc 2 VirtualService/default/reviews` (prefixed `file.yaml:` when the document came from a
+ * file), or `doc 2` when the document has no identity yet.
+ */
+export function describe(index: number, source?: string, value?: unknown): string {
   let id = '';
   if (isRecord(value)) {
     const kind = typeof value.kind === 'string' ? value.kind : '?';
@@ -93,7 +96,7 @@ export function describe(index: number, _source?: string, value?: unknown): stri
     const name = typeof meta.name === 'string' ? meta.name : '?';
     id = ` ${kind}/${ns}/${name}`;
   }
-  return `doc ${index}${id}`;
+  return `${source ? `${source}:` : ''}doc ${index}${id}`;
 }
 
 /** True for a plain object (not an array or null). */

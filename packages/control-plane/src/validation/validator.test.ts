@@ -106,7 +106,7 @@ describe('validator: envelope and schema', () => {
     assert.deepEqual(errors[0], {
       document: 'doc 3 Service/default/reviews',
       path: 'metadata.name',
-      reason: 'duplicates doc 1 (Service/default/reviews)',
+      reason: 'duplicates doc 1 Service/default/reviews',
     });
   });
 

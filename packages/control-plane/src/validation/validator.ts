@@ -45,7 +45,7 @@ export class ResourceValidator {
   validate(documents: readonly SourceDocument[], opts: ValidateOptions = {}): ValidationResult {
     const findings: Findings = { errors: [], warnings: [] };
     const accepted: { doc: SourceDocument; label: string; resource: Resource }[] = [];
-    const seen = new Map<string, number>();
+    const seen = new Map<string, string>();
     for (const doc of documents) {
       const resource = this.#checkDocument(doc, findings);
       if (!resource) continue;
@@ -56,11 +56,11 @@ export class ResourceValidator {
         findings.errors.push({
           document: label,
           path: 'metadata.name',
-          reason: `duplicates doc ${first} (${key})`,
+          reason: `duplicates ${first}`,
         });
         continue;
       }
-      seen.set(key, doc.index);
+      seen.set(key, label);
       accepted.push({ doc, label, resource });
     }
     const world = new World(

@@ -1,0 +1,107 @@
+/**
+ * `meshwork get <kind|all> [name] [-n ns | -A] [-l selector] [-o yaml|json]` — reads resources
+ * from the control plane. Without `-o` it prints a table.
+ */
+import { parseArgs } from 'node:util';
+import {
+  ControlPlaneError,
+  DEFAULT_NAMESPACE,
+  DEFAULT_SERVER,
+  lookupKind,
+  ResourceClient,
+  type StoredResource,
+} from '@meshwork/control-plane';
+import { stringify } from 'yaml';
+import type { Command } from '../main.js';
+
+const USAGE = `usage: meshwork get <kind|all> [name] [-n <namespace> | -A] [-l <selector>] [-o yaml|json] [--server <url>]
+
+  kind              virtualservices, vs, destinationrules, dr, services, svc, … or all
+  -n, --namespace   namespace (default "default")
+  -A, --all-namespaces
+  -l, --selector    label selector, e.g. app=reviews,version!=v1
+  -o, --output      yaml or json (default: a table)`;
+
+function age(created: string, nowMs: number): string {
+  const s = Math.max(0, Math.floor((nowMs - Date.parse(created)) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m`;
+  if (s < 172_800) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86_400)}d`;
+}
+
+/** Renders resources as an aligned table. */
+export function table(items: readonly StoredResource[], nowMs = Date.now()): string {
+  const rows = [['KIND', 'NAMESPACE', 'NAME', 'VERSION', 'GENERATION', 'AGE']];
+  for (const r of items) {
+    const m = r.metadata;
+    rows.push([
+      r.kind,
+      m.namespace,
+      m.name,
+      m.resourceVersion,
+      String(m.generation),
+      age(m.creationTimestamp, nowMs),
+    ]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+function render(items: StoredResource[], single: boolean, output: string | undefined): string {
+  if (output === 'json')
+    return JSON.stringify(single ? items[0] : { apiVersion: 'v1', kind: 'List', items }, null, 2);
+  if (output === 'yaml') return items.map((r) => stringify(r)).join('---\n');
+  return items.length === 0 ? 'No resources found.' : table(items);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      namespace: { type: 'string', short: 'n' },
+      'all-namespaces': { type: 'boolean', short: 'A' },
+      selector: { type: 'string', short: 'l' },
+      output: { type: 'string', short: 'o' },
+      server: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [kindName, name] = positionals;
+  if (values.help || !kindName || (values.output && !['yaml', 'json'].includes(values.output))) {
+    (values.help ? console.log : console.error)(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const kind = kindName === 'all' ? undefined : lookupKind(kindName)?.kind;
+  if (kindName !== 'all' && !kind) {
+    console.error(`meshwork get: unknown kind "${kindName}"`);
+    return 2;
+  }
+  const namespace = values['all-namespaces'] ? undefined : (values.namespace ?? DEFAULT_NAMESPACE);
+  const client = new ResourceClient(values.server ?? process.env.MESHWORK_SERVER ?? DEFAULT_SERVER);
+  try {
+    const items = name
+      ? [await client.get(kind ?? kindName, namespace ?? DEFAULT_NAMESPACE, name)]
+      : await client.list(kind, { namespace, labelSelector: values.selector });
+    console.log(render(items, Boolean(name), values.output));
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ControlPlaneError)) throw err;
+    console.error(`meshwork get: ${err.message}`);
+    return 1;
+  }
+}
+
+/** The `get` verb. */
+export const command: Command = {
+  summary: 'list or show resources (table, -o yaml, -o json)',
+  run,
+};

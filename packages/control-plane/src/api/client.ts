@@ -1,0 +1,126 @@
+/**
+ * A typed client of the resource REST API, used by the `meshwork` CLI and by tests. Problem
+ * responses come back as the same `ControlPlaneError`s the server raised (a 400 with validation
+ * errors as a `ValidationError`), so callers branch on `code` on both sides of the wire.
+ */
+import {
+  ControlPlaneError,
+  type ControlPlaneErrorCode,
+  defaultStatusByCode,
+  ValidationError,
+  type ValidationIssue,
+} from '../errors.js';
+import type { StoredResource } from '../resources/resource.js';
+import type { ApplyResponse } from './resource-routes.js';
+
+/** The default API address; `MESHWORK_SERVER` overrides it for the CLI. */
+export const DEFAULT_SERVER = 'http://127.0.0.1:15080';
+
+/** A client of one control plane. */
+export class ResourceClient {
+  readonly baseUrl: string;
+
+  constructor(baseUrl: string = DEFAULT_SERVER) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  /** Applies documents all-or-nothing. */
+  apply(documents: unknown[], opts: { dryRun?: boolean } = {}): Promise<ApplyResponse> {
+    const query = opts.dryRun ? '?dryRun=true' : '';
+    return this.#request('POST', `/v1/resources${query}`, documents) as Promise<ApplyResponse>;
+  }
+
+  /** One resource; `NotFoundError`-coded error when absent. */
+  get(kind: string, namespace: string, name: string): Promise<StoredResource> {
+    return this.#request(
+      'GET',
+      `/v1/resources/${seg(kind)}/${seg(namespace)}/${seg(name)}`,
+    ) as Promise<StoredResource>;
+  }
+
+  /** Resources of a kind (or all kinds), optionally filtered. */
+  async list(
+    kind?: string,
+    filter: { namespace?: string; labelSelector?: string } = {},
+  ): Promise<StoredResource[]> {
+    const query = new URLSearchParams();
+    if (filter.namespace) query.set('namespace', filter.namespace);
+    if (filter.labelSelector) query.set('labelSelector', filter.labelSelector);
+    const qs = query.size > 0 ? `?${query}` : '';
+    const body = (await this.#request('GET', `/v1/resources${kind ? `/${seg(kind)}` : ''}${qs}`)) as {
+      items: StoredResource[];
+    };
+    return body.items;
+  }
+
+  /** Deletes one resource. */
+  delete(
+    kind: string,
+    namespace: string,
+    name: string,
+    opts: { resourceVersion?: string } = {},
+  ): Promise<{ changeId: string; resource: StoredResource }> {
+    const qs = opts.resourceVersion ? `?resourceVersion=${encodeURIComponent(opts.resourceVersion)}` : '';
+    return this.#request(
+      'DELETE',
+      `/v1/resources/${seg(kind)}/${seg(namespace)}/${seg(name)}${qs}`,
+    ) as Promise<{
+      changeId: string;
+      resource: StoredResource;
+    }>;
+  }
+
+  /** The convergence report of a change, or `undefined` while the server has none (404). */
+  async change(id: string): Promise<unknown | undefined> {
+    try {
+      return await this.#request('GET', `/v1/changes/${seg(id)}`);
+    } catch (err) {
+      if (err instanceof ControlPlaneError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async #request(method: string, path: string, body?: unknown): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new ControlPlaneError(
+        'MESH_ERR_CP_UNREACHABLE',
+        `cannot reach the control plane at ${this.baseUrl}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    const text = await res.text();
+    const parsed = text ? safeJson(text) : undefined;
+    if (res.ok) return parsed;
+    throw problemToError(res.status, parsed, text);
+  }
+}
+
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function problemToError(status: number, problem: unknown, text: string): ControlPlaneError {
+  const p = (problem ?? {}) as { code?: string; detail?: string; errors?: ValidationIssue[] };
+  if (p.code === 'MESH_ERR_CP_VALIDATION' && Array.isArray(p.errors)) return new ValidationError(p.errors);
+  const code = (
+    p.code && p.code in defaultStatusByCode ? p.code : 'MESH_ERR_CP_INTERNAL'
+  ) as ControlPlaneErrorCode;
+  return new ControlPlaneError(code, p.detail ?? `HTTP ${status}: ${text.slice(0, 200)}`, { status });
+}
