@@ -248,7 +248,7 @@ export class CircuitBreaker implements CircuitBreakerLike, Policy {
   #record(outcome: Outcome, nowMs: number): void {
     // Count-based windows in CLOSED need no time: skip the clock read on the hot path.
     let now = nowMs;
-    if (now !== now && (this.#timedWindow || this.#state === 'HALF_OPEN')) now = this.#clock.now();
+    if (Number.isNaN(now) && (this.#timedWindow || this.#state === 'HALF_OPEN')) now = this.#clock.now();
     this.#window.record(outcome, now);
     switch (this.#state) {
       case 'CLOSED': {
