@@ -51,6 +51,11 @@ export {
   proxylessGrpcSnapshot,
 } from './proxyless.js';
 export {
+  type ProxylessProbeOptions,
+  type ProxylessProbeResult,
+  probeProxylessGrpc,
+} from './proxyless-probe.js';
+export {
   AdsServer,
   type AdsServerOptions,
   type SnapshotResolver,
