@@ -45,6 +45,7 @@ export class UpstreamCluster implements Cluster {
   private outlier: OutlierDetector | undefined;
   private health: HealthChecker | undefined;
   private overprovisioningPercent = 140;
+  private closed = false;
   private readonly runtime: ClusterRuntime;
 
   constructor(settings: ClusterSettings, runtime: ClusterRuntime) {
@@ -163,8 +164,14 @@ export class UpstreamCluster implements Cluster {
       this.runtime.emit({ type: 'panic_changed', cluster: this.name, panic: this.plan.panic });
   }
 
-  /** Stops timers and probe connections. */
+  /** Stops timers and probe connections; every host is announced as removed (pools drain). */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const h of this.hostList) {
+      h.removed = true;
+      this.emitHost('host_removed', h);
+    }
     this.outlier?.stop();
     this.health?.close();
     this.outlier = undefined;

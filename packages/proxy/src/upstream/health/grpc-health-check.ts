@@ -1,6 +1,7 @@
 /**
  * Envoy's gRPC health check: the standard `grpc.health.v1.Health/Check` over HTTP/2 (grpc-js, one
- * channel per host, kept between checks). Healthy on `SERVING`; `NOT_SERVING` or a non-OK gRPC
+ * channel per host, kept between checks; `:authority` is the check's `authority`, else the
+ * endpoint's health-check hostname, else the cluster name). Healthy on `SERVING`; `NOT_SERVING` or a non-OK gRPC
  * status is an answer (unhealthy at once); UNAVAILABLE and deadline expiry are "no answer".
  */
 import { Client, credentials, status as GrpcStatus, Metadata } from '@grpc/grpc-js';
@@ -17,9 +18,11 @@ export class GrpcHealthProbe implements HealthProbe {
   private readonly settings: GrpcCheckSettings;
   private readonly clients = new Map<UpstreamHost, Client>();
   private readonly request: Buffer;
+  private readonly clusterName: string;
 
-  constructor(settings: GrpcCheckSettings) {
+  constructor(settings: GrpcCheckSettings, clusterName: string) {
     this.settings = settings;
+    this.clusterName = clusterName;
     this.request = encodeHealthCheckRequest(settings.serviceName);
   }
 
@@ -58,7 +61,9 @@ export class GrpcHealthProbe implements HealthProbe {
   private clientFor(host: UpstreamHost): Client {
     let client = this.clients.get(host);
     if (!client) {
-      const options = this.settings.authority ? { 'grpc.default_authority': this.settings.authority } : {};
+      // Envoy's order: the check's authority, the endpoint's health-check hostname, the cluster name.
+      const authority = this.settings.authority ?? host.hostname ?? this.clusterName;
+      const options = { 'grpc.default_authority': authority };
       client = new Client(hostKey(host.address, host.healthCheckPort), credentials.createInsecure(), options);
       this.clients.set(host, client);
     }

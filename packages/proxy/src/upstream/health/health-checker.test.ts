@@ -5,7 +5,7 @@ import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { systemClock } from '../clock.js';
-import type { UpstreamHost } from '../host.js';
+import { UpstreamHost } from '../host.js';
 import { compileHealthCheck } from './health-check-config.js';
 import { HealthChecker } from './health-checker.js';
 import { localHost, waitFor } from './test-support.js';
@@ -48,6 +48,26 @@ describe('HTTP health check', () => {
     assert.equal(host.failedActiveHealthCheck, true);
     await waitFor(() => !host.failedActiveHealthCheck);
     assert.equal(seen[0], 'GET /healthz inventory Envoy/HC');
+  });
+
+  test('the Host header falls back to the endpoint health-check hostname before the cluster name', async (t) => {
+    const hostHeaders: string[] = [];
+    const server = createServer((req, res) => {
+      hostHeaders.push(req.headers.host ?? '');
+      res.end();
+    });
+    t.after(() => server.close());
+    const port = await listen(server);
+    const host = new UpstreamHost({
+      ...localHost(port),
+      hostname: 'inventory-0.shop',
+      edsHealth: 'HEALTHY',
+      priority: 0,
+    });
+    const { hc } = checker({ http_health_check: { path: '/' } }, [host]);
+    t.after(() => hc.close());
+    await waitFor(() => hostHeaders.length > 0);
+    assert.equal(hostHeaders[0], 'inventory-0.shop');
   });
 
   test('a 503 marks the host unhealthy at once; it recovers after healthy_threshold passes', async (t) => {

@@ -169,6 +169,6 @@ function createProbe(settings: HealthCheckSettings, clusterName: string): Health
     case 'tcp':
       return new TcpHealthProbe(settings.check);
     case 'grpc':
-      return new GrpcHealthProbe(settings.check);
+      return new GrpcHealthProbe(settings.check, clusterName);
   }
 }

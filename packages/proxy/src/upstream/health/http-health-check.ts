@@ -1,6 +1,7 @@
 /**
- * Envoy's HTTP health check: a request to `path` with `Host` set to `host` (default: the cluster
- * name) and `User-Agent: Envoy/HC`; healthy when the status falls in `expected_statuses`.
+ * Envoy's HTTP health check: a request to `path` with `User-Agent: Envoy/HC` and `Host` set to the
+ * check's `host`, else the endpoint's health-check hostname, else the cluster name (Envoy's order);
+ * healthy when the status falls in `expected_statuses`.
  */
 import { request } from 'node:http';
 import type { UpstreamHost } from '../host.js';
@@ -10,12 +11,12 @@ import type { HealthProbe, ProbeResult } from './health-probe.js';
 /** HTTP/1.1 health probe; one short-lived connection per check. */
 export class HttpHealthProbe implements HealthProbe {
   private readonly settings: HttpCheckSettings;
-  private readonly hostHeader: string;
+  private readonly clusterName: string;
   private readonly headers: Record<string, string>;
 
   constructor(settings: HttpCheckSettings, clusterName: string) {
     this.settings = settings;
-    this.hostHeader = settings.host ?? clusterName;
+    this.clusterName = clusterName;
     this.headers = { 'user-agent': 'Envoy/HC', connection: 'close' };
     for (const [k, v] of settings.requestHeaders) this.headers[k.toLowerCase()] = v;
   }
@@ -35,7 +36,7 @@ export class HttpHealthProbe implements HealthProbe {
         port: host.healthCheckPort,
         path: this.settings.path,
         method: this.settings.method,
-        headers: { ...this.headers, host: this.hostHeader },
+        headers: { ...this.headers, host: this.settings.host ?? host.hostname ?? this.clusterName },
         agent: false,
       });
       const timer = setTimeout(() => done('unhealthy'), timeoutMs);
