@@ -138,6 +138,15 @@ describe('ADS interop with a raw @grpc/grpc-js client', () => {
     assert.equal(second.system_version_info, 'e2');
     assert.deepEqual(second.resources, []);
     assert.deepEqual(second.removed_resources, ['b']);
+    call.write({ type_url: TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT, response_nonce: second.nonce });
+
+    // Subscribing again to a name the client holds asks for it again.
+    call.write({ type_url: TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT, resource_names_subscribe: ['a'] });
+    const third = await next();
+    assert.deepEqual(
+      third.resources.map((r: any) => r.name),
+      ['a'],
+    );
   });
 
   test('a first request without node.id ends the stream with INVALID_ARGUMENT', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { decodeAny } from '../codec/any.js';
 import type { JsonObject } from '../codec/from-json.js';
 import { XdsCodecError } from '../errors.js';
@@ -18,14 +19,17 @@ export interface WatchState {
   synced: boolean;
   /** The last good resources. */
   resources: Map<string, JsonObject>;
-  /** Per resource, what identifies its content: the Any bytes (SotW) or the server's version (delta). */
-  fingerprints: Map<string, Uint8Array | string>;
+  /**
+   * Per resource, what identifies its content: a hash of its bytes (SotW) or the server's
+   * version (delta). A hash, not the bytes: slices would pin whole response buffers in memory.
+   */
+  fingerprints: Map<string, string>;
 }
 
 /** A decoded response not yet accepted: what the state becomes if the consumer accepts it. */
 export interface Candidate {
   update: XdsUpdate;
-  fingerprints: Map<string, Uint8Array | string>;
+  fingerprints: Map<string, string>;
 }
 
 /** Creates the state of a new watch. */
@@ -42,10 +46,8 @@ export function newWatch(typeUrl: string, wildcard: boolean, names: Iterable<str
   };
 }
 
-function sameFingerprint(a: Uint8Array | string | undefined, b: Uint8Array | string): boolean {
-  if (a === undefined) return false;
-  if (typeof a === 'string' || typeof b === 'string') return a === b;
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+function hashOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64url').slice(0, 22);
 }
 
 function decodeNamed(
@@ -72,7 +74,7 @@ function decodeNamed(
 export function sotwCandidate(watch: WatchState, response: DiscoveryResponse): Candidate {
   const complete = isWildcardType(watch.typeUrl);
   const resources = new Map<string, JsonObject>();
-  const fingerprints = new Map<string, Uint8Array | string>();
+  const fingerprints = new Map<string, string>();
   if (!complete) {
     for (const [name, json] of watch.resources) {
       if (watch.names.has(name)) {
@@ -85,9 +87,10 @@ export function sotwCandidate(watch: WatchState, response: DiscoveryResponse): C
   response.resources.forEach((any, i) => {
     const [name, json] = decodeNamed(watch.typeUrl, any, i);
     if (!watches(watch, name)) return;
+    const fingerprint = hashOf(any.value);
     resources.set(name, json);
-    fingerprints.set(name, any.value);
-    if (!sameFingerprint(watch.fingerprints.get(name), any.value)) updated.push(name);
+    fingerprints.set(name, fingerprint);
+    if (watch.fingerprints.get(name) !== fingerprint) updated.push(name);
   });
   const removed = [...watch.resources.keys()].filter((name) => !resources.has(name));
   const update = {
@@ -117,7 +120,7 @@ export function deltaCandidate(watch: WatchState, response: DeltaDiscoveryRespon
     if (!resource.resource || !watches(watch, resource.name)) return;
     const [, json] = decodeNamed(watch.typeUrl, resource.resource, i);
     resources.set(resource.name, json);
-    if (!sameFingerprint(fingerprints.get(resource.name), resource.version)) updated.push(resource.name);
+    if (fingerprints.get(resource.name) !== resource.version) updated.push(resource.name);
     fingerprints.set(resource.name, resource.version);
   });
   const removed: string[] = [];

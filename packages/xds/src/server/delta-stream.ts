@@ -91,12 +91,15 @@ export class DeltaStream implements AdsStream {
   private applySubscription(state: TypeState, request: DeltaDiscoveryRequest): boolean {
     let changed = false;
     for (const name of request.resource_names_subscribe) {
-      if (name === '*') changed = !state.wildcard || changed;
-      if (name === '*') state.wildcard = true;
-      else if (!state.names.has(name)) {
-        state.names.add(name);
-        changed = true;
+      if (name === '*') {
+        changed = changed || !state.wildcard;
+        state.wildcard = true;
+        continue;
       }
+      // Subscribing again to a held name asks for it again (a client that lost its copy).
+      if (state.names.has(name)) state.known.delete(name);
+      state.names.add(name);
+      changed = true;
     }
     for (const name of request.resource_names_unsubscribe) {
       if (name === '*') state.wildcard = false;
