@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { flushMicrotasks, ManualClock } from './clock.js';
-import { ConfigError } from './errors.js';
+import { CallNotPermittedError, ConfigError } from './errors.js';
 import { IntervalFunction } from './interval-function.js';
 import { Retry, type RetryConfig, type RetryEvent } from './retry.js';
 import { RetryBudget } from './retry-budget.js';
@@ -70,6 +70,18 @@ describe('Retry', () => {
     const reset = flaky(clock, 1, Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
     const pending = retry.execute(reset.fn);
     await clock.advanceAsync(500);
+    assert.equal(await pending, 'ok');
+  });
+
+  test('an open circuit is not retried unless listed explicitly', async () => {
+    const { clock, retry } = make({ maxAttempts: 3, waitDurationMs: 10 });
+    const open = flaky(clock, 5, new CallNotPermittedError('cb', 'OPEN'));
+    await assert.rejects(retry.execute(open.fn), { code: 'MESH_ERR_CIRCUIT_OPEN' });
+    assert.equal(open.seen.length, 1);
+    const explicit = make({ maxAttempts: 2, waitDurationMs: 10, retryExceptions: ['MESH_ERR_CIRCUIT_OPEN'] });
+    const again = flaky(explicit.clock, 1, new CallNotPermittedError('cb', 'OPEN'));
+    const pending = explicit.retry.execute(again.fn);
+    await explicit.clock.advanceAsync(10);
     assert.equal(await pending, 'ok');
   });
 

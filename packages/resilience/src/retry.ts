@@ -26,7 +26,10 @@ export interface RetryConfig {
   /** Uniform jitter of ± `randomizedWaitFactor` (Spring property). */
   enableRandomizedWait?: boolean;
   randomizedWaitFactor?: number;
-  /** Errors to retry (default: all). Classes or error codes/names. */
+  /**
+   * Errors to retry (default: all except `MESH_ERR_CIRCUIT_OPEN`, since an open breaker stays
+   * open for its whole wait). Classes or error codes/names.
+   */
   retryExceptions?: readonly ErrorMatcher[];
   /** Errors never retried; checked first. Classes or error codes/names. */
   ignoreExceptions?: readonly ErrorMatcher[];
@@ -150,6 +153,12 @@ export class Retry implements Policy {
     }
   }
 
+  #isRetryable(error: unknown): boolean {
+    if (this.#retryable !== undefined) return this.#retryable(error);
+    // An open breaker stays open for its whole wait: retrying into it only burns the backoff.
+    return (error as { code?: unknown } | null)?.code !== 'MESH_ERR_CIRCUIT_OPEN';
+  }
+
   /** The wait before the next attempt, or -1 when the call must not be retried. */
   #waitBeforeRetry(
     attempt: number,
@@ -162,7 +171,7 @@ export class Retry implements Policy {
       if (this.events.hasListeners) this.events.emit({ type: 'IGNORED_ERROR', name: this.name, error });
       return -1;
     }
-    const retryable = !isError || this.#retryable === undefined || this.#retryable(error);
+    const retryable = !isError || this.#isRetryable(error);
     const waitMs =
       retryable && attempt < this.maxAttempts ? this.intervalFunction(attempt, previousWaitMs) : -1;
     // Do not retry into a dead caller or past the deadline: the attempt could not finish anyway.
