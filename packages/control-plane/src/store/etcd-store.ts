@@ -8,7 +8,7 @@
  */
 import { Etcd3, type IKeyValue, type IOptions } from 'etcd3';
 import { ConflictError, ControlPlaneError, NotFoundError } from '../errors.js';
-import type { Resource, StoredResource } from '../resources/resource.js';
+import { DEFAULT_NAMESPACE, type Resource, type StoredResource } from '../resources/resource.js';
 import { planApply, stampRevision, storeKey } from './apply-plan.js';
 import { compileLabelSelector } from './label-selector.js';
 import { byKey } from './memory-file-store.js';
@@ -32,6 +32,8 @@ export interface EtcdStoreOptions {
   client?: Partial<IOptions>;
   /** Attempts when concurrent writers keep winning the transaction. Default 8. */
   maxTxnAttempts?: number;
+  /** etcd's `--max-txn-ops` (default 128): an apply may write at most this many resources. */
+  maxTxnOps?: number;
   /** Receives watch errors. Default: `console.warn`. */
   onWarning?: (message: string) => void;
 }
@@ -41,6 +43,7 @@ export class EtcdStore implements ResourceStore {
   readonly #client: Etcd3;
   readonly #prefix: string;
   readonly #maxAttempts: number;
+  readonly #maxTxnOps: number;
   readonly #warn: (message: string) => void;
   readonly #cancels = new Set<() => void>();
   #revision = 0;
@@ -50,6 +53,7 @@ export class EtcdStore implements ResourceStore {
     this.#client = new Etcd3({ hosts: opts.hosts, ...opts.client });
     this.#prefix = (opts.prefix ?? '/meshwork').replace(/\/+$/, '');
     this.#maxAttempts = opts.maxTxnAttempts ?? 8;
+    this.#maxTxnOps = opts.maxTxnOps ?? 128;
     this.#warn = opts.onWarning ?? ((m) => console.warn(`meshwork etcd store: ${m}`));
   }
 
@@ -112,20 +116,29 @@ export class EtcdStore implements ResourceStore {
   async #tryApply(resources: readonly Resource[], opts: ApplyOptions): Promise<ApplyResult | undefined> {
     const current = new Map<string, StoredResource>();
     const modRevisions = new Map<string, string>();
-    for (const r of resources) {
-      const k = storeKey(r.kind, r.metadata.namespace ?? 'default', r.metadata.name);
-      const res = await this.#client
-        .get(this.#key(r.kind, r.metadata.namespace ?? 'default', r.metadata.name))
-        .exec();
-      this.#observe(res.header.revision);
-      const kv = res.kvs[0];
+    const reads = await Promise.all(
+      resources.map((r) => {
+        const ns = r.metadata.namespace ?? DEFAULT_NAMESPACE;
+        return this.#client.get(this.#key(r.kind, ns, r.metadata.name)).exec();
+      }),
+    );
+    resources.forEach((r, i) => {
+      const k = storeKey(r.kind, r.metadata.namespace ?? DEFAULT_NAMESPACE, r.metadata.name);
+      this.#observe(reads[i].header.revision);
+      const kv = reads[i].kvs[0];
       modRevisions.set(k, kv ? kv.mod_revision : '0');
       if (kv) current.set(k, this.#decode(kv));
-    }
+    });
     const plan = planApply(resources, (k) => current.get(k));
     if (opts.dryRun || plan.writes.length === 0) {
       if (opts.dryRun) stampRevision(plan, this.#revision + 1);
       return { revision: this.#revision, results: plan.items };
+    }
+    if (plan.writes.length > this.#maxTxnOps) {
+      throw new ControlPlaneError(
+        'MESH_ERR_CP_BAD_REQUEST',
+        `this apply changes ${plan.writes.length} resources; one etcd transaction allows ${this.#maxTxnOps} (--max-txn-ops): split it`,
+      );
     }
     const [first, ...rest] = plan.writes;
     const txn = this.#client.if(this.#etcdKey(first.key), 'Mod', '==', modRevisions.get(first.key) ?? '0');
@@ -214,26 +227,59 @@ export class EtcdStore implements ResourceStore {
       cancelWatcher?.();
     };
     this.#cancels.add(cancel);
-    this.#client
-      .watch()
-      .prefix(`${this.#prefix}/`)
-      .withPreviousKV()
-      .startRevision(String(fromRevision + 1))
-      .create()
-      .then((watcher) => {
-        cancelWatcher = () => void watcher.cancel().catch(() => {});
-        if (cancelled) return cancelWatcher();
-        watcher.on('data', (res) => {
-          for (const e of res.events) {
-            if (cancelled) return;
-            this.#observe(e.kv.mod_revision);
-            this.#emit(e.type, e.kv, e.prev_kv, onEvent);
-          }
-        });
-        watcher.on('error', (err) => this.#warn(`watch failed: ${err.message}`));
-      })
-      .catch((err: Error) => this.#warn(`cannot start watch: ${err.message}`));
+    const start = (from: number): void => {
+      this.#client
+        .watch()
+        .prefix(`${this.#prefix}/`)
+        .withPreviousKV()
+        .startRevision(String(from + 1))
+        .create()
+        .then((watcher) => {
+          cancelWatcher = () => void watcher.cancel().catch(() => {});
+          if (cancelled) return cancelWatcher();
+          watcher.on('data', (res) => {
+            if (res.events.length > 0) resyncs = 0;
+            for (const e of res.events) {
+              if (cancelled) return;
+              this.#observe(e.kv.mod_revision);
+              this.#emit(e.type, e.kv, e.prev_kv, onEvent);
+            }
+          });
+          watcher.on('error', (err) => recover(err));
+        })
+        .catch((err: Error) => recover(err));
+    };
+    // etcd cancels a watch whose start revision has been compacted (the client library reports
+    // only "Watcher canceled"). History is gone, so resync from current state, as the contract
+    // allows, then follow live events. Consecutive failures without progress give up loudly.
+    let resyncs = 0;
+    const recover = (err: Error): void => {
+      if (cancelled || this.#closed) return;
+      if (!/canceled|compacted/i.test(err.message) || ++resyncs > 3) {
+        return this.#warn(`watch failed: ${err.message}`);
+      }
+      this.#resync(onEvent, () => cancelled)
+        .then((revision) => !cancelled && start(revision))
+        .catch((e: Error) => this.#warn(`watch resync failed: ${e.message}`));
+    };
+    start(fromRevision);
     return cancel;
+  }
+
+  async #resync(onEvent: (e: WatchEvent) => void, cancelled: () => boolean): Promise<number> {
+    const res = await this.#client.getAll().prefix(`${this.#prefix}/`).exec();
+    const revision = Number(res.header.revision);
+    this.#observe(revision);
+    const resources = res.kvs.map((kv) => this.#decode(kv)).sort(byKey);
+    for (const resource of resources) {
+      if (cancelled()) break;
+      try {
+        onEvent({ type: 'ADDED', resource, revision });
+      } catch (err) {
+        this.#warn(`a watch listener threw: ${(err as Error).message}`);
+      }
+    }
+    return revision;
   }
 
   #emit(type: string, kv: IKeyValue, prev: IKeyValue | undefined, onEvent: (e: WatchEvent) => void): void {

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { storeConformance } from './conformance.js';
+import { Etcd3 } from 'etcd3';
+import { collect, storeConformance, svc } from './conformance.js';
 import { type EtcdProcess, startEtcd } from './etcd-process.js';
 import { EtcdStore } from './etcd-store.js';
 import { MemoryFileStore } from './memory-file-store.js';
@@ -38,6 +39,46 @@ describe('EtcdStore (private etcd)', () => {
     const prefix = `/conformance-${process.pid}-${++n}`;
     const hosts = [etcd.clientUrl];
     return { open: () => EtcdStore.open({ hosts, prefix, onWarning: () => {} }) };
+  });
+
+  test('a watch from before the compaction point resyncs from current state', async () => {
+    assert.ok(etcd);
+    const store = await EtcdStore.open({ hosts: [etcd.clientUrl], prefix: '/compaction' });
+    const admin = new Etcd3({ hosts: [etcd.clientUrl] });
+    try {
+      const first = await store.apply([svc('a')]);
+      await store.apply([svc('a', 9000), svc('b')]);
+      await store.delete('Service', 'default', 'b');
+      await admin.kv.compact({ revision: String(store.revision()), physical: true });
+      const w = collect(store, first.revision - 1);
+      const events = await w.until(1);
+      assert.deepEqual(
+        events.map((e) => [e.type, e.resource.metadata.name, e.revision]),
+        [['ADDED', 'a', store.revision()]],
+      );
+      await store.apply([svc('c')]);
+      await w.until(2);
+      assert.deepEqual([w.events[1].type, w.events[1].resource.metadata.name], ['ADDED', 'c']);
+      w.stop();
+    } finally {
+      admin.close();
+      await store.close();
+    }
+  });
+
+  test('an apply larger than one etcd transaction allows is refused before writing', async () => {
+    assert.ok(etcd);
+    const store = await EtcdStore.open({ hosts: [etcd.clientUrl], prefix: '/txn-limit', maxTxnOps: 2 });
+    try {
+      await assert.rejects(store.apply([svc('a'), svc('b'), svc('c')]), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'MESH_ERR_CP_BAD_REQUEST');
+        assert.match(err.message, /changes 3 resources; one etcd transaction allows 2/);
+        return true;
+      });
+      assert.deepEqual(await store.list(), []);
+    } finally {
+      await store.close();
+    }
   });
 
   test('openStore reads etcd:// URLs with a prefix', async () => {
