@@ -1,10 +1,12 @@
 /**
- * Turns a cluster's hosts into a balancing plan, Envoy's way: hosts are grouped by EDS priority;
- * each level's availability is `overprovisioning_factor × available share` (capped at 100%);
- * traffic fills level 0 up to its availability and spills the rest to the next levels. When the
- * levels together reach 100% no panic applies; below that, loads are normalised and a level whose
- * available share is under `healthy_panic_threshold` balances over all of its hosts (panic mode).
- * With no available host anywhere, every level panics and load follows host counts.
+ * Turns a cluster's hosts into a balancing plan, Envoy's way (load_balancer_impl.cc):
+ * - hosts are grouped by EDS priority and split into healthy and degraded (`DEGRADED` EDS status);
+ * - each level's healthy and degraded availability is `overprovisioning_factor × share` (≤ 100%);
+ * - healthy load fills level 0 and spills to the next levels; whatever healthy hosts cannot carry
+ *   goes to degraded hosts, again level by level;
+ * - when all levels together reach less than 100% availability, loads are normalised and a level
+ *   whose available share is under `healthy_panic_threshold` balances over all of its hosts;
+ * - with no available host anywhere, every level panics and load follows host counts.
  */
 import type { RandomSource } from './clock.js';
 import type { UpstreamHost } from './host.js';
@@ -12,17 +14,24 @@ import { FastRandom } from './load-balancers/fast-random.js';
 import type { LbSettings, LoadBalancer, LoadBalancerFactory } from './load-balancers/load-balancer.js';
 import type { Host, LbContext } from './types.js';
 
-/** A built plan: per-level balancers and cumulative loads. Rebuilt on every host-set change. */
+interface Level {
+  readonly all: UpstreamHost[];
+  readonly healthy: UpstreamHost[];
+  readonly degraded: UpstreamHost[];
+}
+
+/** A built plan: balancers with cumulative loads. Rebuilt on every host-set change. */
 export class PrioritySet {
-  /** Balancers per level in use (levels with zero load are left out). */
-  private readonly balancers: LoadBalancer[] = [];
-  /** Cumulative load percent per balancer (last is 100). */
-  private readonly cumulativeLoad: number[] = [];
   /** True when any level in use balances over unavailable hosts. */
   readonly panic: boolean = false;
   /** Number of hosts available for traffic (for stats). */
   readonly availableCount: number = 0;
+  /** Balancers in use (zero-load sets are left out). */
+  private readonly balancers: LoadBalancer[] = [];
+  /** Cumulative load percent per balancer (the last is 100). */
+  private readonly cumulativeLoad: number[] = [];
   private readonly random: FastRandom;
+  private readonly build: (hosts: UpstreamHost[]) => LoadBalancer;
 
   constructor(
     hosts: readonly UpstreamHost[],
@@ -33,42 +42,36 @@ export class PrioritySet {
     overprovisioningPercent: number,
   ) {
     this.random = new FastRandom(random);
+    this.build = (set) => factory(set, settings, random);
     const levels = groupByPriority(hosts);
-    const available = levels.map((level) => level.filter((h) => h.available));
-    this.availableCount = available.reduce((n, a) => n + a.length, 0);
-    const availability = levels.map((level, i) =>
-      Math.min(100, (overprovisioningPercent * available[i].length) / level.length),
-    );
-    const loads: number[] = [];
-    let remaining = 100;
-    for (const a of availability) {
-      const load = Math.min(a, remaining);
-      loads.push(load);
-      remaining -= load;
-    }
-    const total = 100 - remaining;
-    let panic = false;
-    const add = (level: UpstreamHost[], load: number) => {
-      if (load <= 0) return;
-      this.balancers.push(factory(level, settings, random));
-      this.cumulativeLoad.push((this.cumulativeLoad.at(-1) ?? 0) + load);
-    };
+    this.availableCount = levels.reduce((n, l) => n + l.healthy.length + l.degraded.length, 0);
+    const share = (n: number, level: Level) =>
+      Math.min(100, (overprovisioningPercent * n) / level.all.length);
+    const healthyAvailability = levels.map((l) => share(l.healthy.length, l));
+    const degradedAvailability = levels.map((l) => share(l.degraded.length, l));
+    const total = Math.min(100, sum(healthyAvailability) + sum(degradedAvailability));
     if (total === 0) {
       if (panicThresholdPercent > 0) {
-        panic = levels.length > 0;
-        for (const level of levels) add(level, (100 * level.length) / hosts.length);
+        this.panic = levels.length > 0;
+        for (const level of levels) this.add(level.all, (100 * level.all.length) / hosts.length);
       }
-    } else {
-      levels.forEach((level, i) => {
-        const inPanic = total < 100 && (100 * available[i].length) / level.length < panicThresholdPercent;
-        if (inPanic && loads[i] > 0) panic = true;
-        add(inPanic ? level : available[i], (loads[i] * 100) / total);
-      });
+      return;
     }
-    this.panic = panic;
+    const healthyLoad = distribute(healthyAvailability, 100, total);
+    const degradedLoad = distribute(degradedAvailability, 100 - sum(healthyLoad), total);
+    levels.forEach((level, i) => {
+      const availablePercent = (100 * (level.healthy.length + level.degraded.length)) / level.all.length;
+      const inPanic = total < 100 && availablePercent < panicThresholdPercent;
+      if (inPanic && healthyLoad[i] + degradedLoad[i] > 0) this.panic = true;
+      if (inPanic) this.add(level.all, healthyLoad[i] + degradedLoad[i]);
+      else {
+        this.add(level.healthy, healthyLoad[i]);
+        this.add(level.degraded, degradedLoad[i]);
+      }
+    });
   }
 
-  /** Picks a level by load (one draw, only when several are in use), then a host from it. */
+  /** Picks a set by load (one draw, only when several are in use), then a host from it. */
   chooseHost(ctx: LbContext): Host | null {
     const n = this.balancers.length;
     if (n === 1) return this.balancers[0].chooseHost(ctx);
@@ -79,14 +82,37 @@ export class PrioritySet {
       if (point < this.cumulativeLoad[i]) return this.balancers[i].chooseHost(ctx);
     return this.balancers[n - 1].chooseHost(ctx);
   }
+
+  private add(hosts: UpstreamHost[], load: number): void {
+    if (load <= 0 || hosts.length === 0) return;
+    this.balancers.push(this.build(hosts));
+    this.cumulativeLoad.push((this.cumulativeLoad.at(-1) ?? 0) + load);
+  }
 }
 
-function groupByPriority(hosts: readonly UpstreamHost[]): UpstreamHost[][] {
-  const byPriority = new Map<number, UpstreamHost[]>();
+/** Envoy's `distributeLoad`: each level takes its normalised availability, spilling the rest on. */
+function distribute(availability: number[], totalLoad: number, normalizedTotal: number): number[] {
+  let remaining = totalLoad;
+  return availability.map((a) => {
+    const load = Math.min(remaining, (a * 100) / normalizedTotal);
+    remaining -= load;
+    return load;
+  });
+}
+
+function sum(values: number[]): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s;
+}
+
+function groupByPriority(hosts: readonly UpstreamHost[]): Level[] {
+  const byPriority = new Map<number, Level>();
   for (const h of hosts) {
     let level = byPriority.get(h.priority);
-    if (!level) byPriority.set(h.priority, (level = []));
-    level.push(h);
+    if (!level) byPriority.set(h.priority, (level = { all: [], healthy: [], degraded: [] }));
+    level.all.push(h);
+    if (h.available) (h.edsHealth === 'DEGRADED' ? level.degraded : level.healthy).push(h);
   }
   return [...byPriority.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
 }

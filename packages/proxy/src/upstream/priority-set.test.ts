@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { UpstreamHost } from './host.js';
+import { DEFAULT_LB_SETTINGS } from './load-balancers/load-balancer.js';
+import { LOAD_BALANCERS } from './load-balancers/registry.js';
+import { makeHosts, seededRandom } from './load-balancers/test-support.js';
+import { PrioritySet } from './priority-set.js';
+import type { EdsHealthStatus } from './types.js';
+
+function plan(hosts: UpstreamHost[], panicThreshold = 50) {
+  return new PrioritySet(
+    hosts,
+    LOAD_BALANCERS.get('RANDOM')!,
+    DEFAULT_LB_SETTINGS,
+    seededRandom(9),
+    panicThreshold,
+    140,
+  );
+}
+
+function hostsWith(statuses: EdsHealthStatus[], priority = 0, offset = 0): UpstreamHost[] {
+  return makeHosts(statuses.length + offset)
+    .slice(offset)
+    .map((h, i) => {
+      h.edsHealth = statuses[i];
+      h.priority = priority;
+      return h;
+    });
+}
+
+function shares(set: PrioritySet, hosts: UpstreamHost[], picks = 20000): number[] {
+  const counts = hosts.map(() => 0);
+  for (let i = 0; i < picks; i++) counts[hosts.indexOf(set.chooseHost({}) as UpstreamHost)]++;
+  return counts.map((c) => c / picks);
+}
+
+describe('PrioritySet', () => {
+  test('degraded hosts take no traffic while healthy ones suffice', () => {
+    const hosts = hostsWith(['HEALTHY', 'HEALTHY', 'HEALTHY', 'DEGRADED']);
+    const s = shares(plan(hosts), hosts);
+    assert.equal(s[3], 0);
+  });
+
+  test('degraded hosts take what healthy ones cannot carry', () => {
+    // 1 healthy of 4 → 35% healthy availability; 1 degraded → 35%; total 70% → normalised 50/50.
+    const hosts = hostsWith(['HEALTHY', 'DEGRADED', 'UNHEALTHY', 'UNHEALTHY']);
+    const s = shares(plan(hosts, 0), hosts);
+    assert.ok(Math.abs(s[0] - 0.5) < 0.02 && Math.abs(s[1] - 0.5) < 0.02, `shares ${s}`);
+  });
+
+  test('levels spill by overprovisioned availability', () => {
+    const p0 = hostsWith(['HEALTHY', 'HEALTHY', 'HEALTHY', 'UNHEALTHY'], 0);
+    const p1 = hostsWith(['HEALTHY'], 1, 4);
+    const all = [...p0, ...p1];
+    // 3/4 × 1.4 = 105% → level 0 carries everything.
+    assert.equal(shares(plan(all), all)[4], 0);
+    p0[1].edsHealth = 'UNHEALTHY';
+    // 2/4 × 1.4 = 70% on level 0, 30% on level 1.
+    const s = shares(plan(all), all);
+    assert.ok(Math.abs(s[4] - 0.3) < 0.02, `level 1 share ${s[4]}`);
+  });
+
+  test('a level below the panic threshold balances over all its hosts when availability is short', () => {
+    const hosts = hostsWith(['HEALTHY', 'UNHEALTHY', 'UNHEALTHY', 'UNHEALTHY']);
+    const set = plan(hosts);
+    assert.equal(set.panic, true);
+    assert.ok(shares(set, hosts).every((s) => s > 0.2));
+  });
+
+  test('no available host: panic over everything, or nothing with a zero threshold', () => {
+    const hosts = hostsWith(['UNHEALTHY', 'DRAINING']);
+    assert.notEqual(plan(hosts).chooseHost({}), null);
+    assert.equal(plan(hosts, 0).chooseHost({}), null);
+    assert.equal(plan([], 50).chooseHost({}), null);
+  });
+
+  test('counts available hosts', () => {
+    assert.equal(plan(hostsWith(['HEALTHY', 'DEGRADED', 'TIMEOUT'])).availableCount, 2);
+  });
+});
