@@ -256,7 +256,8 @@ export class EtcdStore implements ResourceStore {
     const recover = (err: Error): void => {
       if (cancelled || this.#closed) return;
       if (!/canceled|compacted/i.test(err.message) || ++resyncs > 3) {
-        return this.#warn(`watch failed: ${err.message}`);
+        this.#warn(`watch failed: ${err.message}`);
+        return;
       }
       this.#resync(onEvent, () => cancelled)
         .then((revision) => !cancelled && start(revision))
