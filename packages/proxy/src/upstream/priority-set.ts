@@ -22,8 +22,7 @@ interface Level {
 
 /** A built plan: balancers with cumulative loads. Rebuilt on every host-set change. */
 export class PrioritySet {
-  /** True when any level in use balances over unavailable hosts. */
-  readonly panic: boolean = false;
+  private panicking = false;
   /** Number of hosts available for traffic (for stats). */
   readonly availableCount: number = 0;
   /** Balancers in use (zero-load sets are left out). */
@@ -52,7 +51,7 @@ export class PrioritySet {
     const total = Math.min(100, sum(healthyAvailability) + sum(degradedAvailability));
     if (total === 0) {
       if (panicThresholdPercent > 0) {
-        this.panic = levels.length > 0;
+        this.panicking = levels.length > 0;
         for (const level of levels) this.add(level.all, (100 * level.all.length) / hosts.length);
       }
       return;
@@ -62,13 +61,18 @@ export class PrioritySet {
     levels.forEach((level, i) => {
       const availablePercent = (100 * (level.healthy.length + level.degraded.length)) / level.all.length;
       const inPanic = total < 100 && availablePercent < panicThresholdPercent;
-      if (inPanic && healthyLoad[i] + degradedLoad[i] > 0) this.panic = true;
+      if (inPanic && healthyLoad[i] + degradedLoad[i] > 0) this.panicking = true;
       if (inPanic) this.add(level.all, healthyLoad[i] + degradedLoad[i]);
       else {
         this.add(level.healthy, healthyLoad[i]);
         this.add(level.degraded, degradedLoad[i]);
       }
     });
+  }
+
+  /** True when any level in use balances over unavailable hosts. */
+  get panic(): boolean {
+    return this.panicking;
   }
 
   /** Picks a set by load (one draw, only when several are in use), then a host from it. */
