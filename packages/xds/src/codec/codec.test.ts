@@ -213,6 +213,17 @@ describe('canonical form', () => {
     assert.deepEqual(normalize('cds', { name: 'a', metadata }).metadata, metadata);
   });
 
+  test('a oneof member set to its default is kept (match: { prefix: "" } matches everything)', () => {
+    const route = {
+      name: 'r',
+      virtual_hosts: [
+        { name: 'v', domains: ['*'], routes: [{ match: { prefix: '' }, route: { cluster: 'c' } }] },
+      ],
+    };
+    assert.deepEqual(normalize('rds', route), route);
+    assert.deepEqual(decodeAny(encodeAny('rds', route)), route);
+  });
+
   test('wrapper values with a default inside are kept (presence matters)', () => {
     const out = normalize('cds', { name: 'a', outlier_detection: { max_ejection_percent: 0 } });
     assert.deepEqual(out.outlier_detection, { max_ejection_percent: 0 });

@@ -14,6 +14,7 @@ export function joinPath(path: string, name: string): string {
   return path ? `${path}.${name}` : name;
 }
 
+/** Whether a value is a JSON object (not null, not an array). */
 export function isPlainObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { encodeAny } from '../codec/any.js';
+import { edsCluster, loadAssignment } from '../test-support.js';
+import { TYPE_URLS } from '../type-urls.js';
+import { commit, deltaCandidate, newWatch, sotwCandidate } from './watch-state.js';
+
+const sotw = (typeUrl: string, version: string, resources: object[], alias: string) => ({
+  version_info: version,
+  type_url: typeUrl,
+  nonce: `n${version}`,
+  resources: resources.map((r) => encodeAny(alias, r)),
+});
+
+test('a CDS response is the complete set: a cluster left out is removed', () => {
+  const watch = newWatch(TYPE_URLS.CLUSTER, true, []);
+  commit(
+    watch,
+    sotwCandidate(watch, sotw(TYPE_URLS.CLUSTER, '1', [edsCluster('a'), edsCluster('b')], 'cds')),
+  );
+  const next = sotwCandidate(watch, sotw(TYPE_URLS.CLUSTER, '2', [edsCluster('a')], 'cds'));
+  assert.deepEqual(next.update.removed, ['b']);
+  assert.deepEqual(next.update.updated, []);
+  assert.deepEqual([...next.update.resources.keys()], ['a']);
+});
+
+test('an EDS response leaves watched assignments it does not mention in place', () => {
+  const watch = newWatch(TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT, false, ['a', 'b']);
+  const both = [loadAssignment('a', 1), loadAssignment('b', 2)];
+  commit(watch, sotwCandidate(watch, sotw(TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT, '1', both, 'eds')));
+  const next = sotwCandidate(
+    watch,
+    sotw(TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT, '2', [loadAssignment('a', 9)], 'eds'),
+  );
+  assert.deepEqual(next.update.updated, ['a']);
+  assert.deepEqual(next.update.removed, []);
+  assert.deepEqual([...next.update.resources.keys()].sort(), ['a', 'b']);
+});
+
+test('a resource of another type in the response is an error naming its index', () => {
+  const watch = newWatch(TYPE_URLS.CLUSTER, true, []);
+  const response = { ...sotw(TYPE_URLS.CLUSTER, '1', [edsCluster('a')], 'cds') };
+  response.resources.push(encodeAny('eds', loadAssignment('x', 1)));
+  assert.throws(() => sotwCandidate(watch, response), {
+    code: 'MESH_ERR_XDS_INVALID',
+    message: `resources[1]: resource of type ${TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT} in a ${TYPE_URLS.CLUSTER} response`,
+  });
+});
+
+test('a delta heartbeat (a Resource without a body) keeps the held copy', () => {
+  const watch = newWatch(TYPE_URLS.CLUSTER, true, []);
+  const first = {
+    system_version_info: '1',
+    type_url: TYPE_URLS.CLUSTER,
+    nonce: 'n1',
+    removed_resources: [],
+    resources: [{ name: 'a', version: 'h1', resource: encodeAny('cds', edsCluster('a')) }],
+  };
+  commit(watch, deltaCandidate(watch, first));
+  const beat = deltaCandidate(watch, { ...first, nonce: 'n2', resources: [{ name: 'a', version: 'h1' }] });
+  assert.deepEqual(beat.update.updated, []);
+  assert.deepEqual(beat.update.resources.get('a'), edsCluster('a'));
+});
