@@ -12,9 +12,9 @@ export class ExecutionContext {
   deadline: number;
   /** The enclosing context, or undefined at the root. */
   readonly parent: ExecutionContext | undefined;
-  /** Marker used by `wrap()` to find its own call state; undefined elsewhere. */
+  /** @internal Marker used by `wrap()` to find its own call state; undefined elsewhere. */
   owner: unknown;
-  /** The user function carried by `wrap()`; undefined elsewhere. */
+  /** @internal The user function carried by `wrap()`; undefined elsewhere. */
   task: unknown;
   #external: AbortSignal | undefined;
   #controller: AbortController | undefined;
@@ -82,8 +82,16 @@ export interface PolicyOptions {
   configPath?: string;
 }
 
-/** Shared root for calls made without a context; never aborted, attempt 1, no deadline. */
-export const ROOT_CONTEXT: ExecutionContext = new ExecutionContext();
+/** The shared root cannot be aborted by a callee that happens to receive it. */
+class RootContext extends ExecutionContext {
+  override abort(_reason: unknown): void {}
+}
+
+/**
+ * Shared root for calls made without a context: never aborted, attempt 1, no deadline. Frozen,
+ * so no callee can change what every other root call sees.
+ */
+export const ROOT_CONTEXT: ExecutionContext = Object.freeze(new RootContext()) as ExecutionContext;
 
 /** A function run by a policy. It may ignore the context. */
 export type Task<T> = (context: ExecutionContext) => T | PromiseLike<T>;
