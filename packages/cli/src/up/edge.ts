@@ -33,6 +33,8 @@ interface EdgeRoute {
 
 type Obj = Record<string, any>;
 
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
 function durationMs(text: unknown, fallback: number): number {
   if (typeof text !== 'string') return fallback;
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
@@ -166,7 +168,11 @@ function forward(
       resolve('done');
     });
     up.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNREFUSED') return resolve('refused');
+      // A refused connect never reached an app. A reset before any response (a pooled socket the
+      // peer closed, or an instance dying mid-accept) may have, so it is replayed only when idempotent.
+      const reset = err.code === 'ECONNRESET' || err.code === 'EPIPE';
+      if (err.code === 'ECONNREFUSED' || (reset && IDEMPOTENT.has(req.method ?? '')))
+        return resolve('refused');
       if (!res.headersSent) problem(res, 502, `upstream failed: ${err.code ?? err.message}`);
       else res.destroy();
       resolve('done');

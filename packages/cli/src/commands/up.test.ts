@@ -1,0 +1,179 @@
+/**
+ * End to end: `meshwork up` as a user runs it (a real child process running the built CLI and
+ * the built shop), then an order confirmed, an order rejected with compensation, a catalog
+ * replica killed under traffic, and SIGTERM leaving no process and no port behind.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { UpState } from '../up/orchestrator.js';
+import { isPortFree } from '../up/ports.js';
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const BIN = join(ROOT, 'packages/cli/bin/meshwork.js');
+
+function build(): void {
+  // Incremental: a no-op when dist is current. Other packages' type errors do not stop emit.
+  spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'examples/shop', 'packages/cli'],
+    {
+      cwd: ROOT,
+      stdio: 'ignore',
+    },
+  );
+  for (const f of ['packages/cli/dist/commands/up.js', 'examples/shop/dist/orders/main.js']) {
+    assert.ok(existsSync(join(ROOT, f)), `${f} missing after build`);
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function until<T>(
+  fn: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('meshwork up (end to end)', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'meshwork-up-'));
+  let child: ChildProcess;
+  let output = '';
+  let state: UpState;
+  const readState = (): UpState | undefined => {
+    try {
+      return JSON.parse(readFileSync(join(stateDir, 'up.json'), 'utf8')) as UpState;
+    } catch {
+      return undefined;
+    }
+  };
+
+  before(async () => {
+    build();
+    child = spawn(
+      process.execPath,
+      [BIN, 'up', '--no-mesh', '--plain', '--gateway-port', '0', '--state-dir', stateDir],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout!.on('data', (c) => {
+      output += c;
+    });
+    child.stderr!.on('data', (c) => {
+      output += c;
+    });
+    state = await until(
+      () => {
+        const s = readState();
+        return s?.readyInMs !== undefined ? s : undefined;
+      },
+      60_000,
+      `meshwork up to be ready; output so far:\n${output}`,
+    );
+  });
+  after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(state.gateway + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const stock = async (sku: string) => (await api('GET', `/api/inventory/${sku}`)).body.available as number;
+
+  test('prints progress, the gateway URL and curl lines to try', () => {
+    assert.match(output, /orders-1 ready/);
+    assert.match(output, /shop is up \(no-mesh\)/);
+    assert.ok(output.includes(`gateway            ${state.gateway}`));
+    assert.ok(output.includes(`curl -s ${state.gateway}/api/products`));
+    assert.equal(state.components.length, 9);
+  });
+
+  test('an order through the gateway is confirmed, stock decremented and payment recorded', async () => {
+    const before = await stock('sku-webcam');
+    const order = await api('POST', '/api/orders', {
+      userId: 'u-grace',
+      items: [{ productId: 'sku-webcam', quantity: 3 }],
+    });
+    assert.equal(order.status, 201);
+    assert.equal(order.body.status, 'CONFIRMED');
+    assert.equal(await stock('sku-webcam'), before - 3);
+    const payments = await api('GET', `/api/payments?orderId=${order.body.id}`);
+    assert.deepEqual(
+      payments.body.items.map((p: any) => [p.status, p.amountCents]),
+      [['CHARGED', 3 * 5900]],
+    );
+  });
+
+  test('with payments failing the order is rejected and inventory compensated', async () => {
+    assert.equal((await api('POST', '/admin/payments/fail', { mode: 'always' })).status, 200);
+    const before = await stock('sku-webcam');
+    const order = await api('POST', '/api/orders', {
+      userId: 'u-grace',
+      items: [{ productId: 'sku-webcam', quantity: 1 }],
+    });
+    assert.equal(order.body.status, 'REJECTED');
+    assert.match(order.body.reason, /payment declined/);
+    assert.equal(await stock('sku-webcam'), before);
+    await api('POST', '/admin/payments/fail', { mode: 'never' });
+  });
+
+  test('killing one catalog replica does not fail requests, and it is restarted', async () => {
+    const victim = state.components.find((c) => c.id === 'catalog-1')!;
+    process.kill(victim.pid!, 'SIGKILL');
+    for (let i = 0; i < 30; i++) {
+      const res = await api('GET', '/api/products');
+      assert.equal(res.status, 200, `request ${i}: ${JSON.stringify(res.body)}`);
+    }
+    await until(
+      () =>
+        readState()?.components.find((c) => c.id === 'catalog-1' && c.state === 'ready' && c.restarts >= 1)
+          ? true
+          : undefined,
+      15_000,
+      'catalog-1 to be restarted',
+    );
+    assert.match(output, /catalog-1 exited \(signal SIGKILL\); restarting in \d+ ms/);
+  });
+
+  test('SIGTERM stops every process and frees every port', async () => {
+    const latest = readState()!;
+    const pids = latest.components.map((c) => c.pid).filter((p): p is number => p !== undefined);
+    const ports = [
+      ...latest.components.flatMap((c) => Object.values(c.ports)),
+      Number(new URL(latest.gateway).port),
+    ];
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} still alive`);
+    for (const port of ports) assert.equal(await isPortFree(port), true, `port ${port} still bound`);
+    assert.equal(existsSync(join(stateDir, 'up.json')), false);
+  });
+});
