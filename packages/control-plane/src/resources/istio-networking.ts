@@ -27,6 +27,7 @@ export interface HTTPMatchRequest {
   sourceLabels?: Record<string, string>;
   gateways?: string[];
   sourceNamespace?: string;
+  statPrefix?: string;
 }
 
 /** Port selector of a destination. */
@@ -92,6 +93,9 @@ export interface HTTPRetry {
   /** Comma-separated Envoy retry conditions and/or HTTP status codes (`"5xx,connect-failure,503"`). */
   retryOn?: string;
   retryRemoteLocalities?: boolean;
+  retryIgnorePreviousHosts?: boolean;
+  /** Base interval of the exponential back-off between attempts. */
+  backoff?: string;
 }
 
 /** A percentage in [0, 100]. */
@@ -130,6 +134,7 @@ export interface CorsPolicy {
   exposeHeaders?: string[];
   maxAge?: string;
   allowCredentials?: boolean;
+  unmatchedPreflights?: 'UNSPECIFIED' | 'FORWARD' | 'IGNORE';
 }
 
 /** One HTTP route rule of a VirtualService. */
@@ -145,6 +150,8 @@ export interface HTTPRoute {
   retries?: HTTPRetry;
   fault?: HTTPFaultInjection;
   mirror?: Destination;
+  /** Several mirrors, each with its own percentage (Istio 1.18+). */
+  mirrors?: { destination: Destination; percentage?: Percent }[];
   mirrorPercentage?: Percent;
   /** Deprecated integer mirror percentage. */
   mirrorPercent?: number;
@@ -178,6 +185,8 @@ export interface ConsistentHashLB {
 export interface LoadBalancerSettings {
   simple?: 'UNSPECIFIED' | 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'LEAST_CONN' | 'RANDOM' | 'PASSTHROUGH';
   consistentHash?: ConsistentHashLB;
+  /** Locality-weighted load balancing; stored as written. */
+  localityLbSetting?: Record<string, unknown>;
   warmupDurationSecs?: string;
 }
 
@@ -188,6 +197,7 @@ export interface ConnectionPoolSettings {
     connectTimeout?: string;
     tcpKeepalive?: { probes?: number; time?: string; interval?: string };
     maxConnectionDuration?: string;
+    idleTimeout?: string;
   };
   http?: {
     http1MaxPendingRequests?: number;
@@ -222,6 +232,7 @@ export interface ClientTLSSettings {
   privateKey?: string;
   caCertificates?: string;
   credentialName?: string;
+  caCrl?: string;
   subjectAltNames?: string[];
   sni?: string;
   insecureSkipVerify?: boolean;
@@ -243,6 +254,9 @@ export interface TrafficPolicy {
   outlierDetection?: OutlierDetection;
   tls?: ClientTLSSettings;
   portLevelSettings?: PortTrafficPolicy[];
+  /** HTTP CONNECT tunnelling and PROXY protocol; stored as written. */
+  tunnel?: Record<string, unknown>;
+  proxyProtocol?: Record<string, unknown>;
 }
 
 /** A named version of a service: the instances carrying `labels`. */
@@ -276,6 +290,7 @@ export interface ServerTLSSettings {
   serverCertificate?: string;
   privateKey?: string;
   caCertificates?: string;
+  caCrl?: string;
   credentialName?: string;
   subjectAltNames?: string[];
   minProtocolVersion?: string;

@@ -137,6 +137,9 @@ function analyzeHttpRoute(
     checkDestination(d.destination, `${path}.route[${j}].destination`, ns, world, report, opts);
   }
   if (route.mirror) checkDestination(route.mirror, `${path}.mirror`, ns, world, report, opts);
+  for (const [j, m] of (route.mirrors ?? []).entries()) {
+    checkDestination(m.destination, `${path}.mirrors[${j}].destination`, ns, world, report, opts);
+  }
   if (route.fault && !route.fault.delay && !route.fault.abort) {
     report.error(`${path}.fault`, 'a fault needs a delay or an abort');
   }

@@ -54,6 +54,7 @@ const httpRoute: Full<HTTPRoute> = {
       sourceLabels: labels,
       gateways: ['mesh'],
       sourceNamespace: 'default',
+      statPrefix: 'reviews',
     },
   ],
   route: [{ destination, weight: 100, headers: { request: headerOps, response: headerOps } }],
@@ -74,12 +75,15 @@ const httpRoute: Full<HTTPRoute> = {
     perTryTimeout: '100ms',
     retryOn: '5xx,connect-failure',
     retryRemoteLocalities: true,
+    retryIgnorePreviousHosts: true,
+    backoff: '25ms',
   },
   fault: {
     delay: { fixedDelay: '5s', percentage: { value: 10 }, percent: 10 },
     abort: { httpStatus: 503, grpcStatus: 'UNAVAILABLE', percentage: { value: 1 } },
   },
   mirror: destination,
+  mirrors: [{ destination, percentage: { value: 5 } }],
   mirrorPercentage: { value: 5 },
   mirrorPercent: 5,
   corsPolicy: {
@@ -90,6 +94,7 @@ const httpRoute: Full<HTTPRoute> = {
     exposeHeaders: ['y'],
     maxAge: '1h',
     allowCredentials: true,
+    unmatchedPreflights: 'FORWARD',
   },
   headers: { request: headerOps, response: headerOps },
 };
@@ -106,6 +111,7 @@ const policyCore = {
       maglev: { tableSize: 65537 },
       minimumRingSize: 1024,
     },
+    localityLbSetting: { enabled: true },
     warmupDurationSecs: '30s',
   },
   connectionPool: {
@@ -114,6 +120,7 @@ const policyCore = {
       connectTimeout: '1s',
       tcpKeepalive: { probes: 3, time: '7200s', interval: '75s' },
       maxConnectionDuration: '1h',
+      idleTimeout: '1h',
     },
     http: {
       http1MaxPendingRequests: 50,
@@ -143,6 +150,7 @@ const policyCore = {
     privateKey: 'k',
     caCertificates: 'ca',
     credentialName: 'cred',
+    caCrl: 'crl',
     subjectAltNames: ['san'],
     sni: 'sni',
     insecureSkipVerify: false,
@@ -151,6 +159,8 @@ const policyCore = {
 const trafficPolicy: Full<TrafficPolicy> = {
   ...policyCore,
   portLevelSettings: [{ port: { number: 80 }, ...policyCore }],
+  tunnel: { protocol: 'CONNECT', targetHost: 'h', targetPort: 8080 },
+  proxyProtocol: { version: 'V2' },
 };
 
 const examples: { [K in KindName]: unknown } = {
@@ -184,6 +194,7 @@ const examples: { [K in KindName]: unknown } = {
           serverCertificate: 'c',
           privateKey: 'k',
           caCertificates: 'ca',
+          caCrl: 'crl',
           credentialName: 'cred',
           subjectAltNames: ['san'],
           minProtocolVersion: 'TLSV1_2',

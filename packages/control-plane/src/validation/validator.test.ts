@@ -142,6 +142,19 @@ describe('validator: cross-reference analysis', () => {
     assert.match(errors[0].reason, /ratings.default.svc.cluster.local/);
   });
 
+  test('mirror destinations are checked like route destinations', () => {
+    const { errors } = run(
+      `${BASE}---\n${vs(`  - route: [{ destination: { host: reviews } }]
+    mirror: { host: shadow }
+    mirrors: [{ destination: { host: reviews, subset: v7 } }]
+`)}`,
+    );
+    assert.deepEqual(
+      errors.map((e) => e.path),
+      ['spec.http[0].mirror.host', 'spec.http[0].mirrors[0].destination.subset'],
+    );
+  });
+
   test('unknownHostSeverity: warning lets routes precede their services', () => {
     const { errors, warnings } = run(vs('  - route: [{ destination: { host: ratings } }]\n'), {
       unknownHostSeverity: 'warning',

@@ -45,6 +45,7 @@ const httpMatchRequest = obj({
   sourceLabels: map(),
   gateways: arr(str()),
   sourceNamespace: str(),
+  statPrefix: str(),
 });
 
 const httpRoute = obj({
@@ -71,7 +72,14 @@ const httpRoute = obj({
   }),
   timeout: duration(),
   retries: obj(
-    { attempts: int(0), perTryTimeout: duration(), retryOn: str(), retryRemoteLocalities: bool() },
+    {
+      attempts: int(0),
+      perTryTimeout: duration(),
+      retryOn: str(),
+      retryRemoteLocalities: bool(),
+      retryIgnorePreviousHosts: bool(),
+      backoff: duration(),
+    },
     ['attempts'],
   ),
   fault: obj({
@@ -82,6 +90,7 @@ const httpRoute = obj({
     }),
   }),
   mirror: destination,
+  mirrors: arr(obj({ destination, percentage: percent }, ['destination'])),
   mirrorPercentage: percent,
   mirrorPercent: int(0, 100),
   corsPolicy: obj({
@@ -92,6 +101,7 @@ const httpRoute = obj({
     exposeHeaders: arr(str()),
     maxAge: duration(),
     allowCredentials: bool(),
+    unmatchedPreflights: oneOfStrings(['UNSPECIFIED', 'FORWARD', 'IGNORE']),
   }),
   headers,
 });
@@ -138,6 +148,7 @@ const loadBalancer = obj(
       'PASSTHROUGH',
     ]),
     consistentHash,
+    localityLbSetting: anyObject(),
     warmupDurationSecs: duration(),
   },
   [],
@@ -150,6 +161,7 @@ const connectionPool = obj({
     connectTimeout: duration(),
     tcpKeepalive: obj({ probes: int(0), time: duration(), interval: duration() }),
     maxConnectionDuration: duration(),
+    idleTimeout: duration(),
   }),
   http: obj({
     http1MaxPendingRequests: int(1),
@@ -182,6 +194,7 @@ const clientTls = obj(
     privateKey: str(),
     caCertificates: str(),
     credentialName: str(),
+    caCrl: str(),
     subjectAltNames: arr(str()),
     sni: str(),
     insecureSkipVerify: bool(),
@@ -193,6 +206,8 @@ const policyFields = { loadBalancer, connectionPool, outlierDetection, tls: clie
 const trafficPolicy = obj({
   ...policyFields,
   portLevelSettings: arr(obj({ port: portSelector, ...policyFields })),
+  tunnel: anyObject(),
+  proxyProtocol: anyObject(),
 });
 
 /** DestinationRule spec. */
@@ -244,6 +259,7 @@ const gatewayServer = obj(
       serverCertificate: str(),
       privateKey: str(),
       caCertificates: str(),
+      caCrl: str(),
       credentialName: str(),
       subjectAltNames: arr(str()),
       minProtocolVersion: str(),
