@@ -287,6 +287,16 @@ export class Http1ServerConnection implements Http1StreamOwner, ChunkSink {
 
   private onEnd(): void {
     this.readEnded = true;
+    const s = this.stream;
+    if (s !== null && this.bodyMode !== BODY_NONE) {
+      // The client finished sending before its request body was complete: a truncated request.
+      this.bodyMode = BODY_NONE;
+      this.stream = null;
+      this.closeNow();
+      this.socket.destroy();
+      s.callbacks?.onDownstreamReset();
+      return;
+    }
     if (this.stream === null && !this.processing && !this.closing) {
       if (this.pending !== null) this.process();
       else this.socket.end();
