@@ -9,7 +9,7 @@ import type {
   CircuitBreakerMetrics,
   CircuitBreakerState,
 } from './circuit-breaker-types.js';
-import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import { type Clock, systemClock, type TimerHandle, unrefTimer } from './clock.js';
 import { contextOf, type ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
 import { CallNotPermittedError, ResultRecordedAsFailureError } from './errors.js';
 import { EventPublisher } from './events.js';
@@ -334,6 +334,7 @@ export class CircuitBreaker implements CircuitBreakerLike, Policy {
         this.#timer = undefined;
         if (this.#state === 'OPEN') this.#transition('HALF_OPEN', 0);
       }, waitMs);
+      unrefTimer(this.#timer);
     }
   }
 
@@ -356,6 +357,7 @@ export class CircuitBreaker implements CircuitBreakerLike, Policy {
         this.#timer = undefined;
         if (this.#state === 'HALF_OPEN') this.#transition('OPEN', -1);
       }, maxWaitMs);
+      unrefTimer(this.#timer);
     }
   }
 

@@ -21,6 +21,15 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/**
+ * Lets a housekeeping timer (a shared deadline slot, an automatic state transition) not keep
+ * the process alive on its own. Handles without `unref` (e.g. a ManualClock's) are left alone.
+ */
+export function unrefTimer(handle: TimerHandle): void {
+  const unref = (handle as { unref?: unknown } | null)?.unref;
+  if (typeof unref === 'function') unref.call(handle);
+}
+
 interface ManualTimer {
   readonly id: number;
   readonly dueAt: number;

@@ -10,6 +10,10 @@ export class EventPublisher<E extends { readonly type: string }> {
   #all: Listener<E>[] = [];
   /** True when at least one listener is registered (for any type). */
   hasListeners = false;
+  /** Listener calls that threw. A listener bug must not change a policy's outcome, so it is counted here. */
+  listenerErrors = 0;
+  /** The most recent error thrown by a listener. */
+  lastListenerError: unknown = undefined;
 
   /** Subscribes to one event type; returns a function that unsubscribes. */
   on<T extends E['type']>(type: T, listener: Listener<Extract<E, { type: T }>>): () => void {
@@ -38,8 +42,17 @@ export class EventPublisher<E extends { readonly type: string }> {
   /** Delivers an event. A throwing listener cannot break the policy that emits. */
   emit(event: E): void {
     const list = this.#byType.get(event.type);
-    if (list !== undefined) for (const listener of list.slice()) safeCall(listener, event);
-    for (const listener of this.#all.slice()) safeCall(listener, event);
+    if (list !== undefined) for (const listener of list.slice()) this.#call(listener, event);
+    for (const listener of this.#all.slice()) this.#call(listener, event);
+  }
+
+  #call(listener: Listener<E>, event: E): void {
+    try {
+      listener(event);
+    } catch (error) {
+      this.listenerErrors++;
+      this.lastListenerError = error;
+    }
   }
 
   #remove(list: Listener<E>[], listener: Listener<E>): void {
@@ -48,16 +61,5 @@ export class EventPublisher<E extends { readonly type: string }> {
     let any = this.#all.length > 0;
     for (const l of this.#byType.values()) any ||= l.length > 0;
     this.hasListeners = any;
-  }
-}
-
-function safeCall<E>(listener: Listener<E>, event: E): void {
-  try {
-    listener(event);
-  } catch (error) {
-    // Listener bugs must not change policy outcomes; surface them without throwing.
-    queueMicrotask(() => {
-      throw error;
-    });
   }
 }

@@ -19,7 +19,14 @@ export type {
   CircuitBreakerMetrics,
   CircuitBreakerState,
 } from './circuit-breaker-types.js';
-export { type Clock, flushMicrotasks, ManualClock, systemClock, type TimerHandle } from './clock.js';
+export {
+  type Clock,
+  flushMicrotasks,
+  ManualClock,
+  systemClock,
+  type TimerHandle,
+  unrefTimer,
+} from './clock.js';
 export {
   CONSECUTIVE_BREAKER_DEFAULTS,
   ConsecutiveBreaker,

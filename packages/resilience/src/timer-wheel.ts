@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from './clock.js';
+import { type Clock, type TimerHandle, unrefTimer } from './clock.js';
 
 /**
  * Something with a deadline on a {@link TimerWheel}. The link fields belong to the wheel;
@@ -79,6 +79,9 @@ export class TimerWheel {
     this.#buckets.set(slot, bucket);
     const delayMs = Math.max(0, slot * this.#resolutionMs - this.#clock.now());
     bucket.timer = this.#clock.setTimeout(() => this.#fire(bucket), delayMs);
+    // A slot's timer outlives the calls that completed in it; it must not hold the process open.
+    // A pending call is kept alive by the work it awaits, not by its deadline.
+    unrefTimer(bucket.timer);
     return bucket;
   }
 
