@@ -176,6 +176,34 @@ describe('ADS state of the world, server and client end to end', () => {
     assert.deepEqual([...client.resources('cds').keys()].sort(), ['cart', 'inventory']);
   });
 
+  test('a change to every type is pushed make-before-break: CDS, EDS, LDS, RDS', async (t) => {
+    const { server, port } = await startServer(t);
+    const full = (v: string, p: number) => ({
+      ...snapshot(v, [edsCluster('a', { connect_timeout: `${p}s` })], [loadAssignment('a', p)]),
+      lds: { version: v, resources: [httpListener('http', 8000 + p, 'http.8080')] },
+      rds: {
+        version: v,
+        resources: [{ name: 'http.8080', virtual_hosts: [{ name: 'v', domains: [`d${p}`] }] }],
+      },
+    });
+    server.setSnapshot('web-1', full('1', 1));
+    const client = startClient(t, port);
+    client.watch('rds', ['http.8080']);
+    client.watch('eds', ['a']);
+    client.start();
+    await Promise.all(
+      [LDS, CDS, EDS, TYPE_URLS.ROUTE_CONFIGURATION].map((typeUrl) =>
+        waitFor(server, 'ack', (e) => e.typeUrl === typeUrl && e.version === '1'),
+      ),
+    );
+    const pushes = record(server, 'push');
+    server.setSnapshot('web-1', full('2', 2));
+    assert.deepEqual(
+      pushes.map((p) => p.typeUrl),
+      [CDS, EDS, LDS, TYPE_URLS.ROUTE_CONFIGURATION],
+    );
+  });
+
   test('a resolver supplies the snapshot of a node the server has not seen', async (t) => {
     const server = new AdsServer({
       resolveSnapshot: async (node) =>

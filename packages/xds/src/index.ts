@@ -81,7 +81,9 @@ export {
 } from './server/snapshot.js';
 export type { StreamTypeStatus } from './server/stream-host.js';
 export {
+  inPushOrder,
   isWildcardType,
+  PUSH_ORDER,
   resourceNameOf,
   TYPE_URL_PREFIX,
   TYPE_URLS,

@@ -59,3 +59,25 @@ export function resourceNameOf(typeUrl: string, json: Record<string, unknown>): 
   const value = typeUrl === TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT ? json.cluster_name : json.name;
   return typeof value === 'string' ? value : undefined;
 }
+
+/**
+ * The order ADS pushes types in after a change, from the xDS spec's "eventual consistency
+ * considerations": secrets and clusters before the endpoints that fill them, those before the
+ * listeners and routes that send traffic to them, so no update points at something not yet there.
+ */
+export const PUSH_ORDER: readonly string[] = [
+  TYPE_URLS.SECRET,
+  TYPE_URLS.CLUSTER,
+  TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT,
+  TYPE_URLS.LISTENER,
+  TYPE_URLS.ROUTE_CONFIGURATION,
+];
+
+/** Type URLs sorted by {@link PUSH_ORDER}; other types follow in their given order. */
+export function inPushOrder(typeUrls: Iterable<string>): string[] {
+  const rank = (url: string) => {
+    const i = PUSH_ORDER.indexOf(url);
+    return i === -1 ? PUSH_ORDER.length : i;
+  };
+  return [...typeUrls].sort((a, b) => rank(a) - rank(b));
+}

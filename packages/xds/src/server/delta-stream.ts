@@ -4,12 +4,14 @@ import {
   encodeDeltaDiscoveryResponse,
   type XdsNode,
 } from '../protocol/messages.js';
-import { isWildcardType } from '../type-urls.js';
+import { inPushOrder, isWildcardType } from '../type-urls.js';
 import type { PreparedTypeSnapshot } from './snapshot.js';
 import type { AdsStream, StreamHost, StreamTypeStatus } from './stream-host.js';
 
 /** Marks a subscribed name the client was told does not exist. */
 const ABSENT = '';
+/** Unanswered responses remembered per type. */
+const MAX_PENDING = 64;
 
 interface Pending {
   version: string;
@@ -102,8 +104,13 @@ export class DeltaStream implements AdsStream {
       changed = true;
     }
     for (const name of request.resource_names_unsubscribe) {
-      if (name === '*') state.wildcard = false;
-      else state.names.delete(name);
+      if (name === '*') {
+        // Leaving the wildcard, the client drops whatever it did not also name.
+        state.wildcard = false;
+        for (const held of [...state.known.keys()]) if (!state.names.has(held)) state.known.delete(held);
+        continue;
+      }
+      state.names.delete(name);
       // The client forgets what it unsubscribed from; a later subscribe must resend it.
       state.known.delete(name);
       state.rejected.delete(name);
@@ -146,7 +153,10 @@ export class DeltaStream implements AdsStream {
   }
 
   pushAll(): void {
-    for (const [typeUrl, state] of this.types) this.push(typeUrl, state);
+    for (const typeUrl of inPushOrder(this.types.keys())) {
+      const state = this.types.get(typeUrl)!;
+      this.push(typeUrl, state);
+    }
   }
 
   private push(typeUrl: string, state: TypeState): void {
@@ -177,6 +187,8 @@ export class DeltaStream implements AdsStream {
       state.known.set(name, typeSnapshot.resources.get(name)!.version);
     }
     state.pending.set(nonce, { version: typeSnapshot.version, previous });
+    // A client that never answers must not grow this map without bound; the oldest goes first.
+    if (state.pending.size > MAX_PENDING) state.pending.delete(state.pending.keys().next().value!);
     state.initialSent = true;
     state.sentVersion = typeSnapshot.version;
     const encoded = updated.map((name) => typeSnapshot.resources.get(name)!.encodedDeltaResource);

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { type DiscoveryRequest, encodeDiscoveryResponse, type XdsNode } from '../protocol/messages.js';
-import { isWildcardType } from '../type-urls.js';
+import { inPushOrder, isWildcardType } from '../type-urls.js';
 import type { PreparedResource } from './snapshot.js';
 import type { AdsStream, StreamHost, StreamTypeStatus } from './stream-host.js';
 
@@ -83,13 +83,12 @@ export class SotwStream implements AdsStream {
     const explicitWildcard = names.includes('*');
     if (names.length > 0 && !(names.length === 1 && explicitWildcard)) state.everNamed = true;
     const wildcard = explicitWildcard || (names.length === 0 && isWildcardType(typeUrl) && !state.everNamed);
-    const named = names.filter((n) => n !== '*');
-    const changed =
-      wildcard !== state.wildcard ||
-      named.length !== state.names.size ||
-      named.some((n) => !state.names.has(n));
+    const named = new Set(names);
+    named.delete('*');
+    let changed = wildcard !== state.wildcard || named.size !== state.names.size;
+    for (const name of named) changed ||= !state.names.has(name);
     state.wildcard = wildcard;
-    state.names = new Set(named);
+    state.names = named;
     return changed;
   }
 
@@ -119,7 +118,10 @@ export class SotwStream implements AdsStream {
   }
 
   pushAll(): void {
-    for (const [typeUrl, state] of this.types) this.push(typeUrl, state, false);
+    for (const typeUrl of inPushOrder(this.types.keys())) {
+      const state = this.types.get(typeUrl)!;
+      this.push(typeUrl, state, false);
+    }
   }
 
   /**
