@@ -125,33 +125,17 @@ const RAW_BUFFER_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.
 export function compileCluster(path: string, value: unknown): ClusterSettings {
   const c = readMessage(path, value, CLUSTER_FIELDS);
   const name = requireString(at(path, 'name'), c.name);
-  const type = readEnum(at(path, 'type'), c.type, TYPES, 'STATIC');
-  if (type === 'ORIGINAL_DST')
-    throw new ProxyConfigError(at(path, 'type'), 'unsupported value "ORIGINAL_DST"');
   const lbPolicy = readEnum(at(path, 'lb_policy'), c.lb_policy, ENVOY_LB_POLICIES, 'ROUND_ROBIN');
   if (!(LB_POLICIES as readonly string[]).includes(lbPolicy)) {
     throw new ProxyConfigError(at(path, 'lb_policy'), `unsupported value ${JSON.stringify(lbPolicy)}`);
   }
-  const eds = compileEds(path, c, type as ClusterDiscoveryType, name);
-  const loadAssignment =
-    c.load_assignment === undefined
-      ? undefined
-      : compileLoadAssignment(at(path, 'load_assignment'), c.load_assignment);
-  if ((type === 'STATIC' || type === 'STRICT_DNS' || type === 'LOGICAL_DNS') && !loadAssignment) {
-    throw new ProxyConfigError(at(path, 'load_assignment'), `is required for type ${type}`);
-  }
-  if (type === 'LOGICAL_DNS' && loadAssignment && loadAssignment.hosts.length !== 1) {
-    throw new ProxyConfigError(at(path, 'load_assignment'), 'LOGICAL_DNS needs exactly one endpoint');
-  }
   return Object.freeze({
     name,
-    type: type as ClusterDiscoveryType,
-    ...eds,
+    ...compileDiscovery(path, c, name),
     connectTimeoutMs: readDurationMs(at(path, 'connect_timeout'), c.connect_timeout, 5000),
     lbPolicy: lbPolicy as LbPolicy,
     lbSettings: compileLbSettings(path, c),
     healthyPanicThresholdPercent: compilePanicThreshold(path, c.common_lb_config),
-    loadAssignment,
     limits: compileCircuitBreakers(at(path, 'circuit_breakers'), c.circuit_breakers),
     outlierDetection:
       c.outlier_detection === undefined
@@ -169,9 +153,32 @@ export function compileCluster(path: string, value: unknown): ClusterSettings {
     upstreamTlsContext: compileTransportSocket(at(path, 'transport_socket'), c.transport_socket),
     metadata: c.metadata === undefined ? undefined : readObject(at(path, 'metadata'), c.metadata),
     statName: readString(at(path, 'alt_stat_name'), c.alt_stat_name) || name,
+  });
+}
+
+/** Discovery type and where hosts come from (inline endpoints, EDS, DNS). */
+function compileDiscovery(path: string, c: EnvoyJson, name: string) {
+  const type = readEnum(at(path, 'type'), c.type, TYPES, 'STATIC');
+  if (type === 'ORIGINAL_DST')
+    throw new ProxyConfigError(at(path, 'type'), 'unsupported value "ORIGINAL_DST"');
+  const eds = compileEds(path, c, type as ClusterDiscoveryType, name);
+  const loadAssignment =
+    c.load_assignment === undefined
+      ? undefined
+      : compileLoadAssignment(at(path, 'load_assignment'), c.load_assignment);
+  if (type !== 'EDS' && !loadAssignment) {
+    throw new ProxyConfigError(at(path, 'load_assignment'), `is required for type ${type}`);
+  }
+  if (type === 'LOGICAL_DNS' && loadAssignment && loadAssignment.hosts.length !== 1) {
+    throw new ProxyConfigError(at(path, 'load_assignment'), 'LOGICAL_DNS needs exactly one endpoint');
+  }
+  return {
+    type: type as ClusterDiscoveryType,
+    ...eds,
+    loadAssignment,
     dnsRefreshRateMs: compileDnsRefreshRate(at(path, 'dns_refresh_rate'), c.dns_refresh_rate),
     dnsLookupFamily: readEnum(at(path, 'dns_lookup_family'), c.dns_lookup_family, DNS_FAMILIES, 'AUTO'),
-  });
+  };
 }
 
 function compileEds(path: string, c: EnvoyJson, type: ClusterDiscoveryType, name: string) {

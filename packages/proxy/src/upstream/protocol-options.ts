@@ -45,62 +45,63 @@ const DEFAULT_HTTP2: Http2Settings = Object.freeze({
   hpackTableSize: 4096,
 });
 
+const DEFAULTS: UpstreamProtocolSettings = Object.freeze({
+  http2: false,
+  http2Settings: DEFAULT_HTTP2,
+  maxRequestsPerConnection: Number.POSITIVE_INFINITY,
+  idleTimeoutMs: 3_600_000,
+});
+
 /** Compiles the protocol fields of cluster `c` at `path`. */
 export function compileProtocolOptions(path: string, c: EnvoyJson): UpstreamProtocolSettings {
-  let http2 = false;
-  let http2Settings = DEFAULT_HTTP2;
-  let maxRequestsPerConnection = Number.POSITIVE_INFINITY;
-  let idleTimeoutMs = 3_600_000;
+  let out = DEFAULTS;
   if (c.http2_protocol_options !== undefined) {
-    http2 = true;
-    http2Settings = compileHttp2(at(path, 'http2_protocol_options'), c.http2_protocol_options);
+    const http2Settings = compileHttp2(at(path, 'http2_protocol_options'), c.http2_protocol_options);
+    out = { ...out, http2: true, http2Settings };
   }
-  if (c.typed_extension_protocol_options !== undefined) {
-    const mapPath = at(path, 'typed_extension_protocol_options');
-    const map = readObject(mapPath, c.typed_extension_protocol_options);
-    for (const key of Object.keys(map)) {
-      if (key !== KEY) throw new ProxyConfigError(at(mapPath, key), 'unsupported protocol options extension');
-    }
-    if (map[KEY] !== undefined) {
-      const p = at(mapPath, KEY);
-      const options = readMessage(p, map[KEY], OPTIONS_FIELDS);
-      if (options['@type'] !== TYPE) {
-        throw new ProxyConfigError(
-          at(p, '@type'),
-          `expected ${TYPE}, got ${JSON.stringify(options['@type'])}`,
-        );
-      }
-      if (options.explicit_http_config === undefined) {
-        throw new ProxyConfigError(
-          at(p, 'explicit_http_config'),
-          'is required (auto_config is not supported)',
-        );
-      }
-      const ep = at(p, 'explicit_http_config');
-      const explicit = readMessage(ep, options.explicit_http_config, EXPLICIT_FIELDS);
-      if (
-        (explicit.http2_protocol_options === undefined) ===
-        (explicit.http_protocol_options === undefined)
-      ) {
-        throw new ProxyConfigError(
-          ep,
-          'exactly one of http_protocol_options, http2_protocol_options is required',
-        );
-      }
-      http2 = explicit.http2_protocol_options !== undefined;
-      if (http2)
-        http2Settings = compileHttp2(at(ep, 'http2_protocol_options'), explicit.http2_protocol_options);
-      else readMessage(at(ep, 'http_protocol_options'), explicit.http_protocol_options, HTTP1_FIELDS);
-      if (options.common_http_protocol_options !== undefined) {
-        const cp = at(p, 'common_http_protocol_options');
-        const common = readMessage(cp, options.common_http_protocol_options, COMMON_FIELDS);
-        const max = readUint(at(cp, 'max_requests_per_connection'), common.max_requests_per_connection, 0);
-        if (max > 0) maxRequestsPerConnection = max;
-        idleTimeoutMs = readDurationMs(at(cp, 'idle_timeout'), common.idle_timeout, idleTimeoutMs);
-      }
-    }
+  if (c.typed_extension_protocol_options === undefined) return out;
+  const mapPath = at(path, 'typed_extension_protocol_options');
+  const map = readObject(mapPath, c.typed_extension_protocol_options);
+  for (const key of Object.keys(map)) {
+    if (key !== KEY) throw new ProxyConfigError(at(mapPath, key), 'unsupported protocol options extension');
   }
-  return Object.freeze({ http2, http2Settings, maxRequestsPerConnection, idleTimeoutMs });
+  return Object.freeze(compileHttpProtocolOptions(at(mapPath, KEY), map[KEY], out));
+}
+
+/** `HttpProtocolOptions`: an explicit protocol choice plus common connection options. */
+function compileHttpProtocolOptions(
+  p: string,
+  value: unknown,
+  base: UpstreamProtocolSettings,
+): UpstreamProtocolSettings {
+  const options = readMessage(p, value, OPTIONS_FIELDS);
+  if (options['@type'] !== TYPE) {
+    throw new ProxyConfigError(at(p, '@type'), `expected ${TYPE}, got ${JSON.stringify(options['@type'])}`);
+  }
+  if (options.explicit_http_config === undefined) {
+    throw new ProxyConfigError(at(p, 'explicit_http_config'), 'is required (auto_config is not supported)');
+  }
+  const ep = at(p, 'explicit_http_config');
+  const explicit = readMessage(ep, options.explicit_http_config, EXPLICIT_FIELDS);
+  if ((explicit.http2_protocol_options === undefined) === (explicit.http_protocol_options === undefined)) {
+    throw new ProxyConfigError(
+      ep,
+      'exactly one of http_protocol_options, http2_protocol_options is required',
+    );
+  }
+  const http2 = explicit.http2_protocol_options !== undefined;
+  let http2Settings = base.http2Settings;
+  if (http2) http2Settings = compileHttp2(at(ep, 'http2_protocol_options'), explicit.http2_protocol_options);
+  else readMessage(at(ep, 'http_protocol_options'), explicit.http_protocol_options, HTTP1_FIELDS);
+  let { maxRequestsPerConnection, idleTimeoutMs } = base;
+  if (options.common_http_protocol_options !== undefined) {
+    const cp = at(p, 'common_http_protocol_options');
+    const common = readMessage(cp, options.common_http_protocol_options, COMMON_FIELDS);
+    const max = readUint(at(cp, 'max_requests_per_connection'), common.max_requests_per_connection, 0);
+    if (max > 0) maxRequestsPerConnection = max;
+    idleTimeoutMs = readDurationMs(at(cp, 'idle_timeout'), common.idle_timeout, idleTimeoutMs);
+  }
+  return { http2, http2Settings, maxRequestsPerConnection, idleTimeoutMs };
 }
 
 function compileHttp2(path: string, value: unknown): Http2Settings {
