@@ -9,7 +9,8 @@
  *   with neither `route`, `redirect`, `directResponse` nor `delegate`, or with `route` together with
  *   `redirect`/`directResponse`; a fault with neither delay nor abort; a regex that does not compile;
  *   a timeout under 1 ms; duplicate subset names; duplicate or unnamed ports on a multi-port Service.
- * - warnings: weights that do not sum to 100 (Istio sends weight/sum; older Istio rejected it); a
+ * - warnings: two VirtualServices routing the same host on the same gateway (or `mesh`); weights
+ *   that do not sum to 100 (Istio sends weight/sum; older Istio rejected it); a
  *   DestinationRule subset whose labels no known instance carries; a DestinationRule for an unknown
  *   host; a VirtualService without hosts (usable only as a delegate); stored-but-not-translated
  *   `tcp`/`tls` routes and Ingress resources.
@@ -24,7 +25,7 @@ import type {
   VirtualServiceSpec,
 } from '../resources/istio-networking.js';
 import type { IngressSpec, ServiceSpec } from '../resources/kubernetes.js';
-import type { World } from './world.js';
+import { routedHostKeys, type World } from './world.js';
 
 /** Errors (reject) and warnings (reported, applied). */
 export interface Findings {
@@ -46,6 +47,7 @@ export interface AnalyzedDocument {
   label: string;
   kind: string;
   namespace: string;
+  name: string;
   spec: unknown;
 }
 
@@ -73,6 +75,7 @@ export function analyzeDocument(
   const report = new Reporter(doc, findings);
   switch (doc.kind) {
     case 'VirtualService':
+      checkHostConflicts(doc.spec as VirtualServiceSpec, doc, world, report);
       return analyzeVirtualService(doc.spec as VirtualServiceSpec, doc.namespace, world, report, opts);
     case 'DestinationRule':
       return analyzeDestinationRule(doc.spec as DestinationRuleSpec, doc.namespace, world, report);
@@ -105,6 +108,26 @@ function analyzeVirtualService(
     report.warn('spec.tcp', 'tcp routes are stored but not yet translated into proxy config');
   if (spec.tls?.length)
     report.warn('spec.tls', 'tls routes are stored but not yet translated into proxy config');
+}
+
+function checkHostConflicts(
+  spec: VirtualServiceSpec,
+  doc: AnalyzedDocument,
+  world: World,
+  report: Reporter,
+): void {
+  const self = `${doc.namespace}/${doc.name}`;
+  const reported = new Set<string>();
+  for (const key of routedHostKeys(spec.hosts ?? [], spec.gateways ?? [], doc.namespace)) {
+    const others = world.otherRoutesFor(key, self);
+    const [gateway, host] = key.split('|');
+    if (others.length === 0 || reported.has(host)) continue;
+    reported.add(host);
+    report.warn(
+      'spec.hosts',
+      `host ${host} on ${gateway} is also routed by VirtualService ${others.join(', ')}: only one of them takes effect`,
+    );
+  }
 }
 
 function analyzeHttpRoute(

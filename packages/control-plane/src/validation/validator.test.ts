@@ -294,6 +294,28 @@ spec: { host: multi, subsets: [{ name: a }, { name: a }] }
     );
   });
 
+  test('two VirtualServices routing one host for the sidecars is a warning on each', () => {
+    const other = vs('  - route: [{ destination: { host: reviews, subset: v1 } }]\n').replace(
+      'name: reviews }',
+      'name: reviews-b }',
+    );
+    const { errors, warnings } = run(`${BASE}---\n${vs(split(50, 50))}---\n${other}`);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      warnings.map((w) => [w.document, w.reason]),
+      [
+        [
+          'doc 3 VirtualService/default/reviews',
+          'host reviews.default.svc.cluster.local on mesh is also routed by VirtualService default/reviews-b: only one of them takes effect',
+        ],
+        [
+          'doc 4 VirtualService/default/reviews-b',
+          'host reviews.default.svc.cluster.local on mesh is also routed by VirtualService default/reviews: only one of them takes effect',
+        ],
+      ],
+    );
+  });
+
   test('tcp/tls routes are stored with a warning that they are not translated', () => {
     const { errors, warnings } = run(vs('', '  tcp: [{ route: [] }]\n').replace('  http:\n', ''));
     assert.deepEqual(errors, []);

@@ -73,7 +73,13 @@ export class ResourceValidator {
     for (const a of accepted) {
       const { namespace } = keyOf(a.resource);
       analyzeDocument(
-        { label: a.label, kind: a.resource.kind, namespace, spec: a.resource.spec },
+        {
+          label: a.label,
+          kind: a.resource.kind,
+          namespace,
+          name: a.resource.metadata.name,
+          spec: a.resource.spec,
+        },
         world,
         findings,
         opts,

@@ -19,6 +19,20 @@ export interface AnalysisHooks {
   labelsKnown?(hostFqdn: string, labels: Record<string, string>): boolean | undefined;
 }
 
+/**
+ * Keys under which a VirtualService claims its hosts: `gateway|fqdn` for each gateway it binds
+ * (`mesh`, the sidecars, when it names none).
+ */
+export function routedHostKeys(hosts: readonly string[], gateways: readonly string[], ns: string): string[] {
+  const bound =
+    gateways.length === 0
+      ? ['mesh']
+      : gateways.map((g) => (g === 'mesh' || g.includes('/') ? g : `${ns}/${g}`));
+  const out: string[] = [];
+  for (const g of bound) for (const h of hosts) out.push(`${g}|${toFqdn(h, ns)}`);
+  return out;
+}
+
 /** The cross-reference index. */
 export class World {
   readonly #hosts = new Set<string>();
@@ -26,6 +40,8 @@ export class World {
   readonly #subsets = new Map<string, Set<string>>();
   readonly #gateways = new Set<string>();
   readonly #staticLabels = new Map<string, Record<string, string>[]>();
+  /** `gateway|host FQDN` → the VirtualServices (`ns/name`) routing that host there. */
+  readonly #routedHosts = new Map<string, string[]>();
 
   constructor(
     resources: Iterable<Resource>,
@@ -53,6 +69,18 @@ export class World {
       if (!set) this.#subsets.set(fqdn, (set = new Set()));
       for (const s of r.spec.subsets ?? []) set.add(s.name);
     } else if (isKind(r, 'Gateway')) this.#gateways.add(`${ns}/${r.metadata.name}`);
+    else if (isKind(r, 'VirtualService')) {
+      for (const key of routedHostKeys(r.spec.hosts ?? [], r.spec.gateways ?? [], ns)) {
+        let list = this.#routedHosts.get(key);
+        if (!list) this.#routedHosts.set(key, (list = []));
+        list.push(`${ns}/${r.metadata.name}`);
+      }
+    }
+  }
+
+  /** Other VirtualServices (`ns/name`) that route `key` (from {@link routedHostKeys}) besides `self`. */
+  otherRoutesFor(key: string, self: string): string[] {
+    return (this.#routedHosts.get(key) ?? []).filter((vs) => vs !== self);
   }
 
   #addLabels(fqdn: string, labels: Record<string, string>): void {
