@@ -64,7 +64,14 @@ export const XDS_PROTO_FILES: readonly string[] = [
   'envoy/extensions/load_balancing_policies/client_side_weighted_round_robin/v3/client_side_weighted_round_robin.proto',
   'udpa/type/v1/typed_struct.proto',
   'xds/type/v3/typed_struct.proto',
+  // Every well-known type, so any of them can travel inside an Any.
+  'google/protobuf/any.proto',
+  'google/protobuf/duration.proto',
   'google/protobuf/empty.proto',
+  'google/protobuf/field_mask.proto',
+  'google/protobuf/struct.proto',
+  'google/protobuf/timestamp.proto',
+  'google/protobuf/wrappers.proto',
 ];
 
 let includeDirsCache: string[] | undefined;

@@ -239,6 +239,42 @@ describe('canonical form', () => {
     assert.deepEqual(normalize('cds', json), json);
   });
 
+  test('every well-known type inside an Any keeps its special JSON form', () => {
+    const wkt = (name: string, value: unknown) => ({
+      '@type': `type.googleapis.com/google.protobuf.${name}`,
+      value,
+    });
+    const options = {
+      duration: wkt('Duration', '0.000000001s'),
+      timestamp: wkt('Timestamp', '2026-11-23T12:00:00.500Z'),
+      mask: wkt('FieldMask', 'connectTimeout,lbPolicy'),
+      struct: wkt('Struct', { a: [1, { b: null }] }),
+      value: wkt('Value', 'text'),
+      list: wkt('ListValue', [true, 2]),
+      float: wkt('FloatValue', 0.1),
+      double: wkt('DoubleValue', 'NaN'),
+      big: wkt('Int64Value', '9007199254740993'),
+      small: wkt('UInt64Value', 42),
+      bytes: wkt('BytesValue', 'AQID'),
+      flag: wkt('BoolValue', false),
+      empty: { '@type': 'type.googleapis.com/google.protobuf.Empty' },
+    };
+    const cluster = { name: 'a', typed_extension_protocol_options: options };
+    assert.deepEqual(normalize('cds', cluster), cluster);
+    assert.deepEqual(decodeAny(encodeAny('cds', cluster)), cluster);
+  });
+
+  test('timestamps with offsets are normalised to UTC', () => {
+    const json = {
+      name: 'a',
+      typed_extension_protocol_options: {
+        t: { '@type': 'type.googleapis.com/google.protobuf.Timestamp', value: '2026-11-23T14:00:00+02:00' },
+      },
+    };
+    const out = normalize('cds', json) as any;
+    assert.equal(out.typed_extension_protocol_options.t.value, '2026-11-23T12:00:00Z');
+  });
+
   test('fromEnvoyJson gives a protobufjs message that toEnvoyJson reads back', () => {
     const message = fromEnvoyJson('envoy.config.endpoint.v3.ClusterLoadAssignment', loadAssignment);
     assert.deepEqual(toEnvoyJson('eds', message), loadAssignment);
