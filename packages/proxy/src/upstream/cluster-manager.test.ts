@@ -443,7 +443,8 @@ describe('active health checking through the cluster', () => {
     });
     const cluster = cm.get('hc')!;
     assert.equal(cluster.chooseHost({}), null);
-    await waitFor(() => cluster.chooseHost({}) !== null);
+    await cm.whenWarm();
+    assert.notEqual(cluster.chooseHost({}), null);
     status = 503;
     await waitFor(() => cluster.chooseHost({}) === null);
     assert.deepEqual(

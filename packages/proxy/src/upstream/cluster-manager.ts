@@ -132,6 +132,16 @@ export class ClusterManager {
     await Promise.all([...this.dns.values()].map((d) => d.ready));
   }
 
+  /**
+   * Settles when DNS clusters have resolved and every current host has had its first active health
+   * check: Envoy's cluster warming, for a readiness probe. EDS clusters still waiting for their first
+   * assignment are the xDS client's to wait for.
+   */
+  async whenWarm(): Promise<void> {
+    await this.whenResolved();
+    await Promise.all(this.all().map((c) => c.whenWarm()));
+  }
+
   /** Stops every timer (outlier ticks, health checks, DNS refresh) and probe connection. */
   close(): void {
     for (const d of this.dns.values()) d.close();

@@ -164,6 +164,11 @@ export class UpstreamCluster implements Cluster {
       this.runtime.emit({ type: 'panic_changed', cluster: this.name, panic: this.plan.panic });
   }
 
+  /** Settles once every current host has had its first active health check (at once without checks). */
+  whenWarm(): Promise<void> {
+    return this.health?.whenFirstChecked() ?? Promise.resolve();
+  }
+
   /** Stops timers and probe connections; every host is announced as removed (pools drain). */
   close(): void {
     if (this.closed) return;

@@ -200,6 +200,22 @@ describe('gRPC health check', () => {
 });
 
 describe('HealthChecker lifecycle', () => {
+  test('whenFirstChecked settles after every host has a first result, pass or fail', async (t) => {
+    const server = createServer((_req, res) => {
+      res.statusCode = 500;
+      res.end();
+    });
+    t.after(() => server.close());
+    const port = await listen(server);
+    const hosts = [localHost(port), localHost(port + 1 === 65536 ? 1 : port + 1)];
+    const { hc } = checker({ http_health_check: { path: '/' }, interval: '10s' }, hosts);
+    t.after(() => hc.close());
+    await hc.whenFirstChecked();
+    assert.equal(hc.stats.attempts, 2);
+    assert.equal(hc.stats.failures, 2);
+    assert.ok(hosts.every((h) => h.failedActiveHealthCheck));
+  });
+
   test('a host that leaves the cluster is no longer probed', async (t) => {
     let requests = 0;
     const server = createServer((_req, res) => {

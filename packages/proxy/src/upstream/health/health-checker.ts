@@ -47,6 +47,9 @@ export class HealthChecker {
   private readonly settings: readonly HealthCheckSettings[];
   private readonly probes: HealthProbe[];
   private readonly sessions = new Map<UpstreamHost, Session[]>();
+  /** Sessions still waiting for their first result, and who waits for them (cluster warming). */
+  private pendingFirst = 0;
+  private firstWaiters: Array<() => void> = [];
 
   constructor(
     clusterName: string,
@@ -79,6 +82,12 @@ export class HealthChecker {
     }
   }
 
+  /** Settles once every session started so far has its first result (Envoy's cluster warming). */
+  whenFirstChecked(): Promise<void> {
+    if (this.pendingFirst === 0) return Promise.resolve();
+    return new Promise((resolve) => this.firstWaiters.push(resolve));
+  }
+
   /** Stops every timer and closes every probe connection. */
   close(): void {
     for (const sessions of this.sessions.values()) for (const s of sessions) this.stopSession(s);
@@ -97,12 +106,14 @@ export class HealthChecker {
       timer: undefined,
       closed: false,
     };
+    this.pendingFirst++;
     const initialMs = this.settings[check].initialJitterMs * this.random();
     session.timer = this.clock.setTimeout(() => this.run(session), initialMs);
     return session;
   }
 
   private stopSession(session: Session): void {
+    if (session.firstCheck && !session.closed) this.firstDone();
     session.closed = true;
     if (session.timer !== undefined) this.clock.clearTimeout(session.timer);
     session.timer = undefined;
@@ -130,6 +141,7 @@ export class HealthChecker {
     const s = this.settings[session.check];
     const first = session.firstCheck;
     session.firstCheck = false;
+    if (first) this.firstDone();
     if (result === 'healthy') {
       this.stats.successes++;
       session.numUnhealthy = 0;
@@ -150,6 +162,13 @@ export class HealthChecker {
       this.refresh(session.host);
     }
     this.listener.onCheckResult(session.host, false);
+  }
+
+  private firstDone(): void {
+    if (--this.pendingFirst > 0) return;
+    const waiters = this.firstWaiters;
+    this.firstWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Recomputes the host flag from all its sessions and reports a change. */
