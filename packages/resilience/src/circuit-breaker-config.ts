@@ -5,6 +5,9 @@ import {
   type ErrorPredicate,
   either,
 } from './error-filter.js';
+import { ConfigError } from './errors.js';
+import { IntervalFunction } from './interval-function.js';
+
 import {
   at,
   checkBoolean,
@@ -37,6 +40,15 @@ export interface CircuitBreakerConfig {
   minimumNumberOfCalls?: number;
   /** How long OPEN lasts (ms); a function of the open attempt (1, 2, …) allows exponential waits. */
   waitDurationInOpenStateMs?: number | ((attempt: number) => number);
+  /** Grow the OPEN wait exponentially per reopen (Resilience4j Spring property; for YAML). */
+  enableExponentialBackoff?: boolean;
+  /** Factor per reopen with `enableExponentialBackoff`. */
+  exponentialBackoffMultiplier?: number;
+  /** Cap of the exponential OPEN wait (ms). */
+  exponentialMaxWaitDurationInOpenStateMs?: number;
+  /** Jitter the OPEN wait by ± `randomizedWaitFactor` (Resilience4j Spring property). */
+  enableRandomizedWait?: boolean;
+  randomizedWaitFactor?: number;
   /** Calls permitted in HALF_OPEN; their outcome decides CLOSED or OPEN. */
   permittedNumberOfCallsInHalfOpenState?: number;
   /** 0: stay HALF_OPEN until the permitted calls complete; otherwise go OPEN after this long (ms). */
@@ -73,6 +85,11 @@ export const CIRCUIT_BREAKER_DEFAULTS = {
   slidingWindowSize: 100,
   minimumNumberOfCalls: 100,
   waitDurationInOpenStateMs: 60_000,
+  enableExponentialBackoff: false,
+  exponentialBackoffMultiplier: 1.5,
+  exponentialMaxWaitDurationInOpenStateMs: Infinity,
+  enableRandomizedWait: false,
+  randomizedWaitFactor: 0.5,
   permittedNumberOfCallsInHalfOpenState: 10,
   maxWaitDurationInHalfOpenStateMs: 0,
   halfOpenPermitTimeoutMs: 60_000,
@@ -141,10 +158,7 @@ export function compileCircuitBreakerConfig(
     slidingWindowType: windowType,
     slidingWindowSize: windowSize,
     minimumNumberOfCalls: minimumCalls,
-    waitDurationInOpenStateMs: compileWait(
-      at(path, 'waitDurationInOpenStateMs'),
-      c.waitDurationInOpenStateMs,
-    ),
+    waitDurationInOpenStateMs: compileOpenWait(path, c),
     permittedNumberOfCallsInHalfOpenState: checkNumber(
       at(path, 'permittedNumberOfCallsInHalfOpenState'),
       c.permittedNumberOfCallsInHalfOpenState,
@@ -180,10 +194,38 @@ export function compileCircuitBreakerConfig(
   };
 }
 
-function compileWait(path: string, value: unknown): (attempt: number) => number {
+function compileOpenWait(path: string, c: CircuitBreakerConfig): (attempt: number) => number {
+  const value: unknown = c.waitDurationInOpenStateMs;
   if (typeof value === 'function') return value as (attempt: number) => number;
-  const ms = checkNumber(path, value, { min: 0 });
-  return () => ms;
+  const waitMs = checkNumber(at(path, 'waitDurationInOpenStateMs'), value, { min: 0 });
+  const exponential = checkBoolean(at(path, 'enableExponentialBackoff'), c.enableExponentialBackoff);
+  const randomized = checkBoolean(at(path, 'enableRandomizedWait'), c.enableRandomizedWait);
+  const multiplier = checkNumber(at(path, 'exponentialBackoffMultiplier'), c.exponentialBackoffMultiplier, {
+    min: 1,
+  });
+  const maxMs = checkNumber(
+    at(path, 'exponentialMaxWaitDurationInOpenStateMs'),
+    c.exponentialMaxWaitDurationInOpenStateMs,
+    { min: 0, allowInfinity: true },
+  );
+  const factor = checkNumber(at(path, 'randomizedWaitFactor'), c.randomizedWaitFactor, {
+    min: 0,
+    max: 0.999,
+  });
+  if ((exponential || randomized) && waitMs === 0) {
+    throw new ConfigError(
+      at(path, 'waitDurationInOpenStateMs'),
+      'must be > 0 with exponential or randomized waits',
+    );
+  }
+  let interval: IntervalFunction | undefined;
+  if (exponential && randomized)
+    interval = IntervalFunction.ofExponentialRandomBackoff(waitMs, multiplier, maxMs, factor);
+  else if (exponential) interval = IntervalFunction.ofExponentialBackoff(waitMs, multiplier, maxMs);
+  else if (randomized) interval = IntervalFunction.ofRandomized(waitMs, factor);
+  if (interval === undefined) return () => waitMs;
+  const fn = interval;
+  return (attempt: number) => fn(attempt, 0);
 }
 
 function optionalFn<F>(path: string, value: unknown): F | undefined {

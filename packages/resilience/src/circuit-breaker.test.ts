@@ -164,6 +164,26 @@ describe('CircuitBreaker (count-based)', () => {
     assert.ok(breaker.tryAcquirePermission(), 'back to the first wait after closing');
   });
 
+  test('plain-config exponential backoff of the OPEN wait (Spring property names)', () => {
+    const { clock, breaker } = make({
+      slidingWindowSize: 1,
+      permittedNumberOfCallsInHalfOpenState: 1,
+      waitDurationInOpenStateMs: 1000,
+      enableExponentialBackoff: true,
+      exponentialBackoffMultiplier: 3,
+      exponentialMaxWaitDurationInOpenStateMs: 5000,
+    });
+    calls(breaker, 'F');
+    clock.advance(1000);
+    calls(breaker, 'F'); // second open: 3 s
+    clock.advance(2999);
+    assert.equal(breaker.tryAcquirePermission(), false);
+    clock.advance(1);
+    calls(breaker, 'F'); // third open: 9 s, capped at 5 s
+    clock.advance(5000);
+    assert.ok(breaker.tryAcquirePermission());
+  });
+
   test('automaticTransitionFromOpenToHalfOpenEnabled moves to HALF_OPEN on a timer', () => {
     const { clock, breaker } = make({
       slidingWindowSize: 1,

@@ -15,6 +15,8 @@ export type ResilienceErrorCode =
   | 'MESH_ERR_ABORTED'
   /** A circuit breaker's `recordResult` predicate classified a result as a failure. */
   | 'MESH_ERR_RESULT_RECORDED_AS_FAILURE'
+  /** A retry with `failAfterMaxAttempts` ran out of attempts while `retryOnResult` still matched. */
+  | 'MESH_ERR_MAX_RETRIES_EXCEEDED'
   /** A policy configuration is invalid; `path` names the offending field. */
   | 'MESH_ERR_RESILIENCE_CONFIG';
 
@@ -98,6 +100,19 @@ export class ResultRecordedAsFailureError extends MeshError {
     );
     this.name = 'ResultRecordedAsFailureError';
     this.result = result;
+  }
+}
+
+/** Thrown by a retry with `failAfterMaxAttempts` when attempts run out on retryable results. */
+export class MaxRetriesExceededError extends MeshError {
+  readonly attempts: number;
+  /** The last result, which `retryOnResult` still wanted retried. */
+  readonly lastResult: unknown;
+  constructor(retryName: string, attempts: number, lastResult: unknown) {
+    super('MESH_ERR_MAX_RETRIES_EXCEEDED', `Retry '${retryName}' has exhausted all ${attempts} attempts`);
+    this.name = 'MaxRetriesExceededError';
+    this.attempts = attempts;
+    this.lastResult = lastResult;
   }
 }
 

@@ -46,6 +46,7 @@ export {
   BulkheadFullError,
   CallNotPermittedError,
   ConfigError,
+  MaxRetriesExceededError,
   MeshError,
   RequestNotPermittedError,
   type ResilienceErrorCode,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { flushMicrotasks, ManualClock } from './clock.js';
-import { CallNotPermittedError, ConfigError } from './errors.js';
+import { CallNotPermittedError, ConfigError, MaxRetriesExceededError } from './errors.js';
 import { IntervalFunction } from './interval-function.js';
 import { Retry, type RetryConfig, type RetryEvent } from './retry.js';
 import { RetryBudget } from './retry-budget.js';
@@ -94,6 +94,39 @@ describe('Retry', () => {
     const always = retry.execute(async () => 503);
     await clock.advanceAsync(10);
     assert.equal(await always, 503);
+  });
+
+  test('failAfterMaxAttempts throws MaxRetriesExceededError carrying the last result', async () => {
+    const { clock, retry } = make({
+      maxAttempts: 2,
+      waitDurationMs: 1,
+      retryOnResult: (r) => r === 503,
+      failAfterMaxAttempts: true,
+    });
+    const pending = retry.execute(async () => 503);
+    pending.catch(() => {});
+    await clock.advanceAsync(10);
+    await assert.rejects(
+      pending,
+      (e: unknown) =>
+        e instanceof MaxRetriesExceededError &&
+        e.code === 'MESH_ERR_MAX_RETRIES_EXCEEDED' &&
+        e.lastResult === 503,
+    );
+  });
+
+  test('metrics count successes and failures with and without retries', async () => {
+    const { clock, retry } = make({ maxAttempts: 2, waitDurationMs: 0 });
+    await retry.execute(async () => 'first time');
+    await retry.execute(flaky(clock, 1).fn);
+    await assert.rejects(retry.execute(flaky(clock, 5).fn));
+    await assert.rejects(retry.execute(flaky(clock, 5, new CallNotPermittedError('cb', 'OPEN')).fn));
+    assert.deepEqual(retry.metrics, {
+      numberOfSuccessfulCallsWithoutRetryAttempt: 1,
+      numberOfSuccessfulCallsWithRetryAttempt: 1,
+      numberOfFailedCallsWithoutRetryAttempt: 1,
+      numberOfFailedCallsWithRetryAttempt: 1,
+    });
   });
 
   test('an abort during the backoff wait rejects with MESH_ERR_ABORTED and stops retrying', async () => {

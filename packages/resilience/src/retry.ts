@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from './clock.js';
 import { contextOf, ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
 import { compileErrorList, type ErrorMatcher, type ErrorPredicate, either } from './error-filter.js';
-import { AbortedError, ConfigError } from './errors.js';
+import { AbortedError, ConfigError, MaxRetriesExceededError } from './errors.js';
 import { EventPublisher } from './events.js';
 import { IntervalFunction } from './interval-function.js';
 import { RetryBudget, type RetryBudgetConfig } from './retry-budget.js';
@@ -39,6 +39,8 @@ export interface RetryConfig {
   ignoreError?: (error: unknown) => boolean;
   /** Predicate: retry when a call returns this result. */
   retryOnResult?: (result: unknown) => boolean;
+  /** When `retryOnResult` still matches after the last attempt: throw `MaxRetriesExceededError` instead of returning the result. */
+  failAfterMaxAttempts?: boolean;
   /** Shared budget (or its config) capping retries as a share of requests. */
   retryBudget?: RetryBudget | RetryBudgetConfig;
 }
@@ -52,7 +54,16 @@ export const RETRY_DEFAULTS = {
   exponentialMaxWaitDurationMs: Infinity,
   enableRandomizedWait: false,
   randomizedWaitFactor: 0.5,
+  failAfterMaxAttempts: false,
 } as const;
+
+/** Resilience4j's `Retry.Metrics`. */
+export interface RetryMetrics {
+  readonly numberOfSuccessfulCallsWithoutRetryAttempt: number;
+  readonly numberOfSuccessfulCallsWithRetryAttempt: number;
+  readonly numberOfFailedCallsWithoutRetryAttempt: number;
+  readonly numberOfFailedCallsWithRetryAttempt: number;
+}
 
 /** Events published by retries (Resilience4j's `RetryEvent.Type` names). */
 export type RetryEvent =
@@ -98,6 +109,9 @@ export class Retry implements Policy {
   readonly #retryable: ErrorPredicate | undefined;
   readonly #ignored: ErrorPredicate | undefined;
   readonly #retryOnResult: ((result: unknown) => boolean) | undefined;
+  readonly #failAfterMaxAttempts: boolean;
+  // [success without retry, success with retry, failure without retry, failure with retry]
+  readonly #counts = [0, 0, 0, 0];
 
   constructor(name: string, config: RetryConfig = {}, options?: PolicyOptions) {
     const path = options?.configPath ?? 'retry';
@@ -116,11 +130,23 @@ export class Retry implements Policy {
       optional(at(path, 'ignoreError'), c.ignoreError),
     );
     this.#retryOnResult = optional(at(path, 'retryOnResult'), c.retryOnResult);
+    this.#failAfterMaxAttempts = checkBoolean(at(path, 'failAfterMaxAttempts'), c.failAfterMaxAttempts);
     const budget = c.retryBudget;
     this.budget =
       budget === undefined || budget instanceof RetryBudget
         ? budget
         : new RetryBudget(budget, { clock: this.#clock, configPath: at(path, 'retryBudget') });
+  }
+
+  /** Outcome counts since creation. */
+  get metrics(): RetryMetrics {
+    const [okFirst, okRetried, failedFirst, failedRetried] = this.#counts;
+    return {
+      numberOfSuccessfulCallsWithoutRetryAttempt: okFirst,
+      numberOfSuccessfulCallsWithRetryAttempt: okRetried,
+      numberOfFailedCallsWithoutRetryAttempt: failedFirst,
+      numberOfFailedCallsWithRetryAttempt: failedRetried,
+    };
   }
 
   async execute<T>(fn: Task<T>, parent?: ExecutionContext | AbortSignal): Promise<T> {
@@ -133,23 +159,42 @@ export class Retry implements Policy {
       try {
         result = await fn(context);
       } catch (error) {
-        const waitMs = this.#waitBeforeRetry(attempt, previousWaitMs, error, context);
-        if (waitMs < 0) throw error;
+        const waitMs = this.#waitBeforeRetry(attempt, previousWaitMs, true, error, context);
+        if (waitMs < 0) {
+          this.#counts[attempt === 1 ? 2 : 3]++;
+          throw error;
+        }
         previousWaitMs = waitMs;
-        if (waitMs > 0) await sleep(this.#clock, waitMs, context);
+        if (waitMs > 0) await this.#pause(waitMs, context);
         continue;
       }
       if (this.#retryOnResult?.(result)) {
-        const waitMs = this.#waitBeforeRetry(attempt, previousWaitMs, undefined, context);
+        const waitMs = this.#waitBeforeRetry(attempt, previousWaitMs, false, undefined, context);
         if (waitMs >= 0) {
           previousWaitMs = waitMs;
-          if (waitMs > 0) await sleep(this.#clock, waitMs, context);
+          if (waitMs > 0) await this.#pause(waitMs, context);
           continue;
         }
+        if (this.#failAfterMaxAttempts) {
+          this.#counts[attempt === 1 ? 2 : 3]++;
+          throw new MaxRetriesExceededError(this.name, attempt, result);
+        }
       }
-      if (attempt > 1 && this.events.hasListeners)
+      this.#counts[attempt === 1 ? 0 : 1]++;
+      if (attempt > 1 && this.events.hasListeners) {
         this.events.emit({ type: 'SUCCESS', name: this.name, attempts: attempt });
+      }
       return result;
+    }
+  }
+
+  /** Backoff wait; an abort during it ends the call as a failure after retries. */
+  async #pause(waitMs: number, context: ExecutionContext): Promise<void> {
+    try {
+      await sleep(this.#clock, waitMs, context);
+    } catch (error) {
+      this.#counts[3]++;
+      throw error;
     }
   }
 
@@ -163,10 +208,10 @@ export class Retry implements Policy {
   #waitBeforeRetry(
     attempt: number,
     previousWaitMs: number,
+    isError: boolean,
     error: unknown,
     context: ExecutionContext,
   ): number {
-    const isError = error !== undefined;
     if (isError && (this.#ignored?.(error) || error instanceof AbortedError)) {
       if (this.events.hasListeners) this.events.emit({ type: 'IGNORED_ERROR', name: this.name, error });
       return -1;
