@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CircuitBreaker } from './circuit-breaker.js';
+import type { CircuitBreakerEvent, CircuitBreakerLike } from './circuit-breaker-types.js';
+import { ManualClock } from './clock.js';
+import { ConsecutiveBreaker } from './consecutive-breaker.js';
+import type { Policy } from './context.js';
+import { BulkheadFullError } from './errors.js';
+import type { EventPublisher } from './events.js';
+import { RateLimiter, type RateLimiterLike } from './rate-limiter.js';
+import { TokenBucket } from './token-bucket.js';
+
+// One suite per pluggable family, run against every implementation.
+
+type Breaker = CircuitBreakerLike & Policy & { events: EventPublisher<CircuitBreakerEvent>; reset(): void };
+
+/** Each factory: opens after one failure, half-opens after 1000 ms, closes after one success. */
+const breakers: Record<string, (clock: ManualClock) => Breaker> = {
+  CircuitBreaker: (clock) =>
+    new CircuitBreaker(
+      'conformance',
+      {
+        slidingWindowSize: 1,
+        minimumNumberOfCalls: 1,
+        waitDurationInOpenStateMs: 1000,
+        permittedNumberOfCallsInHalfOpenState: 1,
+      },
+      { clock },
+    ),
+  ConsecutiveBreaker: (clock) =>
+    new ConsecutiveBreaker(
+      'conformance',
+      { failureThreshold: 1, timeoutMs: 1000, successThreshold: 1 },
+      { clock },
+    ),
+};
+
+for (const [name, create] of Object.entries(breakers)) {
+  describe(`circuit breaker conformance: ${name}`, () => {
+    function setup() {
+      const clock = new ManualClock();
+      const breaker = create(clock);
+      const transitions: string[] = [];
+      breaker.events.on('STATE_TRANSITION', (e) => transitions.push(`${e.from}>${e.to}`));
+      return { clock, breaker, transitions };
+    }
+
+    test('starts CLOSED and permits calls', async () => {
+      const { breaker } = setup();
+      assert.equal(breaker.state, 'CLOSED');
+      assert.ok(breaker.tryAcquirePermission());
+      assert.equal(await breaker.execute(() => 'ok'), 'ok');
+    });
+
+    test('opens on failure and then refuses without calling the function', async () => {
+      const { breaker } = setup();
+      await assert.rejects(
+        breaker.execute(() => Promise.reject(new Error('down'))),
+        /down/,
+      );
+      assert.equal(breaker.state, 'OPEN');
+      assert.equal(breaker.tryAcquirePermission(), false);
+      assert.throws(() => breaker.acquirePermission(), { code: 'MESH_ERR_CIRCUIT_OPEN' });
+      let called = false;
+      await assert.rejects(
+        breaker.execute(() => {
+          called = true;
+        }),
+        { code: 'MESH_ERR_CIRCUIT_OPEN' },
+      );
+      assert.equal(called, false);
+    });
+
+    test('half-opens after the wait; a successful probe closes, a failed one reopens', () => {
+      const { clock, breaker, transitions } = setup();
+      assert.ok(breaker.tryAcquirePermission());
+      breaker.onError(1, new Error('down'));
+      clock.advance(1000);
+      assert.ok(breaker.tryAcquirePermission());
+      assert.equal(breaker.state, 'HALF_OPEN');
+      breaker.onError(1, new Error('still down'));
+      assert.equal(breaker.state, 'OPEN');
+      clock.advance(1000);
+      assert.ok(breaker.tryAcquirePermission());
+      breaker.onSuccess(1);
+      assert.equal(breaker.state, 'CLOSED');
+      assert.deepEqual(transitions, [
+        'CLOSED>OPEN',
+        'OPEN>HALF_OPEN',
+        'HALF_OPEN>OPEN',
+        'OPEN>HALF_OPEN',
+        'HALF_OPEN>CLOSED',
+      ]);
+    });
+
+    test('local rejections are not failures', () => {
+      const { breaker } = setup();
+      assert.ok(breaker.tryAcquirePermission());
+      breaker.onError(1, new BulkheadFullError('b', 'full'));
+      assert.equal(breaker.state, 'CLOSED');
+    });
+
+    test('reset closes an open breaker', () => {
+      const { breaker } = setup();
+      assert.ok(breaker.tryAcquirePermission());
+      breaker.onError(1, new Error('down'));
+      breaker.reset();
+      assert.equal(breaker.state, 'CLOSED');
+      assert.ok(breaker.tryAcquirePermission());
+    });
+  });
+}
+
+/** Each factory: two permits, refreshed within one second, no waiting. */
+const limiters: Record<string, (clock: ManualClock) => RateLimiterLike> = {
+  RateLimiter: (clock) =>
+    new RateLimiter(
+      'conformance',
+      { limitForPeriod: 2, limitRefreshPeriodMs: 1000, timeoutDurationMs: 0 },
+      { clock },
+    ),
+  TokenBucket: (clock) => new TokenBucket('conformance', { capacity: 2, refillPerSecond: 2 }, { clock }),
+};
+
+for (const [name, create] of Object.entries(limiters)) {
+  describe(`rate limiter conformance: ${name}`, () => {
+    test('grants the burst, then refuses until refilled', () => {
+      const clock = new ManualClock();
+      const limiter = create(clock);
+      assert.ok(limiter.tryAcquirePermission());
+      assert.ok(limiter.tryAcquirePermission());
+      assert.equal(limiter.tryAcquirePermission(), false);
+      assert.equal(limiter.reservePermission(), -1, 'no waiting allowed');
+      clock.advance(1000);
+      assert.ok(limiter.tryAcquirePermission());
+    });
+
+    test('execute rejects with MESH_ERR_RATE_LIMITED without calling the function', async () => {
+      const clock = new ManualClock();
+      const limiter = create(clock);
+      await limiter.execute(() => 1);
+      await limiter.execute(() => 2);
+      let called = false;
+      await assert.rejects(
+        limiter.execute(() => {
+          called = true;
+        }),
+        { code: 'MESH_ERR_RATE_LIMITED' },
+      );
+      assert.equal(called, false);
+    });
+  });
+}
