@@ -76,7 +76,15 @@ function complain(message: string, exitCode: number): number {
   return exitCode;
 }
 
-async function run(argv: string[]): Promise<number> {
+interface ApplyFlags {
+  files: string[];
+  dryRun: boolean;
+  wait: boolean;
+  timeoutMs: number;
+  server: string;
+}
+
+function parseFlags(argv: string[]): ApplyFlags | 'help' | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -88,37 +96,62 @@ async function run(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) return say(USAGE, 0);
-  if (!values.filename?.length) return complain(USAGE, 2);
-  const timeoutMs = durationMs(values.timeout ?? '30s');
-  const loaded = await loadManifests(values.filename);
+  if (values.help) return 'help';
+  if (!values.filename?.length) return undefined;
+  return {
+    files: values.filename,
+    dryRun: values['dry-run'] ?? false,
+    wait: values.wait ?? false,
+    timeoutMs: durationMs(values.timeout ?? '30s'),
+    server: values.server ?? process.env.MESHWORK_SERVER ?? DEFAULT_SERVER,
+  };
+}
+
+async function send(flags: ApplyFlags, documents: SourceDocument[]): Promise<number> {
+  const client = new ResourceClient(flags.server);
+  const res = await client.apply(
+    documents.map((d) => d.value),
+    { dryRun: flags.dryRun },
+  );
+  const suffix = flags.dryRun ? ' (dry run)' : '';
+  for (const r of res.results) console.log(`${r.kind}/${r.namespace}/${r.name} ${r.action}${suffix}`);
+  for (const w of res.warnings) console.log(`warning: ${relabel(w, documents)}`);
+  if (flags.dryRun) return 0;
+  console.log(`change id: ${res.changeId}`);
+  if (!flags.wait) return 0;
+  if (res.results.every((r) => r.action === 'unchanged')) return say('nothing changed; nothing to wait for', 0);
+  return waitForChange(client, res.changeId, flags.timeoutMs);
+}
+
+async function execute(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv);
+  if (flags === 'help') return say(USAGE, 0);
+  if (!flags) return complain(USAGE, 2);
+  const loaded = await loadManifests(flags.files);
   for (const e of loaded.errors) console.error(`${e.document}: ${e.path ? `${e.path}: ` : ''}${e.reason}`);
   if (loaded.errors.length > 0) return 1;
   if (loaded.documents.length === 0) return complain('meshwork apply: no documents found', 1);
-  const client = new ResourceClient(values.server ?? process.env.MESHWORK_SERVER ?? DEFAULT_SERVER);
-  const dryRun = values['dry-run'] ?? false;
   try {
-    const res = await client.apply(
-      loaded.documents.map((d) => d.value),
-      { dryRun },
-    );
-    for (const r of res.results)
-      console.log(`${r.kind}/${r.namespace}/${r.name} ${r.action}${dryRun ? ' (dry run)' : ''}`);
-    for (const w of res.warnings) console.log(`warning: ${relabel(w, loaded.documents)}`);
-    if (dryRun) return 0;
-    console.log(`change id: ${res.changeId}`);
-    if (!values.wait) return 0;
-    if (res.results.every((r) => r.action === 'unchanged'))
-      return say('nothing changed; nothing to wait for', 0);
-    return await waitForChange(client, res.changeId, timeoutMs);
+    return await send(flags, loaded.documents);
   } catch (err) {
     if (err instanceof ValidationError) {
       for (const e of err.errors) console.error(relabel(e, loaded.documents));
-      console.error(`meshwork apply: rejected (${err.errors.length} error(s)); nothing was applied`);
-      return 1;
+      return complain(`meshwork apply: rejected (${err.errors.length} error(s)); nothing was applied`, 1);
     }
     if (err instanceof ControlPlaneError) return complain(`meshwork apply: ${err.message}`, 1);
     throw err;
+  }
+}
+
+/** Bad flags (unknown option, missing value, bad duration) are a usage error: exit 2. */
+async function run(argv: string[]): Promise<number> {
+  try {
+    return await execute(argv);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (!code.startsWith('ERR_PARSE_ARGS') && !(err instanceof RangeError)) throw err;
+    console.error(`meshwork apply: ${(err as Error).message}`);
+    return 2;
   }
 }
 

@@ -85,6 +85,12 @@ spec:
     assert.equal(await command.run(['-f', file, '--unknown-hosts', 'warning']), 0);
   });
 
+  test('an unknown flag is a usage error (exit 2), not a stack trace', async (t) => {
+    const lines = capture(t);
+    assert.equal(await command.run(['-f', SEEDS, '--frobnicate']), 2);
+    assert.match(lines[0], /^meshwork check: Unknown option '--frobnicate'/);
+  });
+
   test('a missing file is reported, not thrown', async (t) => {
     const lines = capture(t);
     assert.equal(await command.run(['-f', join(dir, 'nope.yaml')]), 1);

@@ -19,7 +19,7 @@ export function formatIssue(issue: ValidationIssue): string {
   return `${issue.document}: ${issue.path ? `${issue.path}: ` : ''}${issue.reason}`;
 }
 
-async function run(argv: string[]): Promise<number> {
+async function execute(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -46,6 +46,18 @@ async function run(argv: string[]): Promise<number> {
     `${loaded.documents.length} document(s) checked: ${errors.length} error(s), ${result.warnings.length} warning(s)`,
   );
   return errors.length > 0 ? 1 : 0;
+}
+
+/** Bad flags (unknown option, missing value, bad duration) are a usage error: exit 2. */
+async function run(argv: string[]): Promise<number> {
+  try {
+    return await execute(argv);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (!code.startsWith('ERR_PARSE_ARGS') && !(err instanceof RangeError)) throw err;
+    console.error(`meshwork check: ${(err as Error).message}`);
+    return 2;
+  }
 }
 
 /** The `check` verb. */

@@ -59,7 +59,7 @@ async function deleteAll(
   return failures > 0 ? 1 : 0;
 }
 
-async function run(argv: string[]): Promise<number> {
+async function execute(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -90,6 +90,18 @@ async function run(argv: string[]): Promise<number> {
   }
   const client = new ResourceClient(values.server ?? process.env.MESHWORK_SERVER ?? DEFAULT_SERVER);
   return deleteAll(client, targets, values['ignore-not-found'] ?? false);
+}
+
+/** Bad flags (unknown option, missing value, bad duration) are a usage error: exit 2. */
+async function run(argv: string[]): Promise<number> {
+  try {
+    return await execute(argv);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (!code.startsWith('ERR_PARSE_ARGS') && !(err instanceof RangeError)) throw err;
+    console.error(`meshwork delete: ${(err as Error).message}`);
+    return 2;
+  }
 }
 
 /** The `delete` verb. */

@@ -62,7 +62,7 @@ function render(items: StoredResource[], single: boolean, output: string | undef
   return items.length === 0 ? 'No resources found.' : table(items);
 }
 
-async function run(argv: string[]): Promise<number> {
+async function execute(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -97,6 +97,18 @@ async function run(argv: string[]): Promise<number> {
     if (!(err instanceof ControlPlaneError)) throw err;
     console.error(`meshwork get: ${err.message}`);
     return 1;
+  }
+}
+
+/** Bad flags (unknown option, missing value, bad duration) are a usage error: exit 2. */
+async function run(argv: string[]): Promise<number> {
+  try {
+    return await execute(argv);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (!code.startsWith('ERR_PARSE_ARGS') && !(err instanceof RangeError)) throw err;
+    console.error(`meshwork get: ${(err as Error).message}`);
+    return 2;
   }
 }
 
