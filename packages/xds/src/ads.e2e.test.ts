@@ -55,6 +55,8 @@ describe('ADS state of the world, server and client end to end', () => {
       waitFor(server, 'ack', (e) => e.typeUrl === CDS && e.version === '1'),
     ]);
     client.start();
+    await client.whenSynced();
+    assert.deepEqual([...client.resources('lds').keys()], ['http']);
     const [ldsAck] = await acks;
     assert.equal(ldsAck.nodeId, 'web-1');
     assert.deepEqual([...client.resources('lds').keys()], ['http']);
@@ -202,6 +204,15 @@ describe('ADS state of the world, server and client end to end', () => {
       pushes.map((p) => p.typeUrl),
       [CDS, EDS, LDS, TYPE_URLS.ROUTE_CONFIGURATION],
     );
+  });
+
+  test('whenSynced rejects when the client is closed before its first update', async (t) => {
+    const { port } = await startServer(t); // no snapshot: nothing is ever sent
+    const client = startClient(t, port);
+    client.start();
+    const synced = client.whenSynced(['cds']);
+    client.close();
+    await assert.rejects(synced, { code: 'MESH_ERR_XDS_CLOSED' });
   });
 
   test('a resolver supplies the snapshot of a node the server has not seen', async (t) => {

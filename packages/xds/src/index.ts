@@ -3,13 +3,9 @@
  * runs and the ADS client the proxy runs.
  */
 
-export {
-  AdsClient,
-  type AdsClientEvents,
-  type AdsClientOptions,
-  type ClientNackEvent,
-} from './client/ads-client.js';
+export { AdsClient } from './client/ads-client.js';
 export { Backoff, type BackoffOptions } from './client/backoff.js';
+export type { AdsClientEvents, AdsClientOptions, ClientNackEvent } from './client/client-options.js';
 export { accept, reject, type UpdateHandler, type UpdateVerdict, type XdsUpdate } from './client/update.js';
 export {
   type AnyMessage,

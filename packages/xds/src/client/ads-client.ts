@@ -15,9 +15,10 @@ import {
 } from '../protocol/messages.js';
 import { xdsRoot } from '../protos.js';
 import { TYPE_URLS, toTypeUrl } from '../type-urls.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff } from './backoff.js';
+import type { AdsClientEvents, AdsClientOptions } from './client-options.js';
 import { ackRequest, initialRequest, sotwRequest } from './requests.js';
-import { judge, type UpdateHandler, type XdsUpdate } from './update.js';
+import { judge } from './update.js';
 import {
   type Candidate,
   commit,
@@ -29,43 +30,6 @@ import {
 
 /** gRPC status code sent in a NACK's `error_detail` (INVALID_ARGUMENT). */
 const NACK_CODE = grpc.status.INVALID_ARGUMENT;
-
-/** Options of {@link AdsClient}. */
-export interface AdsClientOptions {
-  /** The ADS server, `host:port`. */
-  address: string;
-  /** This client's identity; `user_agent_name` defaults to `meshwork`. */
-  node: { id: string; cluster?: string; metadata?: JsonObject } & JsonObject;
-  credentials?: grpc.ChannelCredentials;
-  channelOptions?: grpc.ChannelOptions;
-  /** Use DeltaAggregatedResources instead of state of the world. */
-  delta?: boolean;
-  /** Types subscribed by wildcard from the start (default LDS and CDS). */
-  wildcardTypes?: string[];
-  /** Judges each update before it is ACKed (default: accept all). */
-  onUpdate?: UpdateHandler;
-  backoff?: BackoffOptions;
-}
-
-/** A rejected update, as reported by the `nack` event. */
-export interface ClientNackEvent {
-  typeUrl: string;
-  /** The rejected version. */
-  version: string;
-  /** The version kept. */
-  keptVersion: string;
-  nonce: string;
-  error: Error;
-}
-
-/** Events of {@link AdsClient}. */
-export interface AdsClientEvents {
-  connected: [];
-  disconnected: [{ error?: Error; reconnectInMs: number }];
-  update: [XdsUpdate];
-  nack: [ClientNackEvent];
-  error: [Error];
-}
 
 type Stream = grpc.ClientDuplexStream<Buffer, DiscoveryResponse | DeltaDiscoveryResponse>;
 
@@ -94,6 +58,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   private closed = false;
   private started = false;
   private readonly delta: boolean;
+  private readonly wildcardTypes: string[];
 
   constructor(private readonly options: AdsClientOptions) {
     super();
@@ -112,9 +77,8 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
         ...options.channelOptions,
       },
     );
-    for (const type of options.wildcardTypes ?? [TYPE_URLS.LISTENER, TYPE_URLS.CLUSTER]) {
-      this.watches.set(toTypeUrl(type), newWatch(toTypeUrl(type), true, []));
-    }
+    this.wildcardTypes = (options.wildcardTypes ?? [TYPE_URLS.LISTENER, TYPE_URLS.CLUSTER]).map(toTypeUrl);
+    for (const type of this.wildcardTypes) this.watches.set(type, newWatch(type, true, []));
   }
 
   /** Opens the stream (once). Watches set before this go out in the first requests. */
@@ -179,6 +143,27 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     return this.watches.get(toTypeUrl(typeOrAlias))?.version ?? '';
   }
 
+  /**
+   * Resolves once every given type (default: the wildcard types) has accepted its first update —
+   * the moment a proxy has a complete initial configuration. Rejects if the client is closed first.
+   */
+  whenSynced(typesOrAliases?: readonly string[]): Promise<void> {
+    const types = (typesOrAliases ?? this.wildcardTypes).map(toTypeUrl);
+    const pending = () => types.some((t) => !this.watches.get(t)?.synced);
+    if (!pending()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.closed) reject(new XdsError('MESH_ERR_XDS_CLOSED', 'AdsClient closed before it synced'));
+        else if (pending()) return;
+        else resolve();
+        this.off('update', check);
+        this.off('closed', check);
+      };
+      this.on('update', check);
+      this.on('closed', check);
+    });
+  }
+
   /** Stops reconnecting and closes the stream and channel. */
   close(): void {
     if (this.closed) return;
@@ -188,6 +173,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     this.stream = undefined;
     stream?.cancel();
     this.grpcClient.close();
+    this.emit('closed');
   }
 
   private open(): void {
