@@ -21,6 +21,7 @@ test('compiles an HTTP check with Envoy defaults', () => {
     method: 'GET',
     expectedStatuses: [{ start: 200, end: 201 }],
     requestHeaders: [],
+    http2: false,
   });
 });
 

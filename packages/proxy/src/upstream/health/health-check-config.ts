@@ -27,6 +27,8 @@ export interface HttpCheckSettings {
   readonly method: string;
   readonly expectedStatuses: readonly StatusRange[];
   readonly requestHeaders: readonly (readonly [string, string])[];
+  /** `codec_client_type: HTTP2`: the check speaks cleartext HTTP/2 (prior knowledge). */
+  readonly http2: boolean;
 }
 
 /** TCP check: connect; optionally send bytes and expect every `receive` payload in the reply. */
@@ -158,8 +160,7 @@ function compileCheck(path: string, kind: string, value: unknown): HealthCheckSe
 
 function compileHttpCheck(p: string, value: unknown): HttpCheckSettings {
   const http = readMessage(p, value, HTTP_FIELDS);
-  const codec = readEnum(at(p, 'codec_client_type'), http.codec_client_type, ['HTTP1'], 'HTTP1');
-  void codec;
+  const codec = readEnum(at(p, 'codec_client_type'), http.codec_client_type, ['HTTP1', 'HTTP2'], 'HTTP1');
   const method = readEnum(at(p, 'method'), http.method, METHODS, 'METHOD_UNSPECIFIED');
   if (method === 'CONNECT') throw new ProxyConfigError(at(p, 'method'), 'unsupported value "CONNECT"');
   const ranges = readArray(at(p, 'expected_statuses'), http.expected_statuses).map((r, i) => {
@@ -185,6 +186,7 @@ function compileHttpCheck(p: string, value: unknown): HttpCheckSettings {
     path: requireString(at(p, 'path'), http.path),
     host: readString(at(p, 'host'), http.host) || undefined,
     method: method === 'METHOD_UNSPECIFIED' ? 'GET' : method,
+    http2: codec === 'HTTP2',
     expectedStatuses: ranges.length > 0 ? ranges : [{ start: 200, end: 201 }],
     requestHeaders: headers,
   };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
@@ -109,6 +110,22 @@ describe('HTTP health check', () => {
     t.after(() => hc.close());
     await waitFor(() => !host.failedActiveHealthCheck);
     assert.equal(hc.stats.failures, 0);
+  });
+
+  test('codec_client_type HTTP2 checks over cleartext HTTP/2', async (t) => {
+    const paths: string[] = [];
+    const server = createHttp2Server((req, res) => {
+      paths.push(`${req.httpVersion} ${req.url} ${req.headers[':authority']}`);
+      res.end();
+    });
+    t.after(() => server.close());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const host = localHost((server.address() as AddressInfo).port);
+    const { hc } = checker({ http_health_check: { path: '/h2', codec_client_type: 'HTTP2' } }, [host]);
+    t.after(() => hc.close());
+    await waitFor(() => !host.failedActiveHealthCheck);
+    assert.equal(paths[0], '2.0 /h2 inventory');
   });
 
   test('a host that never answers fails after unhealthy_threshold timeouts', async (t) => {

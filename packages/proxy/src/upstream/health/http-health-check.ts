@@ -4,11 +4,13 @@
  * healthy when the status falls in `expected_statuses`.
  */
 import { request } from 'node:http';
+import { connect as connectHttp2 } from 'node:http2';
 import type { UpstreamHost } from '../host.js';
+import { hostKey } from '../host.js';
 import type { HttpCheckSettings } from './health-check-config.js';
 import type { HealthProbe, ProbeResult } from './health-probe.js';
 
-/** HTTP/1.1 health probe; one short-lived connection per check. */
+/** HTTP/1.1 or cleartext HTTP/2 health probe; one short-lived connection per check. */
 export class HttpHealthProbe implements HealthProbe {
   private readonly settings: HttpCheckSettings;
   private readonly clusterName: string;
@@ -22,6 +24,14 @@ export class HttpHealthProbe implements HealthProbe {
   }
 
   probe(host: UpstreamHost, timeoutMs: number): Promise<ProbeResult> {
+    return this.settings.http2 ? this.probeHttp2(host, timeoutMs) : this.probeHttp1(host, timeoutMs);
+  }
+
+  private hostHeader(host: UpstreamHost): string {
+    return this.settings.host ?? host.hostname ?? this.clusterName;
+  }
+
+  private probeHttp1(host: UpstreamHost, timeoutMs: number): Promise<ProbeResult> {
     return new Promise((resolve) => {
       let settled = false;
       const done = (result: ProbeResult) => {
@@ -36,7 +46,7 @@ export class HttpHealthProbe implements HealthProbe {
         port: host.healthCheckPort,
         path: this.settings.path,
         method: this.settings.method,
-        headers: { ...this.headers, host: this.settings.host ?? host.hostname ?? this.clusterName },
+        headers: { ...this.headers, host: this.hostHeader(host) },
         agent: false,
       });
       const timer = setTimeout(() => done('unhealthy'), timeoutMs);
@@ -47,6 +57,32 @@ export class HttpHealthProbe implements HealthProbe {
       });
       req.on('error', () => done('unhealthy'));
       req.end();
+    });
+  }
+
+  private probeHttp2(host: UpstreamHost, timeoutMs: number): Promise<ProbeResult> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const session = connectHttp2(`http://${hostKey(host.address, host.healthCheckPort)}`);
+      const done = (result: ProbeResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        session.destroy();
+        resolve(result);
+      };
+      const timer = setTimeout(() => done('unhealthy'), timeoutMs);
+      session.on('error', () => done('unhealthy'));
+      const headers: Record<string, string> = {
+        ...this.headers,
+        ':method': this.settings.method,
+        ':path': this.settings.path,
+        ':authority': this.hostHeader(host),
+      };
+      delete headers.connection;
+      const stream = session.request(headers, { endStream: true });
+      stream.on('response', (h) => done(this.expected(Number(h[':status'])) ? 'healthy' : 'unhealthy-now'));
+      stream.on('error', () => done('unhealthy'));
     });
   }
 
