@@ -101,9 +101,16 @@ export class UpstreamUnavailableError extends MeshError {
   /** The logical service that was called. */
   readonly service: string;
 
-  constructor(service: string, detail: string, options?: { cause?: unknown }) {
+  /**
+   * True when repeating the request cannot do harm: it never reached an app (connection
+   * refused), or it is idempotent (GET, PUT, DELETE, or carries an `Idempotency-Key`).
+   */
+  readonly safeToRetry: boolean;
+
+  constructor(service: string, detail: string, options?: { cause?: unknown; safeToRetry?: boolean }) {
     super('MESH_ERR_UPSTREAM_UNAVAILABLE', `${service}: ${detail}`, options);
     this.service = service;
+    this.safeToRetry = options?.safeToRetry ?? false;
   }
 }
 
@@ -115,8 +122,10 @@ export class UpstreamStatusError extends MeshError {
   readonly status: number;
   /** The decoded response body (problem+json or other JSON), if any. */
   readonly problem: unknown;
+  /** True when the request is idempotent, so a retry after a 502/503/504 cannot act twice. */
+  readonly safeToRetry: boolean;
 
-  constructor(service: string, status: number, problem: unknown) {
+  constructor(service: string, status: number, problem: unknown, safeToRetry = false) {
     const detail =
       problem && typeof problem === 'object' && 'detail' in problem
         ? String(problem.detail)
@@ -125,6 +134,7 @@ export class UpstreamStatusError extends MeshError {
     this.service = service;
     this.status = status;
     this.problem = problem;
+    this.safeToRetry = safeToRetry;
   }
 }
 

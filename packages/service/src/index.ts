@@ -17,6 +17,7 @@ export {
   type OutboundRequest,
   type OutboundResponse,
   type Policy,
+  type PolicyContext,
   type Route,
   ServiceClient,
   type ServiceClientOptions,

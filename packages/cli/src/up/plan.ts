@@ -172,7 +172,7 @@ export async function buildPlan(spec: SystemSpec, options: PlanOptions, ports: P
       args: [
         options.cliBin,
         'control-plane',
-        ...['--port', String(options.controlPlanePort), '--xds-port', String(options.xdsPort)],
+        ...['--rest-port', String(options.controlPlanePort), '--xds-port', String(options.xdsPort)],
         ...['--data-dir', join(options.dataDir, 'control-plane')],
       ],
       env: { ...process.env, LOG_LEVEL: options.logLevel },

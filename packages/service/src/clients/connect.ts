@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { InvalidConfigError } from '../errors.js';
+import { defaultClientPolicy } from './default-policy.js';
 import { DiscoveryWatcher, type EndpointSource, parseEndpoint, StaticEndpoints } from './endpoints.js';
 import { type Policy, type Route, ServiceClient } from './service-client.js';
 
@@ -13,8 +14,11 @@ import { type Policy, type Route, ServiceClient } from './service-client.js';
 export interface ConnectOptions {
   /** Environment to read; default `process.env`. */
   env?: NodeJS.ProcessEnv;
-  /** Policy wrapping proxyless calls (ignored through a sidecar, which applies the mesh's own). */
-  policy?: Policy;
+  /**
+   * Policy wrapping proxyless calls; default {@link defaultClientPolicy} (retry + circuit
+   * breaker + time limit), `null` for none. Ignored through a sidecar, which applies the mesh's own.
+   */
+  policy?: Policy | null;
   timeoutMs?: number;
   log?: Logger;
 }
@@ -68,7 +72,12 @@ export function connect(service: string, options: ConnectOptions = {}): ServiceC
   return new ServiceClient({
     service,
     route,
-    policy: route.kind === 'endpoints' ? options.policy : undefined,
+    policy: route.kind === 'endpoints' ? policyFor(service, options.policy) : undefined,
     timeoutMs: options.timeoutMs,
   });
+}
+
+function policyFor(service: string, policy: Policy | null | undefined): Policy | undefined {
+  if (policy === null) return undefined;
+  return policy ?? defaultClientPolicy(service);
 }

@@ -12,10 +12,20 @@ import { UpstreamStatusError, UpstreamUnavailableError } from '../errors.js';
 import { currentTrace, formatTraceparent } from '../logging/trace-context.js';
 import type { Endpoint, EndpointSource } from './endpoints.js';
 
-/** A resilience policy as `@meshwork/resilience` (and cockatiel) shape it: one `execute`. */
-export interface Policy {
-  execute<T>(fn: (context: { signal?: AbortSignal }) => Promise<T>): Promise<T>;
+/** What a policy passes inward: `@meshwork/resilience`'s ExecutionContext has both. */
+export interface PolicyContext {
+  /** Absolute deadline (ms, the policy clock); Infinity when nothing bounds the call. */
+  readonly deadline?: number;
+  /** Fires when the policy gives up on the call (created lazily by the policy). */
+  readonly signal?: AbortSignal;
 }
+
+/** A resilience policy as `@meshwork/resilience` shapes it: one `execute`. */
+export interface Policy {
+  execute<T>(fn: (context: PolicyContext) => Promise<T>): Promise<T>;
+}
+
+const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
 
 /** How the client reaches the service. */
 export type Route = { kind: 'sidecar'; outboundPort: number } | { kind: 'endpoints'; source: EndpointSource };
@@ -84,7 +94,10 @@ export class ServiceClient {
   async request<T = unknown>(req: OutboundRequest): Promise<OutboundResponse<T>> {
     const policy = this.options.policy;
     if (!policy) return this.attempt<T>(req, undefined);
-    return policy.execute((ctx) => this.attempt<T>(req, ctx.signal));
+    // The signal costs an AbortController, so it is read only when a time limit can fire.
+    return policy.execute((ctx) =>
+      this.attempt<T>(req, Number.isFinite(ctx.deadline) ? ctx.signal : undefined),
+    );
   }
 
   /** GET, returning the decoded body. */
@@ -165,15 +178,25 @@ export class ServiceClient {
         `${req.method} ${req.path} failed: ${(err as Error).message}`,
         {
           cause: err,
+          safeToRetry: isConnectRefused(err) || isIdempotent(req),
         },
       );
     }
     const text = await res.body.text();
     const type = String(res.headers['content-type'] ?? '');
     const body = text && type.includes('json') ? JSON.parse(text) : text || undefined;
-    if (res.statusCode >= 300) throw new UpstreamStatusError(this.service, res.statusCode, body);
+    if (res.statusCode >= 300)
+      throw new UpstreamStatusError(this.service, res.statusCode, body, isIdempotent(req));
     return { status: res.statusCode, headers: res.headers, body: body as T };
   }
+}
+
+function isIdempotent(req: OutboundRequest): boolean {
+  return IDEMPOTENT.has(req.method) || req.idempotencyKey !== undefined;
+}
+
+function isConnectRefused(err: unknown): boolean {
+  return (err as { code?: string } | undefined)?.code === 'ECONNREFUSED';
 }
 
 function isConnectError(err: unknown): boolean {
