@@ -42,3 +42,37 @@ time('CDS response of 1000 clusters built from encoded bytes (per stream)', 200,
 });
 console.log(`CDS response size: ${(bytes / 1024).toFixed(0)} KiB`);
 time('normalize one HTTP listener', 2000, () => normalize('lds', httpListener('http', 8080, 'http.8080')));
+
+// Fan-out: one shared snapshot pushed to many SotW streams over loopback, until every ACK.
+const { AdsClient, AdsServer } = await import('../src/index.js');
+const streams = Number(process.env.STREAMS ?? 50);
+const server = new AdsServer();
+const port = await server.listen('127.0.0.1:0');
+const shared = XdsSnapshot.from({ cds: { version: '1', resources: clusters.slice(0, 200) } });
+const clients = Array.from({ length: streams }, (_, i) => {
+  server.setSnapshot(`n${i}`, shared);
+  return new AdsClient({
+    address: `127.0.0.1:${port}`,
+    node: { id: `n${i}` },
+    wildcardTypes: ['cds'],
+  }).start();
+});
+await Promise.all(clients.map((c) => c.whenSynced()));
+const next = XdsSnapshot.from({
+  cds: { version: '2', resources: clusters.slice(0, 200).map((c) => ({ ...c, connect_timeout: '2s' })) },
+});
+let acked = 0;
+const done = new Promise<void>((resolve) =>
+  server.on('ack', (e) => {
+    if (e.version === '2' && ++acked === streams) resolve();
+  }),
+);
+const started = performance.now();
+for (let i = 0; i < streams; i++) server.setSnapshot(`n${i}`, next);
+const pushedMs = performance.now() - started;
+await done;
+console.log(
+  `push of 200 changed clusters to ${streams} streams: setSnapshot loop ${pushedMs.toFixed(1)} ms, all ACKs after ${(performance.now() - started).toFixed(0)} ms`,
+);
+for (const c of clients) c.close();
+await server.close();
