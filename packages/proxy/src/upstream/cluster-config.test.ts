@@ -163,6 +163,17 @@ describe('compileCluster', () => {
     );
   });
 
+  test('ignore_health_on_host_removal: true is how hosts always leave; false is refused', () => {
+    assert.equal(
+      compileCluster('c', staticCluster({ ignore_health_on_host_removal: true })).name,
+      'inventory',
+    );
+    throwsAt(
+      () => compileCluster('c', staticCluster({ ignore_health_on_host_removal: false })),
+      'c.ignore_health_on_host_removal: unsupported value false',
+    );
+  });
+
   test('accepts numeric enum values as proto3 JSON allows', () => {
     const s = compileCluster('c', staticCluster({ type: 0, lb_policy: 5 }));
     assert.equal(s.lbPolicy, 'MAGLEV');

@@ -8,6 +8,7 @@ import {
   at,
   type EnvoyJson,
   readArray,
+  readBool,
   readDurationMs,
   readEnum,
   readMessage,
@@ -84,6 +85,7 @@ const CLUSTER_FIELDS = new Set([
   'alt_stat_name',
   'dns_refresh_rate',
   'dns_lookup_family',
+  'ignore_health_on_host_removal',
 ]);
 const TYPES: readonly string[] = ['STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'EDS', 'ORIGINAL_DST'];
 const DNS_FAMILIES = ['AUTO', 'V4_ONLY', 'V6_ONLY', 'V4_PREFERRED', 'ALL'] as const;
@@ -125,6 +127,14 @@ const RAW_BUFFER_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.
 export function compileCluster(path: string, value: unknown): ClusterSettings {
   const c = readMessage(path, value, CLUSTER_FIELDS);
   const name = requireString(at(path, 'name'), c.name);
+  // Hosts leave as soon as discovery drops them; Envoy's default instead keeps a removed host while
+  // it passes active health checks, which only `true` here matches.
+  if (
+    c.ignore_health_on_host_removal !== undefined &&
+    !readBool(at(path, 'ignore_health_on_host_removal'), c.ignore_health_on_host_removal, true)
+  ) {
+    throw new ProxyConfigError(at(path, 'ignore_health_on_host_removal'), 'unsupported value false');
+  }
   const lbPolicy = readEnum(at(path, 'lb_policy'), c.lb_policy, ENVOY_LB_POLICIES, 'ROUND_ROBIN');
   if (!(LB_POLICIES as readonly string[]).includes(lbPolicy)) {
     throw new ProxyConfigError(at(path, 'lb_policy'), `unsupported value ${JSON.stringify(lbPolicy)}`);
