@@ -173,6 +173,25 @@ describe('resource REST API', () => {
     assert.match(problem.errors[0].reason, /YAML syntax error at line \d+/);
   });
 
+  test('a chunked body over the limit is cut off with 413', async () => {
+    const chunk = new TextEncoder().encode(`# ${'y'.repeat(16 * 1024)}\n`);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 8) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const res = await fetch(`${api.url}/v1/resources`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(res.status, 413);
+    assert.equal(((await res.json()) as { code: string }).code, 'MESH_ERR_CP_PAYLOAD_TOO_LARGE');
+  });
+
   test('unknown resources and kinds are 404; a wrong method is 405 with Allow', async () => {
     assert.equal((await fetch(`${api.url}/v1/resources/svc/default/nope`)).status, 404);
     const kind = await fetch(`${api.url}/v1/resources/widgets`);
@@ -222,5 +241,31 @@ describe('resource REST API', () => {
     );
     assert.equal(data.resource.metadata.name, 'details');
     assert.ok(!text.includes('VirtualService'), 'kind filter let a VirtualService through');
+  });
+
+  test('a watch reconnecting with Last-Event-ID resumes after that revision', async () => {
+    const before = store.revision();
+    await post(
+      'apiVersion: v1\nkind: Service\nmetadata: { name: resumed }\nspec: { ports: [{ port: 81 }] }\n',
+    );
+    const ac = new AbortController();
+    const res = await fetch(`${api.url}/v1/watch?fromRevision=0`, {
+      headers: { 'last-event-id': String(before) },
+      signal: ac.signal,
+    });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('event: ')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    ac.abort();
+    const frames = text.split('\n\n').filter((f) => f.includes('event: '));
+    assert.equal(frames.length, 1);
+    assert.match(frames[0], new RegExp(`^id: ${before + 1}$`, 'm'));
+    assert.match(frames[0], /"name":"resumed"/);
+    const bad = await fetch(`${api.url}/v1/watch?fromRevision=-1`);
+    assert.equal(bad.status, 400);
   });
 });
