@@ -13,11 +13,16 @@ import { type Clock, systemClock, type TimerHandle, unrefTimer } from './clock.j
 import { contextOf, type ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
 import { CallNotPermittedError, ResultRecordedAsFailureError } from './errors.js';
 import { EventPublisher } from './events.js';
-import { CountBasedWindow, Outcome, type SlidingWindow, TimeBasedWindow } from './sliding-window.js';
-
-const BELOW_MINIMUM = -1;
-const FAILURE_EXCEEDED = 1;
-const SLOW_EXCEEDED = 2;
+import {
+  CountBasedWindow,
+  evaluateWindow,
+  FAILURE_EXCEEDED,
+  Outcome,
+  SLOW_EXCEEDED,
+  type SlidingWindow,
+  snapshotMetrics,
+  TimeBasedWindow,
+} from './sliding-window.js';
 
 /**
  * Resilience4j's circuit breaker state machine over a COUNT_BASED or TIME_BASED sliding window.
@@ -175,21 +180,8 @@ export class CircuitBreaker implements CircuitBreakerLike, Policy {
 
   /** The current window's rates and counts. */
   get metrics(): CircuitBreakerMetrics {
-    const w = this.#window;
-    w.advance(this.#clock.now());
-    const total = w.totalCalls;
-    const below = total === 0 || total < this.#minimumCalls;
-    return {
-      failureRate: below ? -1 : (w.failedCalls * 100) / total,
-      slowCallRate: below ? -1 : (w.slowCalls * 100) / total,
-      numberOfBufferedCalls: total,
-      numberOfFailedCalls: w.failedCalls,
-      numberOfSuccessfulCalls: total - w.failedCalls,
-      numberOfSlowCalls: w.slowCalls,
-      numberOfSlowSuccessfulCalls: w.slowCalls - w.slowFailedCalls,
-      numberOfSlowFailedCalls: w.slowFailedCalls,
-      numberOfNotPermittedCalls: this.#notPermitted,
-    };
+    this.#window.advance(this.#clock.now());
+    return snapshotMetrics(this.#window, this.#minimumCalls, this.#notPermitted);
   }
 
   transitionToClosedState(): void {
@@ -281,15 +273,9 @@ export class CircuitBreaker implements CircuitBreakerLike, Policy {
     }
   }
 
-  /** BELOW_MINIMUM, 0 (below thresholds) or a bit set of exceeded thresholds (`>=` trips). */
   #evaluate(): number {
-    const w = this.#window;
-    const total = w.totalCalls;
-    if (total === 0 || total < this.#minimumCalls) return BELOW_MINIMUM;
-    let verdict = 0;
-    if (w.failedCalls * 100 >= this.config.failureRateThreshold * total) verdict |= FAILURE_EXCEEDED;
-    if (w.slowCalls * 100 >= this.config.slowCallRateThreshold * total) verdict |= SLOW_EXCEEDED;
-    return verdict;
+    const { failureRateThreshold, slowCallRateThreshold } = this.config;
+    return evaluateWindow(this.#window, this.#minimumCalls, failureRateThreshold, slowCallRateThreshold);
   }
 
   #publishExceeded(verdict: number): void {

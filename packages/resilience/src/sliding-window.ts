@@ -1,3 +1,5 @@
+import type { CircuitBreakerMetrics } from './circuit-breaker-types.js';
+
 /** Outcome of one recorded call. */
 export const Outcome = { Success: 0, Failure: 1, SlowSuccess: 2, SlowFailure: 3 } as const;
 /** One of the {@link Outcome} values. */
@@ -115,4 +117,50 @@ export class TimeBasedWindow implements SlidingWindow {
     this.#buckets.fill(0);
     this.totalCalls = this.failedCalls = this.slowCalls = this.slowFailedCalls = 0;
   }
+}
+
+/** `evaluateWindow` verdict: fewer calls than the minimum, so no rate is computed. */
+export const BELOW_MINIMUM = -1;
+/** `evaluateWindow` verdict bit: the failure rate reached its threshold. */
+export const FAILURE_EXCEEDED = 1;
+/** `evaluateWindow` verdict bit: the slow-call rate reached its threshold. */
+export const SLOW_EXCEEDED = 2;
+
+/**
+ * BELOW_MINIMUM, 0 (below both thresholds) or a bit set of exceeded thresholds. Thresholds trip
+ * at `>=`, compared in integers (`failed × 100 ≥ threshold × total`) to avoid rounding surprises.
+ */
+export function evaluateWindow(
+  w: SlidingWindow,
+  minimumCalls: number,
+  failureRateThreshold: number,
+  slowCallRateThreshold: number,
+): number {
+  const total = w.totalCalls;
+  if (total === 0 || total < minimumCalls) return BELOW_MINIMUM;
+  let verdict = 0;
+  if (w.failedCalls * 100 >= failureRateThreshold * total) verdict |= FAILURE_EXCEEDED;
+  if (w.slowCalls * 100 >= slowCallRateThreshold * total) verdict |= SLOW_EXCEEDED;
+  return verdict;
+}
+
+/** Resilience4j-style metrics of a window; rates are -1 below the minimum number of calls. */
+export function snapshotMetrics(
+  w: SlidingWindow,
+  minimumCalls: number,
+  notPermitted: number,
+): CircuitBreakerMetrics {
+  const total = w.totalCalls;
+  const below = total === 0 || total < minimumCalls;
+  return {
+    failureRate: below ? -1 : (w.failedCalls * 100) / total,
+    slowCallRate: below ? -1 : (w.slowCalls * 100) / total,
+    numberOfBufferedCalls: total,
+    numberOfFailedCalls: w.failedCalls,
+    numberOfSuccessfulCalls: total - w.failedCalls,
+    numberOfSlowCalls: w.slowCalls,
+    numberOfSlowSuccessfulCalls: w.slowCalls - w.slowFailedCalls,
+    numberOfSlowFailedCalls: w.slowFailedCalls,
+    numberOfNotPermittedCalls: notPermitted,
+  };
 }
