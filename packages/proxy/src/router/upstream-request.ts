@@ -115,7 +115,6 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     if (this.done) return;
     const cluster = this.cluster;
     if (!cluster.limits.tryAcquireRequest()) {
-      this.stats.overflow.inc();
       this.fail(503, 'upstream overflow', 'UO');
       return;
     }
@@ -260,7 +259,6 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     this.conn = null;
     if (kind === 'overflow') {
       this.clearTryTimer();
-      this.stats.overflow.inc();
       this.endAttempt();
       this.fail(503, 'upstream overflow', 'UO');
       return;
@@ -354,7 +352,6 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     // One retry slot (max_retries / retry budget) per request, held until the request ends.
     if (this.holdingRetry) return true;
     if (!this.cluster.limits.tryAcquireRetry()) {
-      this.stats.retryOverflow.inc();
       return false;
     }
     this.holdingRetry = true;

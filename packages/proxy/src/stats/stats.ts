@@ -136,10 +136,8 @@ export class ClusterStats {
   readonly rq: Counter[];
   readonly rqTime: Histogram;
   readonly retry: Counter;
-  readonly retryOverflow: Counter;
   readonly timeout: Counter;
   readonly connectFail: Counter;
-  readonly overflow: Counter;
   readonly noHealthy: Counter;
 
   constructor(store: StatsStore, cluster: string) {
@@ -152,20 +150,10 @@ export class ClusterStats {
     );
     this.rqTime = store.histogram('envoy_cluster_upstream_rq_time', 'Upstream request time (ms)', l);
     this.retry = store.counter('envoy_cluster_upstream_rq_retry', 'Upstream request retries', l);
-    this.retryOverflow = store.counter(
-      'envoy_cluster_upstream_rq_retry_overflow',
-      'Retries not attempted because of circuit breaking or budget',
-      l,
-    );
     this.timeout = store.counter('envoy_cluster_upstream_rq_timeout', 'Upstream requests that timed out', l);
     this.connectFail = store.counter(
       'envoy_cluster_upstream_cx_connect_fail',
       'Upstream connection failures',
-      l,
-    );
-    this.overflow = store.counter(
-      'envoy_cluster_upstream_rq_pending_overflow',
-      'Requests that overflowed circuit-breaker limits',
       l,
     );
     this.noHealthy = store.counter(

@@ -163,7 +163,7 @@ export interface TestProxy {
 /** Starts a proxy from a bootstrap object. */
 export async function startProxy(bootstrap: Record<string, unknown>): Promise<TestProxy> {
   const log = new MemoryAccessLog();
-  const proxy = await ProxyServer.start(parseBootstrap(JSON.stringify(bootstrap)), {
+  const proxy = await ProxyServer.start(await parseBootstrap(JSON.stringify(bootstrap)), {
     accessLogFactory: () => log,
   });
   return { proxy, port: proxy.listenerPort('main'), log, close: () => proxy.close() };

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ProxyConfigError } from '../errors.js';
 import { buildBootstrap, staticCluster } from '../test-support/harness.js';
-import { parseBootstrap } from './bootstrap.js';
+import { loadBootstrap, parseBootstrap } from './bootstrap.js';
 import { ConfigStore } from './config-store.js';
 
 const base = () =>
@@ -11,8 +14,8 @@ const base = () =>
     clusters: [staticCluster('b', [1])],
   });
 
-function expectConfigError(fn: () => unknown, path: string | RegExp): void {
-  assert.throws(fn, (e: unknown) => {
+async function expectConfigError(fn: () => Promise<unknown>, path: string | RegExp): Promise<void> {
+  await assert.rejects(fn, (e: unknown) => {
     assert.ok(e instanceof ProxyConfigError, String(e));
     if (typeof path === 'string') assert.equal(e.path, path);
     else assert.match(e.message, path);
@@ -21,7 +24,7 @@ function expectConfigError(fn: () => unknown, path: string | RegExp): void {
 }
 
 describe('bootstrap loading', () => {
-  test('YAML with camelCase fields is accepted as Envoy accepts it', () => {
+  test('YAML with camelCase fields is accepted as Envoy accepts it', async () => {
     const yaml = `
 node: { id: n1, cluster: c1 }
 admin: { address: { socketAddress: { address: 127.0.0.1, portValue: 9901 } } }
@@ -32,23 +35,23 @@ static_resources:
     type: STATIC
     loadAssignment: { clusterName: b, endpoints: [{ lbEndpoints: [{ endpoint: { address: { socketAddress: { address: 127.0.0.1, portValue: 80 } } } }] }] }
 `;
-    const b = parseBootstrap(yaml);
+    const b = await parseBootstrap(yaml);
     assert.deepEqual(b.admin, { address: '127.0.0.1', port: 9901 });
     assert.equal(b.node.id, 'n1');
     assert.equal((b.clusters[0] as { connect_timeout: string }).connect_timeout, '0.25s');
   });
 
-  test('a field unknown to Envoy is rejected with its path', () => {
+  test('a field unknown to Envoy is rejected with its path', async () => {
     const b = base() as { static_resources: { clusters: Array<Record<string, unknown>> } };
     b.static_resources.clusters[0].conect_timeout = '1s';
-    expectConfigError(() => parseBootstrap(JSON.stringify(b)), /static_resources\.clusters\[0\]/);
+    await expectConfigError(() => parseBootstrap(JSON.stringify(b)), /static_resources\.clusters\[0\]/);
   });
 
   test('an Envoy field this proxy does not support is rejected with its path', async () => {
     const b = base() as any;
     b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route =
       { cluster_header: 'x-cluster' };
-    const parsed = parseBootstrap(JSON.stringify(b));
+    const parsed = await parseBootstrap(JSON.stringify(b));
     const store = new ConfigStore();
     await assert.rejects(store.applyListeners(parsed.listeners), (e: unknown) => {
       assert.ok(e instanceof ProxyConfigError);
@@ -67,7 +70,7 @@ static_resources:
       name: 'envoy.filters.http.lua',
       typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua' },
     });
-    const parsed = parseBootstrap(JSON.stringify(b));
+    const parsed = await parseBootstrap(JSON.stringify(b));
     const store = new ConfigStore();
     await assert.rejects(
       store.applyListeners(parsed.listeners),
@@ -76,8 +79,25 @@ static_resources:
     await store.close();
   });
 
-  test('invalid YAML is a config error naming the source', () => {
-    expectConfigError(() => parseBootstrap('a: [1, 2', 'boot.yaml'), 'boot.yaml');
+  test('invalid YAML is a config error naming the source', async () => {
+    await expectConfigError(() => parseBootstrap('a: [1, 2', 'boot.yaml'), 'boot.yaml');
+  });
+});
+
+describe('loading a bootstrap file', () => {
+  test('loadBootstrap canonicalises in a worker and reports config errors with their path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bootstrap-'));
+    const good = join(dir, 'good.yaml');
+    writeFileSync(
+      good,
+      'node: { id: a }\nadmin: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } }\n',
+    );
+    const b = await loadBootstrap(good);
+    assert.equal(b.node.id, 'a');
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'admin: { address: { socket_address: { address: 127.0.0.1, port_value: "x" } } }\n');
+    await expectConfigError(() => loadBootstrap(bad), /admin\.address\.socket_address\.port_value/);
+    await expectConfigError(() => loadBootstrap(join(dir, 'missing.yaml')), join(dir, 'missing.yaml'));
   });
 });
 

@@ -4,8 +4,7 @@
  * checked against the subset this proxy supports.
  */
 import { readFile } from 'node:fs/promises';
-import { normalize, XdsError } from '@meshwork/xds';
-import { parse as parseYaml } from 'yaml';
+import { Worker } from 'node:worker_threads';
 import { ProxyConfigError } from '../errors.js';
 import { socketAddress } from '../listener/listener-config.js';
 import { arr, type Json, obj, str } from './fields.js';
@@ -21,30 +20,44 @@ export interface Bootstrap {
   readonly dynamicResources: Json | null;
 }
 
-/** Parses and validates bootstrap text (YAML or JSON). `source` names the file in errors. */
-export function parseBootstrap(text: string, source = 'bootstrap'): Bootstrap {
+/**
+ * Parses and validates bootstrap text (YAML or JSON) in this thread. `source` names the file in
+ * errors.
+ */
+export async function parseBootstrap(text: string, source = 'bootstrap'): Promise<Bootstrap> {
+  return compileBootstrap(await canonicalBootstrap(text, source));
+}
+
+/**
+ * YAML/JSON text → canonical Envoy JSON via the xDS codec. The codec is imported on demand:
+ * its proto descriptors cost tens of MB, which a proxy started from a file never needs again.
+ */
+export async function canonicalBootstrap(text: string, source: string): Promise<Json> {
+  const { parse: parseYaml } = await import('yaml');
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (err) {
     throw new ProxyConfigError(source, `not valid YAML/JSON: ${(err as Error).message}`, { cause: err });
   }
-  let canonical: Json;
+  const { normalize, XdsError } = await import('@meshwork/xds');
   try {
-    canonical = normalize('envoy.config.bootstrap.v3.Bootstrap', raw) as Json;
+    return normalize('envoy.config.bootstrap.v3.Bootstrap', raw) as Json;
   } catch (err) {
     if (err instanceof XdsError) {
-      const path = (err as XdsError & { path?: string }).path ?? '';
+      const path = (err as Error & { path?: string }).path ?? '';
       const msg =
         path !== '' && err.message.startsWith(`${path}: `) ? err.message.slice(path.length + 2) : err.message;
       throw new ProxyConfigError(path, msg, { cause: err });
     }
     throw err;
   }
-  return compileBootstrap(canonical);
 }
 
-/** Reads and parses a bootstrap file. */
+/**
+ * Reads and parses a bootstrap file. The xDS codec runs in a short-lived worker thread so its
+ * memory is returned when it exits (idle RSS matters for a sidecar).
+ */
 export async function loadBootstrap(path: string): Promise<Bootstrap> {
   let text: string;
   try {
@@ -52,7 +65,26 @@ export async function loadBootstrap(path: string): Promise<Bootstrap> {
   } catch (err) {
     throw new ProxyConfigError(path, `cannot read bootstrap: ${(err as Error).message}`, { cause: err });
   }
-  return parseBootstrap(text, path);
+  return compileBootstrap(await canonicalInWorker(text, path));
+}
+
+function canonicalInWorker(text: string, source: string): Promise<Json> {
+  // From TypeScript sources (tests) worker threads lack the TS loader: canonicalise in-process.
+  if (import.meta.url.endsWith('.ts')) return canonicalBootstrap(text, source);
+  const worker = new Worker(new URL('./bootstrap-worker.js', import.meta.url), {
+    workerData: { text, source },
+  });
+  return new Promise((resolve, reject) => {
+    worker.once(
+      'message',
+      (m: { ok: true; value: Json } | { ok: false; path: string; message: string; config: boolean }) => {
+        void worker.terminate();
+        if (m.ok) resolve(m.value);
+        else reject(m.config ? new ProxyConfigError(m.path, m.message) : new Error(m.message));
+      },
+    );
+    worker.once('error', reject);
+  });
 }
 
 /** Checks the canonical bootstrap against the supported subset. */

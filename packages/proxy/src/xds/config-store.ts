@@ -13,6 +13,7 @@ import { ProxyListener } from '../listener/listener.js';
 import { compileListener, type ListenerConfig } from '../listener/listener-config.js';
 import { compileRouteConfig, type RouteTable } from '../router/route-config.js';
 import { ClusterStats, StatsStore } from '../stats/stats.js';
+import { upstreamExposition } from '../stats/upstream-exposition.js';
 import { ClusterManager } from '../upstream/cluster-manager.js';
 import type { Cluster } from '../upstream/types.js';
 
@@ -47,6 +48,7 @@ export class ConfigStore implements ProxyRuntime {
 
   constructor(clusters: ClusterManager = new ClusterManager(), options: ConfigStoreOptions = {}) {
     this.clusters = clusters;
+    this.stats.addCollector(() => upstreamExposition(this.clusters.stats()));
     this.accessLogFactory = options.accessLogFactory ?? ((p) => new FileAccessLog(p));
   }
 
