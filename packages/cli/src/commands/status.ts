@@ -18,6 +18,26 @@ async function getJson(url: string): Promise<unknown> {
   return res.json();
 }
 
+/** The registry's services, each with its instances (the service list only carries counts). */
+async function registryWithInstances(cp: string): Promise<unknown> {
+  const body = (await getJson(`${cp}/v1/registry/services`)) as {
+    services?: { name: string; namespace?: string }[];
+  };
+  if (!Array.isArray(body.services)) return body;
+  const services = await Promise.all(
+    body.services.map(async (s) => {
+      const ns = encodeURIComponent(s.namespace ?? 'default');
+      const detail = (await getJson(
+        `${cp}/v1/registry/services/${encodeURIComponent(s.name)}/instances?namespace=${ns}`,
+      )) as {
+        instances?: unknown[];
+      };
+      return { ...s, instances: detail.instances ?? [] };
+    }),
+  );
+  return { services };
+}
+
 async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(USAGE);
@@ -39,7 +59,7 @@ async function run(argv: string[]): Promise<number> {
   if (typeof cp === 'string') {
     try {
       [registry, proxies] = await Promise.all([
-        getJson(`${cp}/v1/registry/services`),
+        registryWithInstances(cp),
         getJson(`${cp}/v1/proxies`).catch(() => undefined),
       ]);
     } catch (err) {

@@ -2,6 +2,7 @@
  * `meshwork up [-f system.yaml]` — runs a whole system on this machine (default: the reference
  * shop): control plane, gateway, and every service instance with its sidecar. Ctrl-C stops it.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,10 +29,18 @@ const USAGE = `usage: meshwork up [-f system.yaml] [options]
   --log-level <level>        services' log level (default: info)
   --plain                    plain progress lines even on a terminal`;
 
-/** True when this CLI has the verbs mesh mode needs. */
+/**
+ * True when this CLI can run the mesh: a `control-plane` verb, and a `proxy` verb that takes its
+ * configuration over xDS (`--xds`). Until both exist, `up` wires services directly.
+ */
 function meshAvailable(): boolean {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return ['control-plane', 'proxy'].every((v) => existsSync(`${COMMANDS}${v}${ext}`));
+  if (!['control-plane', 'proxy'].every((v) => existsSync(`${COMMANDS}${v}${ext}`))) return false;
+  const help = spawnSync(process.execPath, [CLI_BIN, 'proxy', '--help'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  return `${help.stdout}${help.stderr}`.includes('--xds');
 }
 
 async function run(argv: string[]): Promise<number> {

@@ -39,9 +39,16 @@ test('status lists processes, registry instances with health and proxy config ve
         },
       ],
     },
-    proxies: [
-      { nodeId: 'catalog-1', metadata: { mode: 'sidecar' }, versions: { lds: '3', cds: '4', eds: '7' } },
-    ],
+    proxies: {
+      proxies: [
+        {
+          id: 'catalog-1',
+          mode: 'sidecar',
+          versions: { listeners: '3', clusters: '4', endpoints: '7' },
+          streams: [{ types: [{ state: 'ACKED' }, { state: 'PENDING' }] }],
+        },
+      ],
+    },
   }).join('\n');
   assert.match(
     lines,
@@ -50,7 +57,7 @@ test('status lists processes, registry instances with health and proxy config ve
   assert.match(lines, /orders-1 +ready +9 +1 +app:5000/);
   assert.match(lines, /catalog +catalog-1 +127\.0\.0\.1:4001 +HEALTHY +v1/);
   assert.match(lines, /catalog +catalog-3 +127\.0\.0\.1:4003 +NOT READY +v2/);
-  assert.match(lines, /catalog-1 +sidecar +3 +- +4 +7/);
+  assert.match(lines, /catalog-1 +sidecar +3 +- +4 +7 +PENDING/);
 });
 
 test('with nothing known it says so', () => {

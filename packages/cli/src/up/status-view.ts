@@ -73,19 +73,26 @@ function registryRows(registry: unknown): string[] {
 
 function proxyRows(proxies: unknown): string[] {
   const rows = list(proxies, 'proxies').map((p) => {
-    const versions = (p.versions ?? p.acked ?? {}) as Obj;
-    const v = (t: string) => String(versions[t] ?? versions[t.toUpperCase()] ?? '-');
+    const versions = (p.versions ?? {}) as Obj;
+    // Accept both xDS short names (lds) and resource kinds (listeners).
+    const v = (short: string, kind: string) => String(versions[kind] ?? versions[short] ?? '-');
+    const states = new Set<string>(
+      (p.streams ?? []).flatMap((st: Obj) => (st.types ?? []).map((t: Obj) => t.state)),
+    );
+    const acked =
+      states.size === 0 ? '' : states.has('NACKED') ? 'NACKED' : states.has('PENDING') ? 'PENDING' : 'ACKED';
     return [
       String(p.nodeId ?? p.id ?? p.name),
       String(p.mode ?? p.metadata?.mode ?? ''),
-      v('lds'),
-      v('rds'),
-      v('cds'),
-      v('eds'),
+      v('lds', 'listeners'),
+      v('rds', 'routes'),
+      v('cds', 'clusters'),
+      v('eds', 'endpoints'),
+      acked,
     ];
   });
   return rows.length
-    ? table(['PROXY', 'MODE', 'LDS', 'RDS', 'CDS', 'EDS'], rows)
+    ? table(['PROXY', 'MODE', 'LDS', 'RDS', 'CDS', 'EDS', 'SYNC'], rows)
     : ['(no proxies connected)'];
 }
 
