@@ -189,6 +189,15 @@ describe('control plane over real sockets', () => {
     assert.ok(goneAfterMs < 300 + 1000, `gone ${goneAfterMs} ms after the last heartbeat (TTL 300 ms)`);
     assert.equal((await rest(cp, 'PUT', '/v1/registry/instances/inventory-1/heartbeat')).status, 200);
     await until('endpoint back', () => endpointCount() === 1);
+    // A second instance on another port changes the service's port set and its endpoints at once.
+    await rest(cp, 'POST', '/v1/registry/instances', {
+      service: 'inventory',
+      instanceId: 'inventory-2',
+      address: '127.0.0.1',
+      port: 7001,
+      sidecarPort: 17001,
+    });
+    await until('second endpoint', () => endpointCount() === 2);
   });
 
   test('after a control-plane restart the proxy resyncs from the persisted store', async () => {

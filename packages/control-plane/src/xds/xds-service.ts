@@ -111,7 +111,7 @@ export class XdsService {
 
   private onRegistryChange(c: RegistryChange): void {
     if (c.servicesChanged) this.translator.servicesChanged();
-    else this.translator.endpointsChanged([c.host]);
+    this.translator.endpointsChanged([c.host]);
     this.tracker.observe(`registry-${c.index}`);
     this.debouncer.trigger();
   }
