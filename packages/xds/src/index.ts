@@ -17,7 +17,7 @@ export {
 } from './codec/any.js';
 export { formatDuration, parseDuration } from './codec/duration.js';
 export { fromEnvoyJson, type JsonObject } from './codec/from-json.js';
-export { toEnvoyJson } from './codec/to-json.js';
+export { type FormatOptions, toEnvoyJson } from './codec/to-json.js';
 export { XdsCodecError, XdsError, type XdsErrorCode, XdsUnknownTypeError } from './errors.js';
 export {
   ADS_DELTA_METHOD,

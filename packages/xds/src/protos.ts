@@ -175,3 +175,9 @@ export function lookupMessageType(typeName: string, path = ''): protobuf.Type {
   typeCache.set(typeName, found);
   return found;
 }
+
+/** Whether a loaded proto defines the message `typeName`. */
+export function isKnownType(typeName: string): boolean {
+  if (typeCache.has(typeName)) return true;
+  return xdsRoot().lookup(typeName.startsWith('.') ? typeName : `.${typeName}`) instanceof protobuf.Type;
+}

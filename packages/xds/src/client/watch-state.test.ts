@@ -61,3 +61,11 @@ test('a delta heartbeat (a Resource without a body) keeps the held copy', () => 
   assert.deepEqual(beat.update.updated, []);
   assert.deepEqual(beat.update.resources.get('a'), edsCluster('a'));
 });
+
+test('an extension of a type this process does not know reaches the consumer packed, not as an error', () => {
+  const watch = newWatch(TYPE_URLS.CLUSTER, true, []);
+  const opaque = { '@type': 'type.googleapis.com/acme.v1.Options', '@value': 'CAE=' };
+  const cluster = edsCluster('a', { typed_extension_protocol_options: { 'acme.options': opaque } });
+  const next = sotwCandidate(watch, sotw(TYPE_URLS.CLUSTER, '1', [cluster], 'cds'));
+  assert.deepEqual(next.update.resources.get('a'), cluster);
+});

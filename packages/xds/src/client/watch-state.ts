@@ -61,7 +61,9 @@ function decodeNamed(
       `resource of type ${any.type_url} in a ${typeUrl} response`,
     );
   }
-  const json = decodeAny(any);
+  // Extensions this process has no proto for stay packed: the consumer accepts them (Envoy's
+  // `is_optional`) or rejects them, as it does for loaded types it does not support.
+  const json = decodeAny(any, { opaqueUnknownAny: true });
   const name = resourceNameOf(typeUrl, json);
   if (!name) throw new XdsCodecError(`resources[${index}]`, 'resource has no name');
   return [name, json];

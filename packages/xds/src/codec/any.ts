@@ -2,7 +2,7 @@ import { XdsCodecError } from '../errors.js';
 import { lookupMessageType } from '../protos.js';
 import { toTypeName, toTypeUrl } from '../type-urls.js';
 import { fromEnvoyJson, isPlainObject, type JsonObject } from './from-json.js';
-import { formatMessage, toEnvoyJson } from './to-json.js';
+import { type FormatOptions, formatMessage, toEnvoyJson, withOptions } from './to-json.js';
 
 /** A `google.protobuf.Any` as it travels on the wire: a type URL and the encoded message. */
 export interface AnyMessage {
@@ -57,7 +57,10 @@ export function encodeAny(typeUrl: string, json: unknown): AnyMessage {
  * the type from `type_url`). Unknown types throw `MESH_ERR_XDS_UNKNOWN_TYPE`; undecodable
  * bytes throw `MESH_ERR_XDS_INVALID`.
  */
-export function decodeAny(any: { type_url: string; value: Uint8Array }): JsonObject {
+export function decodeAny(
+  any: { type_url: string; value: Uint8Array },
+  options: FormatOptions = {},
+): JsonObject {
   const type = lookupMessageType(toTypeName(any.type_url));
   let message: unknown;
   try {
@@ -65,5 +68,5 @@ export function decodeAny(any: { type_url: string; value: Uint8Array }): JsonObj
   } catch (err) {
     throw new XdsCodecError('', `cannot decode ${any.type_url}: ${(err as Error).message}`, { cause: err });
   }
-  return formatMessage(type, message) as JsonObject;
+  return withOptions(options, () => formatMessage(type, message) as JsonObject);
 }

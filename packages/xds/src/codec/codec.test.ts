@@ -275,6 +275,19 @@ describe('canonical form', () => {
     assert.equal(out.typed_extension_protocol_options.t.value, '2026-11-23T12:00:00Z');
   });
 
+  test('an Any of a type no loaded proto defines can be kept packed and round-trips', () => {
+    const filter = { '@type': 'type.googleapis.com/acme.filters.v1.Magic', '@value': 'CgNmb28=' };
+    const listener = { name: 'l', listener_filters: [{ name: 'acme.magic', typed_config: filter }] };
+    const any = encodeAny('lds', listener);
+    assert.deepEqual(decodeAny(any, { opaqueUnknownAny: true }), listener);
+    assert.throws(() => decodeAny(any), {
+      code: 'MESH_ERR_XDS_UNKNOWN_TYPE',
+      message: 'unknown type "acme.filters.v1.Magic"',
+    });
+    // Known types are still decoded when the option is on.
+    assert.deepEqual(decodeAny(encodeAny('cds', cluster), { opaqueUnknownAny: true }), cluster);
+  });
+
   test('fromEnvoyJson gives a protobufjs message that toEnvoyJson reads back', () => {
     const message = fromEnvoyJson('envoy.config.endpoint.v3.ClusterLoadAssignment', loadAssignment);
     assert.deepEqual(toEnvoyJson('eds', message), loadAssignment);

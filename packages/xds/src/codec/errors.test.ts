@@ -99,6 +99,19 @@ describe('codec errors name the field path', () => {
     );
   });
 
+  test('an opaque Any with anything besides "@type" and "@value"', () => {
+    rejects(
+      () =>
+        normalize('lds', {
+          name: 'l',
+          listener_filters: [
+            { name: 'x', typed_config: { '@type': 'type.googleapis.com/a.B', '@value': 'AA==', x: 1 } },
+          ],
+        }),
+      'listener_filters[0].typed_config.x: an opaque Any carries only "@type" and "@value"',
+    );
+  });
+
   test('two members of one oneof', () => {
     rejects(
       () =>

@@ -143,6 +143,7 @@ export function parseAny(type: protobuf.Type, json: unknown, path: string): prot
   if (typeof typeUrl !== 'string' || typeUrl === '') {
     throw new XdsCodecError(joinPath(path, '@type'), 'an Any needs a "@type" naming its message type');
   }
+  if ('@value' in json) return parseOpaqueAny(type, json, typeUrl, path);
   const inner = lookupMessageType(toTypeName(typeUrl), joinPath(path, '@type'));
   let message: protobuf.Message;
   if (inner.fullName.startsWith('.google.protobuf.') && hasSpecialJson(inner)) {
@@ -155,6 +156,20 @@ export function parseAny(type: protobuf.Type, json: unknown, path: string): prot
     message = parseMessage(inner, fields, path);
   }
   return type.create({ type_url: typeUrl, value: inner.encode(message).finish() });
+}
+
+// `{ "@type", "@value": base64 }`: an Any kept packed by `opaqueUnknownAny`; repacked as is.
+function parseOpaqueAny(
+  type: protobuf.Type,
+  json: JsonObject,
+  typeUrl: string,
+  path: string,
+): protobuf.Message {
+  const extra = Object.keys(json).find((k) => k !== '@type' && k !== '@value');
+  if (extra)
+    throw new XdsCodecError(joinPath(path, extra), 'an opaque Any carries only "@type" and "@value"');
+  const value = parseScalar('bytes', json['@value'], joinPath(path, '@value'));
+  return type.create({ type_url: typeUrl, value });
 }
 
 const SPECIAL_JSON = new Set([

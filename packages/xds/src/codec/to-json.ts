@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import { lookupMessageType } from '../protos.js';
+import { isKnownType, lookupMessageType } from '../protos.js';
 import { toTypeName } from '../type-urls.js';
 import { formatDurationParts } from './duration.js';
 import { fieldById, lowerCamel } from './field-index.js';
@@ -15,9 +15,35 @@ const hasOwn = Object.prototype.hasOwnProperty;
  *
  * @param typeName message name, type URL or alias (`lds`)
  */
-export function toEnvoyJson(typeName: string, message: unknown): JsonObject {
+export function toEnvoyJson(typeName: string, message: unknown, options: FormatOptions = {}): JsonObject {
   const type = lookupMessageType(toTypeName(typeName));
-  return formatMessage(type, message) as JsonObject;
+  return withOptions(options, () => formatMessage(type, message) as JsonObject);
+}
+
+/** Options of {@link toEnvoyJson} and `decodeAny`. */
+export interface FormatOptions {
+  /**
+   * Keep an Any whose type no loaded proto defines as `{ "@type": url, "@value": base64 }`
+   * instead of throwing `MESH_ERR_XDS_UNKNOWN_TYPE`. `fromEnvoyJson` packs that form back
+   * unchanged, so configs can carry extensions this process does not know (Envoy's
+   * `is_optional` filters) and the consumer decides what to do with them.
+   */
+  opaqueUnknownAny?: boolean;
+}
+
+// Formatting is synchronous and recursive; the option travels in this slot rather than through
+// every helper's signature.
+let opaqueUnknownAny = false;
+
+/** Runs `fn` with `options` in force for nested Any formatting. */
+export function withOptions<T>(options: FormatOptions, fn: () => T): T {
+  const previous = opaqueUnknownAny;
+  opaqueUnknownAny = options.opaqueUnknownAny === true;
+  try {
+    return fn();
+  } finally {
+    opaqueUnknownAny = previous;
+  }
 }
 
 /** Formats a message of `type` as proto3 JSON. */
@@ -111,8 +137,11 @@ function formatWellKnown(type: protobuf.Type, message: JsonObject): unknown {
 function formatAny(message: JsonObject): JsonObject {
   const typeUrl = message.type_url as string | undefined;
   if (!typeUrl) return {};
-  const inner = lookupMessageType(toTypeName(typeUrl));
   const bytes = (message.value as Uint8Array | undefined) ?? new Uint8Array(0);
+  if (opaqueUnknownAny && !isKnownType(toTypeName(typeUrl))) {
+    return { '@type': typeUrl, '@value': Buffer.from(bytes).toString('base64') };
+  }
+  const inner = lookupMessageType(toTypeName(typeUrl));
   const decoded = formatMessage(inner, inner.decode(bytes));
   if (hasSpecialJson(inner)) return { '@type': typeUrl, value: decoded };
   return { '@type': typeUrl, ...(decoded as JsonObject) };
