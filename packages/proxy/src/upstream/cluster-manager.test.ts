@@ -315,6 +315,7 @@ describe('outlier detection through the cluster', () => {
     assert.equal(stats.ejectionsTotal, 1);
     assert.equal(stats.ejectionsActive, 0);
     assert.equal(stats.responses['5xx'], 5);
+    assert.deepEqual(bad.counters, { rqTotal: 5, rqSuccess: 0, rqError: 5, rqTimeout: 0, cxConnectFail: 0 });
     cm.close();
     assert.equal(clock.pending(), 0);
   });

@@ -94,12 +94,24 @@ export class UpstreamCluster implements Cluster {
 
   reportOutcome(host: Host, outcome: UpstreamOutcome, _durationMs: number): void {
     const c = this.counters;
+    const h = (host as UpstreamHost).counters;
+    h.rqTotal++;
     if (outcome.kind === 'response') {
       const cls = (outcome.status / 100) | 0;
       c.responses[cls < 6 ? cls : 0]++;
-    } else if (outcome.kind === 'connect-failure') c.connectFailures++;
-    else if (outcome.kind === 'reset') c.resets++;
-    else c.timeouts++;
+      if (cls < 5) h.rqSuccess++;
+      else h.rqError++;
+    } else {
+      h.rqError++;
+      if (outcome.kind === 'connect-failure') {
+        c.connectFailures++;
+        h.cxConnectFail++;
+      } else if (outcome.kind === 'reset') c.resets++;
+      else {
+        c.timeouts++;
+        h.rqTimeout++;
+      }
+    }
     // A removed host's late results are dropped: it no longer counts toward ejection percentages.
     if (this.outlier !== undefined && !(host as UpstreamHost).removed) {
       this.outlier.report(host as UpstreamHost, outcome);

@@ -3,7 +3,7 @@
  * cluster, health checker and outlier detector keep on it. State lives on the host object itself
  * so the per-request path touches fields, never maps.
  */
-import type { EdsHealthStatus, Host } from './types.js';
+import type { EdsHealthStatus, Host, HostCounters } from './types.js';
 
 /** Where a host came from and how it is described by config (EDS, inline or DNS). */
 export interface HostSpec {
@@ -56,6 +56,7 @@ export class UpstreamHost implements Host {
   /** Set once the host has left its cluster (its pool drains; late outcomes are ignored). */
   removed = false;
   readonly outlier = new OutlierState();
+  readonly counters: HostCounters = { rqTotal: 0, rqSuccess: 0, rqError: 0, rqTimeout: 0, cxConnectFail: 0 };
 
   constructor(spec: HostSpec) {
     this.address = spec.address;

@@ -30,6 +30,22 @@ export interface Host {
   activeRequests: number;
   /** Slot for the engine's connection pool for this host; the upstream layer never reads it. */
   pool: unknown;
+  /** Outcome counters kept by `Cluster.reportOutcome` (Envoy's per-host `/clusters` stats). */
+  readonly counters?: Readonly<HostCounters>;
+}
+
+/** Per-host outcome counters, as Envoy's admin `/clusters` shows them. */
+export interface HostCounters {
+  /** Attempts reported (`rq_total`). */
+  rqTotal: number;
+  /** Responses below 500 (`rq_success`). */
+  rqSuccess: number;
+  /** 5xx responses, resets, connect failures and timeouts (`rq_error`). */
+  rqError: number;
+  /** Attempts that timed out (`rq_timeout`). */
+  rqTimeout: number;
+  /** Connection failures (`cx_connect_fail`). */
+  cxConnectFail: number;
 }
 
 /** What the engine knows about the request when it asks for a host. */
