@@ -206,6 +206,23 @@ describe('ADS state of the world, server and client end to end', () => {
     );
   });
 
+  test('a client going away is reported and its stream forgotten; pushes to it stop', async (t) => {
+    const { server, port } = await startServer(t);
+    server.setSnapshot('web-1', snapshot('1', [edsCluster('a')]));
+    const client = startClient(t, port);
+    client.start();
+    await client.whenSynced();
+    assert.deepEqual(server.connectedNodes(), ['web-1']);
+    const gone = waitFor(server, 'disconnect', (e) => e.nodeId === 'web-1');
+    client.close();
+    await gone;
+    assert.deepEqual(server.connectedNodes(), []);
+    assert.deepEqual(server.streams(), []);
+    const pushes = record(server, 'push');
+    server.setSnapshot('web-1', snapshot('2', [edsCluster('b')]));
+    assert.deepEqual(pushes, []);
+  });
+
   test('whenSynced rejects when the client is closed before its first update', async (t) => {
     const { port } = await startServer(t); // no snapshot: nothing is ever sent
     const client = startClient(t, port);
