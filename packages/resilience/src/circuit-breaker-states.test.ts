@@ -112,3 +112,20 @@ describe('CircuitBreaker config', () => {
     );
   });
 });
+
+describe('CircuitBreaker misuse', () => {
+  test('a non-function task is a TypeError and not a recorded failure', async () => {
+    const { breaker } = make({ slidingWindowSize: 1 });
+    await assert.rejects(breaker.execute(undefined as never), /fn must be a function, got undefined/);
+    assert.equal(breaker.metrics.numberOfBufferedCalls, 0);
+    assert.equal(breaker.state, 'CLOSED');
+  });
+
+  test('a wait function returning NaN cannot wedge the breaker open', () => {
+    const { clock, breaker } = make({ slidingWindowSize: 1, waitDurationInOpenStateMs: () => Number.NaN });
+    calls(breaker, 'F');
+    clock.advance(0);
+    assert.ok(breaker.tryAcquirePermission());
+    assert.equal(breaker.state, 'HALF_OPEN');
+  });
+});

@@ -23,6 +23,7 @@ import {
   snapshotMetrics,
   TimeBasedWindow,
 } from './sliding-window.js';
+import { checkTask } from './validate.js';
 
 /**
  * Resilience4j's circuit breaker state machine over a COUNT_BASED or TIME_BASED sliding window.
@@ -65,6 +66,7 @@ export class CircuitBreaker implements CircuitBreakerLike, Policy {
 
   /** Runs `fn` if permitted; records its duration and outcome. Rejects with `CallNotPermittedError`. */
   async execute<T>(fn: Task<T>, parent?: ExecutionContext | AbortSignal): Promise<T> {
+    checkTask(fn);
     if (!this.tryAcquirePermission()) throw new CallNotPermittedError(this.name, this.#state);
     const clock = this.#clock;
     const start = clock.now();
@@ -313,7 +315,10 @@ export class CircuitBreaker implements CircuitBreakerLike, Policy {
   #enterOpen(now: number, openWaitMs: number): void {
     // OPEN keeps the window that tripped it, so metrics still explain why it opened.
     this.#openAttempts++;
-    const waitMs = openWaitMs >= 0 ? openWaitMs : this.config.waitDurationInOpenStateMs(this.#openAttempts);
+    const requestedMs =
+      openWaitMs >= 0 ? openWaitMs : this.config.waitDurationInOpenStateMs(this.#openAttempts);
+    // A wait function returning NaN or a negative number must not wedge the breaker in OPEN.
+    const waitMs = Number.isNaN(requestedMs) ? 0 : Math.max(0, requestedMs);
     this.#openUntil = now + waitMs;
     if (this.config.automaticTransitionFromOpenToHalfOpenEnabled) {
       this.#timer = this.#clock.setTimeout(() => {

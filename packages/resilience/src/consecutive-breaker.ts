@@ -8,7 +8,7 @@ import { type Clock, systemClock } from './clock.js';
 import { contextOf, type ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
 import { CallNotPermittedError } from './errors.js';
 import { EventPublisher } from './events.js';
-import { at, checkKnownKeys, checkNumber, stripUndefined } from './validate.js';
+import { at, checkKnownKeys, checkNumber, checkTask, stripUndefined } from './validate.js';
 
 /** Settings of the consecutive-failures breaker. */
 export interface ConsecutiveBreakerConfig {
@@ -86,6 +86,7 @@ export class ConsecutiveBreaker implements CircuitBreakerLike, Policy {
   }
 
   async execute<T>(fn: Task<T>, parent?: ExecutionContext | AbortSignal): Promise<T> {
+    checkTask(fn);
     if (!this.tryAcquirePermission()) throw new CallNotPermittedError(this.name, this.#state);
     const start = this.#clock.now();
     let result: T;

@@ -6,7 +6,15 @@ import { EventPublisher } from './events.js';
 import { IntervalFunction } from './interval-function.js';
 import { RetryBudget, type RetryBudgetConfig } from './retry-budget.js';
 import { sleep } from './sleep.js';
-import { at, checkBoolean, checkFunction, checkKnownKeys, checkNumber, stripUndefined } from './validate.js';
+import {
+  at,
+  checkBoolean,
+  checkFunction,
+  checkKnownKeys,
+  checkNumber,
+  checkTask,
+  stripUndefined,
+} from './validate.js';
 
 /**
  * Retry settings, named as in Resilience4j's `RetryConfig` and its Spring properties
@@ -150,6 +158,7 @@ export class Retry implements Policy {
   }
 
   async execute<T>(fn: Task<T>, parent?: ExecutionContext | AbortSignal): Promise<T> {
+    checkTask(fn);
     const context = new ExecutionContext(contextOf(parent));
     this.budget?.deposit();
     let previousWaitMs = 0;

@@ -80,3 +80,12 @@ export function stripUndefined<T extends object>(config: T): Partial<T> {
   for (const key of Object.keys(config) as (keyof T)[]) if (config[key] !== undefined) out[key] = config[key];
   return out;
 }
+
+/**
+ * Rejects a non-function task before a policy runs it, so caller misuse is a TypeError and not
+ * a downstream failure a breaker records or a retry retries.
+ */
+export function checkTask(fn: unknown): void {
+  if (typeof fn !== 'function')
+    throw new TypeError(`execute(fn): fn must be a function, got ${describe(fn)}`);
+}
