@@ -8,62 +8,31 @@
  *   bound to an unknown Gateway; more than one destination with a total weight of 0; an HTTP route
  *   with neither `route`, `redirect`, `directResponse` nor `delegate`, or with `route` together with
  *   `redirect`/`directResponse`; a fault with neither delay nor abort; a regex that does not compile;
- *   a timeout under 1 ms; duplicate subset names; duplicate or unnamed ports on a multi-port Service.
+ *   a regex using lookaround or backreferences (not RE2); `rewrite.uri` with `uriRegexRewrite`;
+ *   a timeout under 1 ms; duplicate subset names; duplicate or unnamed ports on a multi-port Service;
+ *   Gateway and ServiceEntry rules (see `edge-rules.ts`).
  * - warnings: two VirtualServices routing the same host on the same gateway (or `mesh`); weights
  *   that do not sum to 100 (Istio sends weight/sum; older Istio rejected it); a
  *   DestinationRule subset whose labels no known instance carries; a DestinationRule for an unknown
  *   host; a VirtualService without hosts (usable only as a delegate); stored-but-not-translated
  *   `tcp`/`tls` routes and Ingress resources.
  */
-import type { ValidationIssue } from '../errors.js';
 import { parseDurationMs } from '../resources/duration.js';
 import { toFqdn } from '../resources/hosts.js';
 import type {
   DestinationRuleSpec,
+  GatewaySpec,
   HTTPRoute,
+  ServiceEntrySpec,
   StringMatch,
   VirtualServiceSpec,
 } from '../resources/istio-networking.js';
 import type { IngressSpec, ServiceSpec } from '../resources/kubernetes.js';
+import { analyzeGateway, analyzeIngress, analyzeService, analyzeServiceEntry } from './edge-rules.js';
+import { type AnalysisOptions, type AnalyzedDocument, type Findings, Reporter } from './reporter.js';
 import { routedHostKeys, type World } from './world.js';
 
-/** Errors (reject) and warnings (reported, applied). */
-export interface Findings {
-  errors: ValidationIssue[];
-  warnings: ValidationIssue[];
-}
-
-/** Options of the analysis. */
-export interface AnalysisOptions {
-  /**
-   * Severity of a destination naming a host nothing defines. `'error'` (default) matches
-   * `istioctl analyze`; `'warning'` lets routes be applied before their workloads register.
-   */
-  unknownHostSeverity?: 'error' | 'warning';
-}
-
-/** What the analysis needs to know about one document. */
-export interface AnalyzedDocument {
-  label: string;
-  kind: string;
-  namespace: string;
-  name: string;
-  spec: unknown;
-}
-
-/** Collects findings for one document. */
-class Reporter {
-  constructor(
-    readonly doc: AnalyzedDocument,
-    readonly findings: Findings,
-  ) {}
-  error(path: string, reason: string): void {
-    this.findings.errors.push({ document: this.doc.label, path, reason });
-  }
-  warn(path: string, reason: string): void {
-    this.findings.warnings.push({ document: this.doc.label, path, reason });
-  }
-}
+export type { AnalysisOptions, AnalyzedDocument, Findings } from './reporter.js';
 
 /** Runs every rule for one document against the world; appends to `findings`. */
 export function analyzeDocument(
@@ -83,6 +52,10 @@ export function analyzeDocument(
       return analyzeService(doc.spec as ServiceSpec, report);
     case 'Ingress':
       return analyzeIngress(doc.spec as IngressSpec, doc.namespace, world, report);
+    case 'Gateway':
+      return analyzeGateway(doc.spec as GatewaySpec, report);
+    case 'ServiceEntry':
+      return analyzeServiceEntry(doc.spec as ServiceEntrySpec, report);
   }
 }
 
@@ -146,6 +119,9 @@ function analyzeHttpRoute(
     report.error(path, 'route cannot be combined with redirect or directResponse');
   }
   if (route.redirect && route.directResponse) report.error(path, 'redirect and directResponse are exclusive');
+  if (route.rewrite?.uri !== undefined && route.rewrite.uriRegexRewrite) {
+    report.error(`${path}.rewrite`, 'uri and uriRegexRewrite are exclusive');
+  }
   (route.match ?? []).forEach((m, j) => {
     const at = `${path}.match[${j}]`;
     checkRegex(m.uri, `${at}.uri`, report);
@@ -209,12 +185,22 @@ function checkDestination(
   }
 }
 
+/** RE2 (what Envoy and gRPC evaluate) has no lookaround and no backreferences. */
+const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
+
 function checkRegex(match: StringMatch | undefined, path: string, report: Reporter): void {
   if (match?.regex === undefined) return;
   try {
     new RegExp(match.regex);
   } catch (err) {
     report.error(`${path}.regex`, `invalid regular expression: ${(err as Error).message}`);
+    return;
+  }
+  if (NOT_RE2.test(match.regex)) {
+    report.error(
+      `${path}.regex`,
+      'lookaround and backreferences are not RE2 syntax; proxies would reject the route',
+    );
   }
 }
 
@@ -245,38 +231,5 @@ function analyzeDestinationRule(spec: DestinationRuleSpec, ns: string, world: Wo
         `no known instance of ${fqdn} carries ${JSON.stringify(labels)}`,
       );
     }
-  });
-}
-
-function analyzeService(spec: ServiceSpec, report: Reporter): void {
-  const ports = spec.ports ?? [];
-  const names = new Set<string>();
-  const numbers = new Set<string>();
-  ports.forEach((p, i) => {
-    if (ports.length > 1 && !p.name)
-      report.error(`spec.ports[${i}].name`, 'is required when a Service has several ports');
-    if (p.name && names.has(p.name)) report.error(`spec.ports[${i}].name`, `duplicate port name "${p.name}"`);
-    const key = `${p.port}/${p.protocol ?? 'TCP'}`;
-    if (numbers.has(key)) report.error(`spec.ports[${i}].port`, `duplicate port ${key}`);
-    if (p.name) names.add(p.name);
-    numbers.add(key);
-  });
-}
-
-function analyzeIngress(spec: IngressSpec, ns: string, world: World, report: Reporter): void {
-  report.warn(
-    '',
-    'Ingress is stored and validated but not translated; use a Gateway and VirtualService for routing',
-  );
-  (spec.rules ?? []).forEach((rule, i) => {
-    (rule.http?.paths ?? []).forEach((p, j) => {
-      const svc = p.backend.service?.name;
-      if (svc && !world.hostKnown(toFqdn(svc, ns))) {
-        report.warn(
-          `spec.rules[${i}].http.paths[${j}].backend.service.name`,
-          `Service "${svc}" does not exist`,
-        );
-      }
-    });
   });
 }

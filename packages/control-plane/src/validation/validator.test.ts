@@ -213,11 +213,13 @@ spec: { service: ratings, address: 127.0.0.1, port: 9000 }
     redirect: { uri: /b }
   - route: [{ destination: { host: reviews } }]
     fault: {}
+  - route: [{ destination: { host: reviews } }]
+    rewrite: { uri: /c, uriRegexRewrite: { match: a, rewrite: b } }
 `)}`,
     );
     assert.deepEqual(
       errors.map((e) => e.path),
-      ['spec.http[0]', 'spec.http[1]', 'spec.http[2].fault'],
+      ['spec.http[0]', 'spec.http[1]', 'spec.http[2].fault', 'spec.http[3].rewrite'],
     );
   });
 
@@ -228,6 +230,72 @@ spec: { service: ratings, address: 127.0.0.1, port: 9000 }
     assert.deepEqual(
       errors.map((e) => e.path),
       ['spec.http[0].match[0].uri.regex'],
+    );
+  });
+
+  test('regexes must be RE2: lookaround and backreferences are errors', () => {
+    const route = (re: string) =>
+      vs(
+        `  - match: [{ headers: { x: { regex: '${re}' } } }]\n    route: [{ destination: { host: reviews } }]\n`,
+      );
+    assert.deepEqual(run(`${BASE}---\n${route('^v[0-9]+(-beta)?$')}`).errors, []);
+    for (const re of ['^(?!admin)', '(?<=a)b', '(a)\\1']) {
+      const { errors } = run(`${BASE}---\n${route(re)}`);
+      assert.deepEqual(
+        errors.map((e) => e.path),
+        ['spec.http[0].match[0].headers.x.regex'],
+        re,
+      );
+      assert.match(errors[0].reason, /not RE2/);
+    }
+  });
+
+  test('Gateway: one protocol per port, TLS only and always on HTTPS/TLS servers', () => {
+    const { errors } = run(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: edge }
+spec:
+  servers:
+  - { port: { number: 8080, protocol: HTTP }, hosts: ["*"] }
+  - { port: { number: 8080, protocol: TCP }, hosts: ["*"] }
+  - { port: { number: 8443, protocol: HTTPS }, hosts: ["*"] }
+  - { port: { number: 9090, protocol: HTTP }, hosts: ["*"], tls: { mode: SIMPLE } }
+  - { port: { number: 9091, protocol: HTTP }, hosts: ["*"], tls: { httpsRedirect: true } }
+`);
+    assert.deepEqual(
+      errors.map((e) => e.path),
+      ['spec.servers[1].port.protocol', 'spec.servers[2].tls', 'spec.servers[3].tls'],
+    );
+  });
+
+  test('ServiceEntry: STATIC needs addressed endpoints, DNS no bare wildcards, ports unique and named', () => {
+    const { errors } = run(`apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: a }
+spec: { hosts: [a.example.com], resolution: STATIC }
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: b }
+spec: { hosts: ["*.example.org"], resolution: DNS }
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: c }
+spec:
+  hosts: [c.example.com]
+  resolution: STATIC
+  ports: [{ number: 443, name: https }, { number: 443, name: tls }]
+  endpoints: [{ address: 10.0.0.1, ports: { http: 80 } }]
+`);
+    assert.deepEqual(
+      errors.map((e) => `${e.document} ${e.path}`),
+      [
+        'doc 1 ServiceEntry/default/a spec.endpoints',
+        'doc 2 ServiceEntry/default/b spec.hosts[0]',
+        'doc 3 ServiceEntry/default/c spec.ports[1].number',
+        'doc 3 ServiceEntry/default/c spec.endpoints[0].ports.http',
+      ],
     );
   });
 
