@@ -45,35 +45,42 @@ export class MaglevLoadBalancer implements LoadBalancer {
   }
 }
 
-/** Envoy's weighted table population (maglev_lb.cc). */
+/**
+ * Envoy's weighted table population (maglev_lb.cc). Each host's permutation
+ * `(offset + skip × next) mod M` is walked incrementally (add `skip`, subtract M on overflow), which
+ * keeps a rebuild to a few milliseconds for the default 65537 slots.
+ */
 function buildTable(hosts: readonly Host[], size: number): Uint32Array {
+  const n = hosts.length;
   const m = BigInt(size);
   let maxWeight = 0;
   for (const h of hosts) maxWeight = Math.max(maxWeight, h.weight);
-  const entries = hosts.map((h) => ({
-    offset: Number(xxHash64(h.key, 0) % m),
-    skip: Number(xxHash64(h.key, 1) % (m - 1n)) + 1,
-    weight: h.weight / maxWeight,
-    target: 0,
-    next: 0,
-  }));
+  const position = new Int32Array(n);
+  const skip = new Int32Array(n);
+  const weight = new Float64Array(n);
+  const target = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    position[j] = Number(xxHash64(hosts[j].key, 0) % m);
+    skip[j] = Number(xxHash64(hosts[j].key, 1) % (m - 1n)) + 1;
+    weight[j] = hosts[j].weight / maxWeight;
+  }
   const table = new Uint32Array(size);
   const filled = new Uint8Array(size);
   let count = 0;
   for (let iteration = 0; count < size; iteration++) {
-    for (let j = 0; j < entries.length && count < size; j++) {
-      const e = entries[j];
+    for (let j = 0; j < n && count < size; j++) {
       // A host of weight w claims a slot on a w/max share of the turns.
-      if (iteration * e.weight < e.target) continue;
-      e.target += 1;
-      let c = (e.offset + e.skip * e.next) % size;
+      if (iteration * weight[j] < target[j]) continue;
+      target[j] += 1;
+      let c = position[j];
       while (filled[c]) {
-        e.next++;
-        c = (e.offset + e.skip * e.next) % size;
+        c += skip[j];
+        if (c >= size) c -= size;
       }
       table[c] = j;
       filled[c] = 1;
-      e.next++;
+      c += skip[j];
+      position[j] = c >= size ? c - size : c;
       count++;
     }
   }

@@ -100,10 +100,28 @@ function buildRing(hosts: readonly Host[], minRingSize: number, maxRingSize: num
   const perWeight = Math.min(lightest / minWeight, maxRingSize / totalWeight);
   const ring: RingEntry[] = [];
   for (let index = 0; index < hosts.length; index++) {
-    const prefix = `${hosts[index].key}_`;
     const count = Math.max(1, Math.round(hosts[index].weight * perWeight));
-    for (let i = 0; i < count; i++) ring.push({ hash: xxHash64(prefix + i), host: index });
+    const hashes = entryHashes(hosts[index].key, count);
+    for (let i = 0; i < count; i++) ring.push({ hash: hashes[i], host: index });
   }
   ring.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
   return ring;
+}
+
+/**
+ * Entry hashes per host key, kept across rebuilds: an ejection or health flip rebuilds the ring
+ * from the same hosts, and re-hashing thousands of keys with BigInt xxHash64 costs milliseconds.
+ */
+const hashCache = new Map<string, bigint[]>();
+const HASH_CACHE_MAX_HOSTS = 4096;
+
+function entryHashes(key: string, count: number): bigint[] {
+  let hashes = hashCache.get(key);
+  if (hashes === undefined) {
+    if (hashCache.size >= HASH_CACHE_MAX_HOSTS) hashCache.clear();
+    hashes = [];
+    hashCache.set(key, hashes);
+  }
+  for (let i = hashes.length; i < count; i++) hashes.push(xxHash64(`${key}_${i}`));
+  return hashes;
 }
