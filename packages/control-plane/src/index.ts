@@ -46,3 +46,4 @@ export * from './xds/change-tracker.js';
 export * from './xds/debounce.js';
 export * from './xds/routes.js';
 export * from './xds/xds-service.js';
+export * from './store/etcd-watch.js';

@@ -10,6 +10,7 @@ import { Etcd3, type IKeyValue, type IOptions } from 'etcd3';
 import { ConflictError, ControlPlaneError, NotFoundError } from '../errors.js';
 import { DEFAULT_NAMESPACE, type Resource, type StoredResource } from '../resources/resource.js';
 import { planApply, stampRevision, storeKey } from './apply-plan.js';
+import { EtcdWatch } from './etcd-watch.js';
 import { compileLabelSelector } from './label-selector.js';
 import { byKey } from './memory-file-store.js';
 import type {
@@ -219,83 +220,24 @@ export class EtcdStore implements ResourceStore {
 
   watch(fromRevision: number, onEvent: (event: WatchEvent) => void): () => void {
     if (this.#closed) throw new ControlPlaneError('MESH_ERR_CP_STORE_CLOSED', 'the store is closed');
-    let cancelled = false;
-    let cancelWatcher: (() => void) | undefined;
+    const watch = new EtcdWatch(
+      {
+        client: this.#client,
+        prefix: this.#prefix,
+        decode: (kv, revision) => this.#decode(kv, revision),
+        observe: (revision) => this.#observe(revision),
+        warn: this.#warn,
+        closed: () => this.#closed,
+      },
+      onEvent,
+    );
     const cancel = () => {
-      cancelled = true;
+      watch.cancel();
       this.#cancels.delete(cancel);
-      cancelWatcher?.();
     };
     this.#cancels.add(cancel);
-    const start = (from: number): void => {
-      this.#client
-        .watch()
-        .prefix(`${this.#prefix}/`)
-        .withPreviousKV()
-        .startRevision(String(from + 1))
-        .create()
-        .then((watcher) => {
-          cancelWatcher = () => void watcher.cancel().catch(() => {});
-          if (cancelled) return cancelWatcher();
-          watcher.on('data', (res) => {
-            if (res.events.length > 0) resyncs = 0;
-            for (const e of res.events) {
-              if (cancelled) return;
-              this.#observe(e.kv.mod_revision);
-              this.#emit(e.type, e.kv, e.prev_kv, onEvent);
-            }
-          });
-          watcher.on('error', (err) => recover(err));
-        })
-        .catch((err: Error) => recover(err));
-    };
-    // etcd cancels a watch whose start revision has been compacted (the client library reports
-    // only "Watcher canceled"). History is gone, so resync from current state, as the contract
-    // allows, then follow live events. Consecutive failures without progress give up loudly.
-    let resyncs = 0;
-    const recover = (err: Error): void => {
-      if (cancelled || this.#closed) return;
-      if (!/canceled|compacted/i.test(err.message) || ++resyncs > 3) {
-        this.#warn(`watch failed: ${err.message}`);
-        return;
-      }
-      this.#resync(onEvent, () => cancelled)
-        .then((revision) => !cancelled && start(revision))
-        .catch((e: Error) => this.#warn(`watch resync failed: ${e.message}`));
-    };
-    start(fromRevision);
+    watch.start(fromRevision);
     return cancel;
-  }
-
-  async #resync(onEvent: (e: WatchEvent) => void, cancelled: () => boolean): Promise<number> {
-    const res = await this.#client.getAll().prefix(`${this.#prefix}/`).exec();
-    const revision = Number(res.header.revision);
-    this.#observe(revision);
-    const resources = res.kvs.map((kv) => this.#decode(kv)).sort(byKey);
-    for (const resource of resources) {
-      if (cancelled()) break;
-      try {
-        onEvent({ type: 'ADDED', resource, revision });
-      } catch (err) {
-        this.#warn(`a watch listener threw: ${(err as Error).message}`);
-      }
-    }
-    return revision;
-  }
-
-  #emit(type: string, kv: IKeyValue, prev: IKeyValue | undefined, onEvent: (e: WatchEvent) => void): void {
-    try {
-      const revision = Number(kv.mod_revision);
-      if (type === 'Delete') {
-        if (!prev) return; // deleted before our history starts: nothing to report
-        onEvent({ type: 'DELETED', resource: this.#decode(prev, kv.mod_revision), revision });
-      } else {
-        const added = kv.create_revision === kv.mod_revision;
-        onEvent({ type: added ? 'ADDED' : 'MODIFIED', resource: this.#decode(kv), revision });
-      }
-    } catch (err) {
-      this.#warn(`a watch listener threw: ${(err as Error).message}`);
-    }
   }
 
   async close(): Promise<void> {
