@@ -223,6 +223,27 @@ describe('ADS state of the world, server and client end to end', () => {
     assert.deepEqual(pushes, []);
   });
 
+  test('a node the authorizer refuses is never served and its stream ends PERMISSION_DENIED', async (t) => {
+    const peers: string[] = [];
+    const server = new AdsServer({
+      authorizeNode: (node, peer) => {
+        peers.push(peer.address);
+        return node.id !== 'intruder';
+      },
+    });
+    const port = await server.listen('127.0.0.1:0');
+    t.after(() => server.close());
+    server.setSnapshot('intruder', snapshot('1', [edsCluster('secret-backend')]));
+    const pushes = record(server, 'push');
+    const client = startClient(t, port, { node: { id: 'intruder' } });
+    client.start();
+    const { error } = await waitFor(client, 'disconnected');
+    assert.equal(error.code, 7); // PERMISSION_DENIED
+    assert.deepEqual(pushes, []);
+    assert.deepEqual([...client.resources('cds').keys()], []);
+    assert.match(peers[0], /127\.0\.0\.1/);
+  });
+
   test('whenSynced rejects when the client is closed before its first update', async (t) => {
     const { port } = await startServer(t); // no snapshot: nothing is ever sent
     const client = startClient(t, port);

@@ -56,6 +56,7 @@ export {
   type AdsServerOptions,
   type SnapshotResolver,
   type StreamInfo,
+  type StreamPeer,
 } from './server/ads-server.js';
 export type {
   AckEvent,

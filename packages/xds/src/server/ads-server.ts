@@ -20,8 +20,22 @@ export type SnapshotResolver = (
   node: XdsNode,
 ) => XdsSnapshot | SnapshotInput | undefined | Promise<XdsSnapshot | SnapshotInput | undefined>;
 
+/** Who is on the other end of a stream, for {@link AdsServerOptions.authorizeNode}. */
+export interface StreamPeer {
+  /** `ipv4:127.0.0.1:51234`-style peer address. */
+  address: string;
+  /** TLS details; `sslPeerCertificate` is set for mTLS clients (SPIFFE id in its SAN). */
+  authContext: ReturnType<grpc.ServerDuplexStream<unknown, unknown>['getAuthContext']>;
+}
+
 /** Options of {@link AdsServer}. */
 export interface AdsServerOptions {
+  /**
+   * Decides whether a peer may act as `node` (e.g. its certificate's SPIFFE id matches the node
+   * id). A refused stream ends with PERMISSION_DENIED before it is served anything, so no proxy
+   * can obtain another's configuration or secrets by claiming its node id. Default: allow.
+   */
+  authorizeNode?: (node: XdsNode, peer: StreamPeer) => boolean;
   /** Called once per unknown node id; its result is set as that node's snapshot. */
   resolveSnapshot?: SnapshotResolver;
   /** grpc-js server options when {@link AdsServer.listen} creates the server. */
@@ -143,6 +157,18 @@ export class AdsServer extends EventEmitter<AdsServerEvents> implements StreamHo
   /** @internal */
   nextNonce(): string {
     return `${this.noncePrefix}-${++this.nonceSeq}`;
+  }
+
+  /** @internal */
+  authorize(node: XdsNode, call: grpc.ServerDuplexStream<unknown, unknown>): boolean {
+    const check = this.options.authorizeNode;
+    if (!check) return true;
+    try {
+      return check(node, { address: call.getPeer(), authContext: call.getAuthContext() }) === true;
+    } catch (err) {
+      this.emit('error', err as Error);
+      return false;
+    }
   }
 
   /** @internal */

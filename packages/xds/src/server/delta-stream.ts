@@ -57,6 +57,10 @@ export class DeltaStream implements AdsStream {
         this.fail('the first request must carry node.id');
         return;
       }
+      if (!this.host.authorize(request.node, this.call as grpc.ServerDuplexStream<unknown, unknown>)) {
+        this.fail(`peer may not act as node ${request.node.id}`, grpc.status.PERMISSION_DENIED);
+        return;
+      }
       this.node = request.node;
       this.host.attach(this);
     }
@@ -252,9 +256,9 @@ export class DeltaStream implements AdsStream {
     }));
   }
 
-  private fail(details: string): void {
+  private fail(details: string, code = grpc.status.INVALID_ARGUMENT): void {
     this.closed = true;
-    this.call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details });
+    this.call.emit('error', { code, details });
   }
 
   close(): void {

@@ -41,6 +41,10 @@ export class SotwStream implements AdsStream {
         this.fail(grpc.status.INVALID_ARGUMENT, 'the first request must carry node.id');
         return;
       }
+      if (!this.host.authorize(request.node, this.call as grpc.ServerDuplexStream<unknown, unknown>)) {
+        this.fail(grpc.status.PERMISSION_DENIED, `peer may not act as node ${request.node.id}`);
+        return;
+      }
       this.node = request.node;
       this.host.attach(this);
     }

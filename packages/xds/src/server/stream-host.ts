@@ -1,3 +1,4 @@
+import type * as grpc from '@grpc/grpc-js';
 import type { XdsNode } from '../protocol/messages.js';
 import type { AdsServerEvents } from './events.js';
 import type { XdsSnapshot } from './snapshot.js';
@@ -6,6 +7,8 @@ import type { XdsSnapshot } from './snapshot.js';
 export interface StreamHost {
   /** The node's current snapshot, if one is known. */
   snapshotFor(nodeId: string): XdsSnapshot | undefined;
+  /** Whether the peer of `call` may act as `node`. */
+  authorize(node: XdsNode, call: grpc.ServerDuplexStream<unknown, unknown>): boolean;
   /** Registers a stream once it has named its node (may resolve a snapshot asynchronously). */
   attach(stream: AdsStream): void;
   detach(stream: AdsStream): void;
