@@ -55,6 +55,11 @@ export interface Service {
   health(indicator: HealthIndicator): Service;
   /** Registers a cleanup (close pools, db) run after the drain, in reverse order. */
   onShutdown(fn: () => unknown): Service;
+  /**
+   * Registers another port of this process as its own service (e.g. gRPC as `inventory-grpc`)
+   * alongside the main one; call before {@link Service.start}. Its readiness follows the main one.
+   */
+  alsoRegister(registration: Omit<InstanceRegistration, 'address'>): Service;
   /** Listens, marks started, registers; resolves to the bound port. */
   start(): Promise<number>;
   /** Graceful shutdown; resolves when everything is closed. Idempotent. */
@@ -90,6 +95,7 @@ export function createService(options: ServiceOptions): Service {
   const cleanups: (() => unknown)[] = [];
   const controlPlane = options.controlPlane ?? env.MESHWORK_CONTROL_PLANE;
   const registries: RegistryClient[] = [];
+  const extra = [...(options.extraRegistrations ?? [])];
   let server: Server | undefined;
   let drain: DrainTracker | undefined;
   let readinessTimer: NodeJS.Timeout | undefined;
@@ -143,7 +149,7 @@ export function createService(options: ServiceOptions): Service {
       labels: options.labels,
       healthCheck: { type: 'http', path: '/health/ready', port },
     };
-    const all = [base, ...(options.extraRegistrations ?? []).map((r) => ({ address, ...r }))];
+    const all = [base, ...extra.map((r) => ({ address, ...r }))];
     for (const registration of all) {
       const client = new RegistryClient({ controlPlane, registration, log });
       registries.push(client);
@@ -231,6 +237,11 @@ export function createService(options: ServiceOptions): Service {
     },
     onShutdown(fn) {
       cleanups.push(fn);
+      return svc;
+    },
+    alsoRegister(registration) {
+      if (server) throw new InvalidConfigError('alsoRegister() must be called before start()');
+      extra.push(registration);
       return svc;
     },
     start,

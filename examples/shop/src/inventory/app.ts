@@ -74,5 +74,14 @@ export async function inventoryApp(svc: Service, db: Database, env: NodeJS.Proce
     services: [{ definition: service, implementation: implementation(repo) }],
   });
   svc.log.info({ port: handle.port }, 'inventory gRPC listening');
+  svc.alsoRegister({
+    service: 'inventory-grpc',
+    namespace: env.MESHWORK_NAMESPACE,
+    instanceId: `${svc.instanceId}-grpc`,
+    port: handle.port,
+    protocol: 'grpc',
+    version: env.MESHWORK_VERSION,
+    healthCheck: { type: 'tcp', port: handle.port },
+  });
   svc.onShutdown(() => handle.close(5000));
 }

@@ -71,7 +71,15 @@ describe('meshwork up (end to end)', () => {
     build();
     child = spawn(
       process.execPath,
-      [BIN, 'up', '--no-mesh', '--plain', '--gateway-port', '0', '--state-dir', stateDir],
+      [
+        BIN,
+        'up',
+        '--no-mesh',
+        '--plain',
+        ...['--gateway-port', '0', '--control-plane-port', '0', '--xds-port', '0'],
+        '--state-dir',
+        stateDir,
+      ],
       {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,10 +117,11 @@ describe('meshwork up (end to end)', () => {
 
   test('prints progress, the gateway URL and curl lines to try', () => {
     assert.match(output, /orders-1 ready/);
-    assert.match(output, /shop is up \(no-mesh\)/);
+    assert.match(output, /shop is up \(proxyless\)/);
     assert.ok(output.includes(`gateway            ${state.gateway}`));
     assert.ok(output.includes(`curl -s ${state.gateway}/api/products`));
-    assert.equal(state.components.length, 9);
+    assert.equal(state.components.length, 10, 'control plane + 9 service instances');
+    assert.ok(output.includes(`control plane API  ${state.controlPlane}`));
   });
 
   test('an order through the gateway is confirmed, stock decremented and payment recorded', async () => {
@@ -160,6 +169,22 @@ describe('meshwork up (end to end)', () => {
       'catalog-1 to be restarted',
     );
     assert.match(output, /catalog-1 exited \(signal SIGKILL\); restarting in \d+ ms/);
+  });
+
+  test('meshwork status shows the processes and the registry with every instance healthy', async () => {
+    const res = spawnSync(process.execPath, [BIN, 'status', '--state-dir', stateDir], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /shop \(proxyless\)/);
+    for (const id of ['catalog-2', 'catalog-3', 'orders-1', 'inventory-1-grpc']) {
+      assert.match(
+        res.stdout,
+        new RegExp(`${id} +127\\.0\\.0\\.1:\\d+ +HEALTHY`),
+        `${id} in:\n${res.stdout}`,
+      );
+    }
   });
 
   test('SIGTERM stops every process and frees every port', async () => {

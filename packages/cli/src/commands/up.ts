@@ -18,9 +18,12 @@ const COMMANDS = fileURLToPath(new URL('./', import.meta.url));
 const USAGE = `usage: meshwork up [-f system.yaml] [options]
 
   -f, --file <path>          system to run (default: the reference shop)
-  --mesh | --no-mesh         with control plane, gateway proxy and sidecars, or services wired
-                             directly with a built-in edge router (default: mesh when the
-                             control-plane and proxy commands are available)
+  --mesh                     control plane, gateway proxy and a sidecar per instance (the default
+                             once the proxy takes its configuration over xDS)
+  --no-mesh                  no proxies: services find each other through the control plane's
+                             registry (proxyless, with retry + circuit breaker + time limit) and a
+                             built-in edge router serves the gateway routes
+  --direct                   like --no-mesh but without the control plane: fixed endpoint lists
   --state-dir <dir>          logs, data and state (default: .meshwork/up)
   --db <postgres://…>        PostgreSQL for every service instead of SQLite files
   --gateway-port <n>         default 8080 (0 = any free port)
@@ -33,14 +36,31 @@ const USAGE = `usage: meshwork up [-f system.yaml] [options]
  * True when this CLI can run the mesh: a `control-plane` verb, and a `proxy` verb that takes its
  * configuration over xDS (`--xds`). Until both exist, `up` wires services directly.
  */
-function meshAvailable(): boolean {
+function verbExists(verb: string): boolean {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  if (!['control-plane', 'proxy'].every((v) => existsSync(`${COMMANDS}${v}${ext}`))) return false;
+  return existsSync(`${COMMANDS}${verb}${ext}`);
+}
+
+function meshAvailable(): boolean {
+  if (!verbExists('control-plane') || !verbExists('proxy')) return false;
   const help = spawnSync(process.execPath, [CLI_BIN, 'proxy', '--help'], {
     encoding: 'utf8',
     timeout: 10_000,
   });
   return `${help.stdout}${help.stderr}`.includes('--xds');
+}
+
+/** Picks mesh / proxyless / direct from the flags and what this CLI can run. */
+function chooseMode(args: Map<string, string | true>): { mesh: boolean; discovery: 'registry' | 'static' } {
+  if (args.has('--direct')) return { mesh: false, discovery: 'static' };
+  const registry = verbExists('control-plane') ? 'registry' : 'static';
+  if (args.has('--no-mesh')) return { mesh: false, discovery: registry };
+  if (args.has('--mesh')) {
+    if (!meshAvailable())
+      throw new MeshError('MESH_ERR_USAGE', '--mesh needs the control-plane and proxy (--xds) commands');
+    return { mesh: true, discovery: 'registry' };
+  }
+  return meshAvailable() ? { mesh: true, discovery: 'registry' } : { mesh: false, discovery: registry };
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -51,16 +71,15 @@ async function run(argv: string[]): Promise<number> {
   const args = parseArgs(
     argv,
     ['--file', '--state-dir', '--db', '--gateway-port', '--control-plane-port', '--xds-port', '--log-level'],
-    ['--mesh', '--no-mesh', '--plain'],
+    ['--mesh', '--no-mesh', '--direct', '--plain'],
     { '-f': '--file' },
   );
-  const wantMesh = args.has('--mesh') ? true : args.has('--no-mesh') ? false : meshAvailable();
-  if (wantMesh && !meshAvailable())
-    throw new MeshError('MESH_ERR_USAGE', '--mesh needs the control-plane and proxy commands');
+  const mode = chooseMode(args);
   const db = args.get('--db');
   const orchestrator = new Orchestrator({
     specFile: resolve(String(args.get('--file') ?? SHOP_SPEC)),
-    mesh: wantMesh,
+    mesh: mode.mesh,
+    discovery: mode.discovery,
     stateDir: resolve(String(args.get('--state-dir') ?? '.meshwork/up')),
     databaseUrl: typeof db === 'string' ? db : process.env.DATABASE_URL,
     gatewayPort: portOption(args, '--gateway-port', 8080),

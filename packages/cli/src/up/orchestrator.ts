@@ -17,6 +17,8 @@ import { type ComponentSpec, type ComponentStatus, Supervisor } from './supervis
 export interface UpConfig {
   specFile: string;
   mesh: boolean;
+  /** Without the mesh: discover through the control plane's registry, or use fixed endpoints. */
+  discovery: 'registry' | 'static';
   /** Root of state, logs and data (`.meshwork/up`). */
   stateDir: string;
   databaseUrl?: string;
@@ -35,7 +37,8 @@ export interface UpConfig {
 export interface UpState {
   pid: number;
   system: string;
-  mode: 'mesh' | 'no-mesh';
+  /** `mesh` (sidecars), `proxyless` (registry discovery) or `direct` (fixed endpoints). */
+  mode: 'mesh' | 'proxyless' | 'direct';
   gateway: string;
   controlPlane?: string;
   readyInMs?: number;
@@ -79,13 +82,17 @@ export class Orchestrator {
     const ports = new PortAllocator();
     const c = this.config;
     const gatewayPort = await ports.reserve(c.gatewayPort, 'gateway');
-    const controlPlanePort = c.mesh ? await ports.reserve(c.controlPlanePort, 'control plane API') : 0;
-    const xdsPort = c.mesh ? await ports.reserve(c.xdsPort, 'control plane xDS') : 0;
+    const withControlPlane = c.mesh || c.discovery === 'registry';
+    const controlPlanePort = withControlPlane
+      ? await ports.reserve(c.controlPlanePort, 'control plane API')
+      : 0;
+    const xdsPort = withControlPlane ? await ports.reserve(c.xdsPort, 'control plane xDS') : 0;
     mkdirSync(join(c.stateDir, 'data'), { recursive: true });
     this.plan = await buildPlan(
       this.spec,
       {
         mesh: c.mesh,
+        discovery: c.discovery,
         cliBin: c.cliBin,
         node: process.execPath,
         dataDir: join(c.stateDir, 'data'),
@@ -197,9 +204,9 @@ export class Orchestrator {
     return {
       pid: process.pid,
       system: this.spec.name,
-      mode: o.mesh ? 'mesh' : 'no-mesh',
+      mode: o.mesh ? 'mesh' : o.discovery === 'registry' ? 'proxyless' : 'direct',
       gateway: `http://127.0.0.1:${o.gatewayPort}`,
-      controlPlane: o.mesh ? `http://127.0.0.1:${o.controlPlanePort}` : undefined,
+      controlPlane: this.plan.controlPlane ? `http://127.0.0.1:${o.controlPlanePort}` : undefined,
       readyInMs: this.readyInMs,
       components: this.supervisor.statuses(),
     };

@@ -10,8 +10,13 @@ import type { ComponentSpec } from './supervisor.js';
 
 /** Options that shape the plan. */
 export interface PlanOptions {
-  /** Run the control plane and proxies (true), or wire services directly (false). */
+  /** Run the control plane and proxies (true), or let services call each other directly (false). */
   mesh: boolean;
+  /**
+   * Without the mesh: `registry` runs the control plane and services discover each other
+   * through it (proxyless); `static` hands every service fixed endpoint lists instead.
+   */
+  discovery: 'registry' | 'static';
   /** Absolute path of `bin/meshwork.js`. */
   cliBin: string;
   /** Node executable for our own processes. */
@@ -101,13 +106,14 @@ function appEnv(inst: Instance, plan: Omit<Plan, 'tiers'>): NodeJS.ProcessEnv {
   };
   for (const [name, port] of Object.entries(inst.ports)) env[name] = String(port);
   if (o.databaseUrl) env.DATABASE_URL = o.databaseUrl;
-  if (o.mesh) {
+  if (o.mesh || o.discovery === 'registry')
     env.MESHWORK_CONTROL_PLANE = `http://127.0.0.1:${o.controlPlanePort}`;
+  if (o.mesh) {
     if (inst.sidecar) {
       env.MESHWORK_SIDECAR_INBOUND_PORT = String(inst.sidecar.inbound);
       env.MESHWORK_SIDECAR_OUTBOUND_PORT = String(inst.sidecar.outbound);
     }
-  } else {
+  } else if (o.discovery === 'static') {
     for (const [name, list] of Object.entries(plan.endpoints)) env[envKey(name)] = list.join(',');
   }
   return env;
@@ -126,7 +132,7 @@ function appComponent(inst: Instance, plan: Omit<Plan, 'tiers'>): ComponentSpec 
     readiness: { http: `http://127.0.0.1:${port}${inst.service.health.ready}` },
     readyTimeoutMs: inst.service.health.timeoutMs,
     ports: Object.fromEntries(
-      Object.entries(inst.ports).map(([k, v]) => [k === 'PORT' ? 'app' : k.toLowerCase(), v]),
+      Object.entries(inst.ports).map(([k, v]) => [k === 'PORT' ? 'app' : k.toLowerCase().replace(/_port$/, ''), v]),
     ),
   };
 }
@@ -159,41 +165,49 @@ function sidecarComponent(inst: Instance, o: PlanOptions): ComponentSpec {
   };
 }
 
+function controlPlaneComponent(options: PlanOptions): ComponentSpec {
+  return {
+    id: 'control-plane',
+    kind: 'control-plane',
+    command: options.node,
+    args: [
+      options.cliBin,
+      'control-plane',
+      ...['--rest-port', String(options.controlPlanePort), '--xds-port', String(options.xdsPort)],
+      ...['--data-dir', join(options.dataDir, 'control-plane')],
+    ],
+    env: { ...process.env, LOG_LEVEL: options.logLevel },
+    readiness: { http: `http://127.0.0.1:${options.controlPlanePort}/v1/registry/services` },
+    ports: { api: options.controlPlanePort, xds: options.xdsPort },
+  };
+}
+
+function gatewayComponent(options: PlanOptions, admin: number): ComponentSpec {
+  return {
+    id: 'gateway',
+    kind: 'gateway',
+    command: options.node,
+    args: [
+      options.cliBin,
+      'proxy',
+      ...['--xds', `127.0.0.1:${options.xdsPort}`, '--node-id', 'gateway', '--service', 'gateway'],
+      ...['--namespace', options.namespace, '--mode', 'gateway', '--admin-port', String(admin)],
+    ],
+    env: { ...process.env, LOG_LEVEL: options.logLevel },
+    readiness: { tcp: { host: '127.0.0.1', port: options.gatewayPort } },
+    ports: { http: options.gatewayPort, admin },
+  };
+}
+
 /** Builds the plan; ports come from `ports` (fixed ones must already be reserved there). */
 export async function buildPlan(spec: SystemSpec, options: PlanOptions, ports: PortAllocator): Promise<Plan> {
   const instances = await allocateInstances(spec, options, ports);
   const base = { instances, endpoints: endpointsOf(instances), options };
   const plan: Plan = { ...base, tiers: [] };
+  if (options.mesh || options.discovery === 'registry') plan.controlPlane = controlPlaneComponent(options);
   if (options.mesh) {
-    plan.controlPlane = {
-      id: 'control-plane',
-      kind: 'control-plane',
-      command: options.node,
-      args: [
-        options.cliBin,
-        'control-plane',
-        ...['--rest-port', String(options.controlPlanePort), '--xds-port', String(options.xdsPort)],
-        ...['--data-dir', join(options.dataDir, 'control-plane')],
-      ],
-      env: { ...process.env, LOG_LEVEL: options.logLevel },
-      readiness: { http: `http://127.0.0.1:${options.controlPlanePort}/v1/registry/services` },
-      ports: { api: options.controlPlanePort, xds: options.xdsPort },
-    };
     const admin = (await ports.allocate(1))[0];
-    plan.gateway = {
-      id: 'gateway',
-      kind: 'gateway',
-      command: options.node,
-      args: [
-        options.cliBin,
-        'proxy',
-        ...['--xds', `127.0.0.1:${options.xdsPort}`, '--node-id', 'gateway', '--service', 'gateway'],
-        ...['--namespace', options.namespace, '--mode', 'gateway', '--admin-port', String(admin)],
-      ],
-      env: { ...process.env, LOG_LEVEL: options.logLevel },
-      readiness: { tcp: { host: '127.0.0.1', port: options.gatewayPort } },
-      ports: { http: options.gatewayPort, admin },
-    };
+    plan.gateway = gatewayComponent(options, admin);
   }
   for (const tier of tiers(spec.services, spec.file)) {
     const names = new Set(tier.map((s) => s.name));
