@@ -55,6 +55,8 @@ export class Journal {
     const { contents, goodBytes } = parseJournal(text, path);
     const handle = await open(path, 'a');
     if (goodBytes < Buffer.byteLength(text)) await handle.truncate(goodBytes);
+    // A new file's directory entry must reach the disk too, or a crash can lose the whole file.
+    if (text === '') await syncDirectory(path);
     return { journal: new Journal(path, handle, goodBytes), contents };
   }
 
@@ -86,6 +88,7 @@ export class Journal {
     }
     await this.handle.close();
     await rename(tmp, this.path);
+    await syncDirectory(this.path);
     this.handle = await open(this.path, 'a');
     this.#sizeBytes = line.length;
   }
@@ -93,6 +96,17 @@ export class Journal {
   /** Closes the file. */
   async close(): Promise<void> {
     await this.handle.close();
+  }
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } catch {
+    // Some file systems cannot sync a directory; the data itself is still synced.
+  } finally {
+    await dir.close();
   }
 }
 

@@ -66,6 +66,33 @@ describe('EtcdStore (private etcd)', () => {
     }
   });
 
+  test('two replicas on one prefix see each other through watch and conflict on stale versions', async () => {
+    assert.ok(etcd);
+    const a = await EtcdStore.open({ hosts: [etcd.clientUrl], prefix: '/replicas' });
+    const b = await EtcdStore.open({ hosts: [etcd.clientUrl], prefix: '/replicas' });
+    try {
+      const w = collect(b, b.revision());
+      const first = await a.apply([svc('shared')]);
+      const [event] = await w.until(1);
+      assert.deepEqual(
+        [event.type, event.resource.metadata.name, event.revision],
+        ['ADDED', 'shared', first.revision],
+      );
+      assert.equal(b.revision(), first.revision);
+      await a.apply([svc('shared', 9000)]);
+      const stale = svc('shared', 9100);
+      stale.metadata.resourceVersion = String(first.revision);
+      await assert.rejects(
+        b.apply([stale]),
+        (err: Error & { code?: string }) => err.code === 'MESH_ERR_CP_CONFLICT',
+      );
+      w.stop();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   test('an apply larger than one etcd transaction allows is refused before writing', async () => {
     assert.ok(etcd);
     const store = await EtcdStore.open({ hosts: [etcd.clientUrl], prefix: '/txn-limit', maxTxnOps: 2 });
