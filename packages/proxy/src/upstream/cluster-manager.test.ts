@@ -105,6 +105,18 @@ describe('ClusterManager.applyClusters', () => {
     cm.close();
   });
 
+  test('a throwing event listener does not break applying', () => {
+    const cm = new ClusterManager({
+      clock: new ManualClock(),
+      onEvent: () => {
+        throw new Error('log sink down');
+      },
+    });
+    cm.applyClusters([staticCluster('a', [1])]);
+    assert.equal(cm.get('a')!.chooseHost({})?.key, '10.0.0.1:1');
+    cm.close();
+  });
+
   test('an identical push changes nothing', () => {
     const { cm, events } = manager();
     cm.applyClusters([staticCluster('a', [1])]);
