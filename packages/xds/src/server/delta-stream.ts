@@ -184,6 +184,16 @@ export class DeltaStream implements AdsStream {
       }
       return;
     }
+    this.send(typeUrl, state, typeSnapshot, updated, removed);
+  }
+
+  private send(
+    typeUrl: string,
+    state: TypeState,
+    typeSnapshot: PreparedTypeSnapshot,
+    updated: string[],
+    removed: string[],
+  ): void {
     const nonce = this.host.nextNonce();
     const previous = new Map<string, string | undefined>();
     for (const name of updated) {
@@ -198,7 +208,7 @@ export class DeltaStream implements AdsStream {
     const encoded = updated.map((name) => typeSnapshot.resources.get(name)!.encodedDeltaResource);
     this.write(encodeDeltaDiscoveryResponse(typeSnapshot.version, encoded, typeUrl, removed, nonce));
     this.host.emit('push', {
-      nodeId: this.node.id,
+      nodeId: this.node!.id,
       streamId: this.id,
       delta: true,
       typeUrl,
