@@ -118,7 +118,7 @@ export class UpstreamCluster implements Cluster {
     }
   }
 
-  hosts(): readonly Host[] {
+  hosts(): readonly UpstreamHost[] {
     return this.hostList;
   }
 
