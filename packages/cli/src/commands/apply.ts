@@ -16,10 +16,12 @@ import {
 } from '@meshwork/control-plane';
 import type { Command } from '../main.js';
 
-const USAGE = `usage: meshwork apply -f <file|dir|-> [-f …] [--dry-run] [--wait [--timeout 30s]] [--server <url>]
+const USAGE = `usage: meshwork apply -f <file|dir|-> [-f …] [--dry-run] [--skip-unknown-kinds] [--wait [--timeout 30s]] [--server <url>]
 
   -f, --filename   manifest file, directory of manifests, or - for stdin (repeatable)
   --dry-run        validate and report what would change, writing nothing
+  --skip-unknown-kinds
+                   skip documents of kinds the control plane does not serve (e.g. Deployments)
   --wait           wait until every affected proxy has ACKed or NACKed the change
   --timeout        how long --wait waits (default 30s)
   --server         control plane REST API (default $MESHWORK_SERVER or ${DEFAULT_SERVER})`;
@@ -79,6 +81,7 @@ function complain(message: string, exitCode: number): number {
 interface ApplyFlags {
   files: string[];
   dryRun: boolean;
+  skipUnknownKinds: boolean;
   wait: boolean;
   timeoutMs: number;
   server: string;
@@ -90,6 +93,7 @@ function parseFlags(argv: string[]): ApplyFlags | 'help' | undefined {
     options: {
       filename: { type: 'string', short: 'f', multiple: true },
       'dry-run': { type: 'boolean' },
+      'skip-unknown-kinds': { type: 'boolean' },
       wait: { type: 'boolean' },
       timeout: { type: 'string' },
       server: { type: 'string' },
@@ -101,6 +105,7 @@ function parseFlags(argv: string[]): ApplyFlags | 'help' | undefined {
   return {
     files: values.filename,
     dryRun: values['dry-run'] ?? false,
+    skipUnknownKinds: values['skip-unknown-kinds'] ?? false,
     wait: values.wait ?? false,
     timeoutMs: durationMs(values.timeout ?? '30s'),
     server: values.server ?? process.env.MESHWORK_SERVER ?? DEFAULT_SERVER,
@@ -111,7 +116,7 @@ async function send(flags: ApplyFlags, documents: SourceDocument[]): Promise<num
   const client = new ResourceClient(flags.server);
   const res = await client.apply(
     documents.map((d) => d.value),
-    { dryRun: flags.dryRun },
+    { dryRun: flags.dryRun, skipUnknownKinds: flags.skipUnknownKinds },
   );
   const suffix = flags.dryRun ? ' (dry run)' : '';
   for (const r of res.results) console.log(`${r.kind}/${r.namespace}/${r.name} ${r.action}${suffix}`);

@@ -8,11 +8,12 @@ import { parseArgs } from 'node:util';
 import { loadManifests, ResourceValidator, type ValidationIssue } from '@meshwork/control-plane';
 import type { Command } from '../main.js';
 
-const USAGE = `usage: meshwork check -f <file|dir|-> [-f …] [--unknown-hosts error|warning]
+const USAGE = `usage: meshwork check -f <file|dir|-> [-f …] [--unknown-hosts error|warning] [--skip-unknown-kinds]
 
   -f, --filename    manifest file, directory of manifests, or - for stdin (repeatable)
   --unknown-hosts   severity of a destination host no given document defines (default error;
-                    use warning when the services register at run time instead)`;
+                    use warning when the services register at run time instead)
+  --skip-unknown-kinds  skip documents of kinds the control plane does not serve`;
 
 /** `file:doc N Kind/ns/name: path: reason`. */
 export function formatIssue(issue: ValidationIssue): string {
@@ -25,6 +26,7 @@ async function execute(argv: string[]): Promise<number> {
     options: {
       filename: { type: 'string', short: 'f', multiple: true },
       'unknown-hosts': { type: 'string' },
+      'skip-unknown-kinds': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -38,7 +40,10 @@ async function execute(argv: string[]): Promise<number> {
     return 2;
   }
   const loaded = await loadManifests(values.filename);
-  const result = new ResourceValidator().validate(loaded.documents, { unknownHostSeverity: severity });
+  const result = new ResourceValidator().validate(loaded.documents, {
+    unknownHostSeverity: severity,
+    skipUnknownKinds: values['skip-unknown-kinds'] ?? false,
+  });
   const errors = [...loaded.errors, ...result.errors];
   for (const e of errors) console.log(formatIssue(e));
   for (const w of result.warnings) console.log(`warning: ${formatIssue(w)}`);

@@ -161,6 +161,21 @@ describe('resource REST API', () => {
     assert.ok(await store.get('Service', 'default', 'ratings'));
   });
 
+  test('?skipUnknownKinds=true applies the served kinds of a Kubernetes manifest', async () => {
+    const manifest =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec: {}\n---\n' +
+      'apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { ports: [{ port: 80 }] }\n';
+    assert.equal((await post(manifest)).status, 400);
+    const res = await post(manifest, 'application/yaml', '?skipUnknownKinds=true');
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { results: { name: string }[]; warnings: { reason: string }[] };
+    assert.deepEqual(
+      body.results.map((r) => r.name),
+      ['web'],
+    );
+    assert.match(body.warnings[0].reason, /"Deployment" is not served; skipped/);
+  });
+
   test('unknown content types are 415, oversize bodies 413, bad YAML 400 with its line', async () => {
     const form = await post('a=b', 'application/x-www-form-urlencoded');
     assert.equal(form.status, 415);

@@ -25,8 +25,14 @@ export class ResourceClient {
   }
 
   /** Applies documents all-or-nothing. */
-  apply(documents: unknown[], opts: { dryRun?: boolean } = {}): Promise<ApplyResponse> {
-    const query = opts.dryRun ? '?dryRun=true' : '';
+  apply(
+    documents: unknown[],
+    opts: { dryRun?: boolean; skipUnknownKinds?: boolean } = {},
+  ): Promise<ApplyResponse> {
+    const params = new URLSearchParams();
+    if (opts.dryRun) params.set('dryRun', 'true');
+    if (opts.skipUnknownKinds) params.set('skipUnknownKinds', 'true');
+    const query = params.size > 0 ? `?${params}` : '';
     return this.#request('POST', `/v1/resources${query}`, documents) as Promise<ApplyResponse>;
   }
 

@@ -90,6 +90,7 @@ async function apply(
   opts: ResourceRoutesOptions,
 ): Promise<void> {
   const dryRun = booleanParam(ctx.query, 'dryRun');
+  const skipUnknownKinds = booleanParam(ctx.query, 'skipUnknownKinds');
   const documents = await readDocuments(ctx);
   if (documents.length === 0)
     throw new ControlPlaneError('MESH_ERR_CP_BAD_REQUEST', 'no documents in the request body');
@@ -100,7 +101,14 @@ async function apply(
     existing,
     hooks: opts.hooks,
     unknownHostSeverity: opts.unknownHostSeverity,
+    skipUnknownKinds,
   });
+  if (resources.length === 0) {
+    throw new ControlPlaneError(
+      'MESH_ERR_CP_BAD_REQUEST',
+      'no document of a served kind in the request body',
+    );
+  }
   const result = await store.apply(resources, { dryRun });
   if (!dryRun && result.results.some((r) => r.action !== 'unchanged')) {
     opts.onChange?.({ revision: result.revision, source: 'apply' });

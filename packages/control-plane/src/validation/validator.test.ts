@@ -56,6 +56,26 @@ describe('validator: envelope and schema', () => {
     assert.equal(errors[2].document, 'doc 3');
   });
 
+  test('skipUnknownKinds turns unknown kinds into skipped documents with a warning', () => {
+    const parsed = parseDocuments(
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec: {}\n---\n' +
+        'apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: {}\n',
+    );
+    const result = validator.validate(parsed.documents, { skipUnknownKinds: true });
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(
+      result.resources.map((r) => r.kind),
+      ['Service'],
+    );
+    assert.deepEqual(result.warnings, [
+      {
+        document: 'doc 1 Deployment/default/web',
+        path: 'kind',
+        reason: 'kind "Deployment" is not served; skipped',
+      },
+    ]);
+  });
+
   test('every networking version is accepted', () => {
     for (const v of ['v1alpha3', 'v1beta1', 'v1']) {
       const { errors } = run(

@@ -18,6 +18,11 @@ export interface ValidateOptions extends AnalysisOptions {
   existing?: Iterable<Resource>;
   /** Registry hooks (known services, labels carried by live instances). */
   hooks?: AnalysisHooks;
+  /**
+   * Skip documents of kinds the control plane does not serve (a Deployment beside its Service in
+   * a Kubernetes manifest) with a warning, instead of rejecting the apply.
+   */
+  skipUnknownKinds?: boolean;
 }
 
 /** Outcome of validating a set of documents. */
@@ -47,7 +52,7 @@ export class ResourceValidator {
     const accepted: { doc: SourceDocument; label: string; resource: Resource }[] = [];
     const seen = new Map<string, string>();
     for (const doc of documents) {
-      const resource = this.#checkDocument(doc, findings);
+      const resource = this.#checkDocument(doc, findings, opts.skipUnknownKinds ?? false);
       if (!resource) continue;
       const label = describe(doc.index, doc.source, resource);
       const key = formatKey(keyOf(resource));
@@ -95,7 +100,7 @@ export class ResourceValidator {
     return result;
   }
 
-  #checkDocument(doc: SourceDocument, findings: Findings): Resource | undefined {
+  #checkDocument(doc: SourceDocument, findings: Findings, skipUnknownKinds: boolean): Resource | undefined {
     const label = describe(doc.index, doc.source, doc.value);
     const fail = (path: string, reason: string) => {
       findings.errors.push({ document: label, path, reason });
@@ -108,7 +113,13 @@ export class ResourceValidator {
     if (typeof value.apiVersion !== 'string') return fail('apiVersion', 'is required');
     const info = lookupKind(value.kind);
     if (!info || info.kind !== value.kind) {
-      return fail('kind', `unknown kind "${value.kind}" (served: ${KIND_NAMES})`);
+      if (!skipUnknownKinds) return fail('kind', `unknown kind "${value.kind}" (served: ${KIND_NAMES})`);
+      findings.warnings.push({
+        document: label,
+        path: 'kind',
+        reason: `kind "${value.kind}" is not served; skipped`,
+      });
+      return undefined;
     }
     if (!acceptsApiVersion(info, value.apiVersion)) {
       return fail(
