@@ -35,7 +35,7 @@ function reader(call: grpc.ClientDuplexStream<any, any>): () => Promise<any> {
 }
 
 describe('ADS interop with a raw @grpc/grpc-js client', () => {
-  const server = new AdsServer();
+  const server = new AdsServer({ controlPlaneId: 'meshd-test' });
   let client: any;
   const calls: grpc.ClientDuplexStream<any, any>[] = [];
   before(async () => {
@@ -60,6 +60,7 @@ describe('ADS interop with a raw @grpc/grpc-js client', () => {
     assert.equal(first.version_info, 'v1');
     assert.equal(first.type_url, TYPE_URLS.CLUSTER);
     assert.ok(first.nonce.length > 0);
+    assert.equal(first.control_plane.identifier, 'meshd-test');
     assert.equal(first.resources.length, 1);
     assert.equal(first.resources[0].type_url, TYPE_URLS.CLUSTER);
     assert.deepEqual(decodeAny(first.resources[0]), edsCluster('inventory'));
@@ -125,6 +126,7 @@ describe('ADS interop with a raw @grpc/grpc-js client', () => {
     });
     const first = await next();
     assert.equal(first.system_version_info, 'e1');
+    assert.equal(first.control_plane.identifier, 'meshd-test');
     assert.deepEqual(first.resources.map((r: any) => r.name).sort(), ['a', 'b']);
     assert.ok(first.resources.every((r: any) => r.version.length > 0));
     assert.deepEqual(

@@ -162,12 +162,14 @@ export function encodeDiscoveryResponse(
   encodedAnys: readonly Uint8Array[],
   typeUrl: string,
   nonce: string,
+  controlPlaneId = '',
 ): Buffer {
   const writer = protobuf.Writer.create();
   if (versionInfo) writer.uint32(0x0a).string(versionInfo); // 1: version_info
   for (const any of encodedAnys) writer.uint32(0x12).bytes(any); // 2: resources
   writer.uint32(0x22).string(typeUrl); // 4: type_url
   writer.uint32(0x2a).string(nonce); // 5: nonce
+  if (controlPlaneId) writer.uint32(0x32).fork().uint32(0x0a).string(controlPlaneId).ldelim(); // 6: control_plane
   return Buffer.from(writer.finish());
 }
 
@@ -178,6 +180,7 @@ export function encodeDeltaDiscoveryResponse(
   typeUrl: string,
   removed: readonly string[],
   nonce: string,
+  controlPlaneId = '',
 ): Buffer {
   const writer = protobuf.Writer.create();
   if (systemVersionInfo) writer.uint32(0x0a).string(systemVersionInfo); // 1: system_version_info
@@ -185,6 +188,7 @@ export function encodeDeltaDiscoveryResponse(
   writer.uint32(0x22).string(typeUrl); // 4: type_url
   writer.uint32(0x2a).string(nonce); // 5: nonce
   for (const name of removed) writer.uint32(0x32).string(name); // 6: removed_resources
+  if (controlPlaneId) writer.uint32(0x3a).fork().uint32(0x0a).string(controlPlaneId).ldelim(); // 7: control_plane
   return Buffer.from(writer.finish());
 }
 

@@ -38,6 +38,8 @@ export interface AdsServerOptions {
   authorizeNode?: (node: XdsNode, peer: StreamPeer) => boolean;
   /** Called once per unknown node id; its result is set as that node's snapshot. */
   resolveSnapshot?: SnapshotResolver;
+  /** Identifies this control plane in every response (`control_plane.identifier`), e.g. `meshd-0`. */
+  controlPlaneId?: string;
   /** grpc-js server options when {@link AdsServer.listen} creates the server. */
   grpcOptions?: grpc.ServerOptions;
 }
@@ -70,10 +72,13 @@ export class AdsServer extends EventEmitter<AdsServerEvents> implements StreamHo
   private nonceSeq = 0;
   private streamSeq = 0;
   private server: grpc.Server | undefined;
+  /** @internal */
+  readonly controlPlaneId: string;
   private closed = false;
 
   constructor(private readonly options: AdsServerOptions = {}) {
     super();
+    this.controlPlaneId = options.controlPlaneId ?? '';
     // Errors are reported as events; an unhandled 'error' must not kill the control plane.
     this.on('error', () => {});
   }

@@ -206,7 +206,16 @@ export class DeltaStream implements AdsStream {
     state.initialSent = true;
     state.sentVersion = typeSnapshot.version;
     const encoded = updated.map((name) => typeSnapshot.resources.get(name)!.encodedDeltaResource);
-    this.write(encodeDeltaDiscoveryResponse(typeSnapshot.version, encoded, typeUrl, removed, nonce));
+    this.write(
+      encodeDeltaDiscoveryResponse(
+        typeSnapshot.version,
+        encoded,
+        typeUrl,
+        removed,
+        nonce,
+        this.host.controlPlaneId,
+      ),
+    );
     this.host.emit('push', {
       nodeId: this.node!.id,
       streamId: this.id,

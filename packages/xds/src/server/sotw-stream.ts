@@ -157,7 +157,7 @@ export class SotwStream implements AdsStream {
     state.nonce = nonce;
     state.sentVersion = typeSnapshot.version;
     state.sentContent = content;
-    this.write(encodeDiscoveryResponse(typeSnapshot.version, anys, typeUrl, nonce));
+    this.write(encodeDiscoveryResponse(typeSnapshot.version, anys, typeUrl, nonce, this.host.controlPlaneId));
     this.host.emit('push', {
       nodeId: this.node.id,
       streamId: this.id,

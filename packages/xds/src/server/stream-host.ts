@@ -5,6 +5,8 @@ import type { XdsSnapshot } from './snapshot.js';
 
 /** What an ADS stream needs from the server that hosts it. */
 export interface StreamHost {
+  /** Sent as `control_plane.identifier` in every response ('' for none). */
+  readonly controlPlaneId: string;
   /** The node's current snapshot, if one is known. */
   snapshotFor(nodeId: string): XdsSnapshot | undefined;
   /** Whether the peer of `call` may act as `node`. */
