@@ -21,6 +21,11 @@ export interface Host {
   /** Endpoint metadata labels (e.g. `version: v2`), from EDS `metadata.filter_metadata`. */
   readonly labels: Readonly<Record<string, string>>;
   readonly locality?: { region?: string; zone?: string; sub_zone?: string };
+  /**
+   * The endpoint's name when it has one: the DNS name of a STRICT_DNS/LOGICAL_DNS host, or EDS
+   * `endpoint.hostname` / `health_check_config.hostname`. For `auto_host_rewrite` and SNI.
+   */
+  readonly hostname?: string;
   readonly edsHealth: EdsHealthStatus;
   /** True when the active health checker last judged this host unhealthy. */
   readonly failedActiveHealthCheck: boolean;
