@@ -246,6 +246,22 @@ export function storeConformance(factory: StoreHarnessFactory): void {
     assert.equal(w.events.length, 3);
   });
 
+  test('concurrent applies each get their own revision and watchers see them in order', async (t) => {
+    const { store } = await fresh(t);
+    const w = collect(store, store.revision());
+    t.after(w.stop);
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.apply([svc(`c${i}`)])));
+    const revisions = results.map((r) => r.revision);
+    assert.equal(new Set(revisions).size, 8);
+    const events = await w.until(8);
+    const seen = events.map((e) => e.revision);
+    assert.deepEqual(
+      seen,
+      [...seen].sort((a, b) => a - b),
+    );
+    assert.deepEqual(new Set(seen), new Set(revisions));
+  });
+
   test('watch from 0 sees every resource that exists', async (t) => {
     const { store } = await fresh(t);
     await store.apply([svc('a')]);
