@@ -17,8 +17,10 @@ export interface HostSpec {
   readonly priority: number;
   /** Port the active health checker probes instead of `port` (EDS `health_check_config.port_value`). */
   readonly healthCheckPort?: number;
-  /** Hostname for health checks and the upstream `Host`/SNI (EDS `endpoint.hostname`). */
+  /** The endpoint's name (EDS `endpoint.hostname`, or the DNS name of a DNS cluster's host). */
   readonly hostname?: string;
+  /** Name health checks present (EDS `health_check_config.hostname`; default `hostname`). */
+  readonly healthCheckHostname?: string;
 }
 
 /** Outlier-detection bookkeeping kept per host (see outlier-detector.ts for the semantics). */
@@ -49,6 +51,7 @@ export class UpstreamHost implements Host {
   priority: number;
   healthCheckPort: number;
   hostname: string | undefined;
+  healthCheckHostname: string | undefined;
   failedActiveHealthCheck = false;
   ejected = false;
   activeRequests = 0;
@@ -69,6 +72,7 @@ export class UpstreamHost implements Host {
     this.priority = spec.priority;
     this.healthCheckPort = spec.healthCheckPort ?? spec.port;
     this.hostname = spec.hostname;
+    this.healthCheckHostname = spec.healthCheckHostname ?? spec.hostname;
   }
 
   /** Takes the config-described attributes of `spec` (same key), keeping all runtime state. */
@@ -80,6 +84,7 @@ export class UpstreamHost implements Host {
     this.priority = spec.priority;
     this.healthCheckPort = spec.healthCheckPort ?? spec.port;
     this.hostname = spec.hostname;
+    this.healthCheckHostname = spec.healthCheckHostname ?? spec.hostname;
   }
 
   /** Whether EDS allows traffic to this host (Envoy treats DEGRADED as usable, UNKNOWN as healthy). */

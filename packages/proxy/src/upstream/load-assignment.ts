@@ -119,12 +119,13 @@ function compileLbEndpoint(
   const weight = readUint(at(path, 'load_balancing_weight'), lbEndpoint.load_balancing_weight, 1);
   if (weight < 1) throw new ProxyConfigError(at(path, 'load_balancing_weight'), 'must be at least 1');
   let healthCheckPort: number | undefined;
-  let hostname = readString(at(endpointPath, 'hostname'), endpoint.hostname) || undefined;
+  const hostname = readString(at(endpointPath, 'hostname'), endpoint.hostname) || undefined;
+  let healthCheckHostname: string | undefined;
   if (endpoint.health_check_config !== undefined) {
     const hcPath = at(endpointPath, 'health_check_config');
     const hc = readMessage(hcPath, endpoint.health_check_config, HC_CONFIG_FIELDS);
     healthCheckPort = readUint(at(hcPath, 'port_value'), hc.port_value, 0, 65535) || undefined;
-    hostname = readString(at(hcPath, 'hostname'), hc.hostname) || hostname;
+    healthCheckHostname = readString(at(hcPath, 'hostname'), hc.hostname) || undefined;
   }
   return {
     address,
@@ -136,6 +137,7 @@ function compileLbEndpoint(
     priority,
     healthCheckPort,
     hostname,
+    healthCheckHostname,
   };
 }
 

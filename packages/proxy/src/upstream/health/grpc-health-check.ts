@@ -62,7 +62,7 @@ export class GrpcHealthProbe implements HealthProbe {
     let client = this.clients.get(host);
     if (!client) {
       // Envoy's order: the check's authority, the endpoint's health-check hostname, the cluster name.
-      const authority = this.settings.authority ?? host.hostname ?? this.clusterName;
+      const authority = this.settings.authority ?? host.healthCheckHostname ?? this.clusterName;
       const options = { 'grpc.default_authority': authority };
       client = new Client(hostKey(host.address, host.healthCheckPort), credentials.createInsecure(), options);
       this.clients.set(host, client);

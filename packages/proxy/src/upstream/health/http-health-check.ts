@@ -28,7 +28,7 @@ export class HttpHealthProbe implements HealthProbe {
   }
 
   private hostHeader(host: UpstreamHost): string {
-    return this.settings.host ?? host.hostname ?? this.clusterName;
+    return this.settings.host ?? host.healthCheckHostname ?? this.clusterName;
   }
 
   private probeHttp1(host: UpstreamHost, timeoutMs: number): Promise<ProbeResult> {
