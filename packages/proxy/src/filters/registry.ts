@@ -28,7 +28,7 @@ export function createHttpFilter(entry: Record<string, unknown>, path: string): 
   if (typeof name !== 'string' || name === '')
     throw new ProxyConfigError(`${path}.name`, 'required field is missing');
   for (const k of Object.keys(entry)) {
-    if (k !== 'name' && k !== 'typed_config' && k !== 'is_optional' && k !== 'disabled') {
+    if (k !== 'name' && k !== 'typed_config' && k !== 'is_optional') {
       throw new ProxyConfigError(`${path}.${k}`, 'unsupported field');
     }
   }

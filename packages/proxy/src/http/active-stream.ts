@@ -179,7 +179,9 @@ export class ActiveStream implements FilterStream, RouteRequest, StreamCallbacks
       applyHeaderMutation(this.vhost!.responseHeaders, headers);
       applyHeaderMutation(this.routeTable!.responseHeaders, headers);
     }
-    const filters = this.hcm.config.filters;
+    const cfg = this.hcm.config;
+    if (cfg.serverName !== null) setHeader(headers, 'server', cfg.serverName);
+    const filters = cfg.filters;
     for (let i = filters.length - 1; i >= 0; i--) filters[i].encodeHeaders?.(this, status, headers);
     this.downstream.writeHead(status, headers, contentLength, endStream);
     if (endStream) this.finish();

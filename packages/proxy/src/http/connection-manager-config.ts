@@ -37,7 +37,8 @@ export interface HcmConfig {
   readonly rdsName: string | null;
   /** Access log paths (`/dev/stdout` for stdout); see access-log/. */
   readonly accessLogPaths: readonly string[];
-  readonly serverName: string;
+  /** `server` response header to set, or null to pass the upstream's through. */
+  readonly serverName: string | null;
 }
 
 const FIELDS = [
@@ -49,12 +50,10 @@ const FIELDS = [
   'access_log',
   'use_remote_address',
   'skip_xff_append',
-  'xff_num_trusted_hops',
   'generate_request_id',
   'preserve_external_request_id',
   'max_request_headers_kb',
   'common_http_protocol_options',
-  'http_protocol_options',
   'stream_idle_timeout',
   'request_timeout',
   'normalize_path',
@@ -62,8 +61,6 @@ const FIELDS = [
   'path_with_escaped_slashes_action',
   'upgrade_configs',
   'server_name',
-  'tracing',
-  'drain_timeout',
 ];
 
 /** Default request body limit; Envoy buffers up to 1 MiB per connection, we stream but cap at this. */
@@ -82,16 +79,13 @@ export function compileHcm(v: unknown, path: string): HcmConfig {
       ? obj(o.common_http_protocol_options, `${path}.common_http_protocol_options`, [
           'idle_timeout',
           'max_requests_per_connection',
-          'max_headers_count',
-          'headers_with_underscores_action',
-          'max_connection_duration',
         ])
       : ({} as Json);
   const filterEntries = arr(o, 'http_filters', path);
   const filters: HttpFilter[] = [];
   filterEntries.forEach((f, i) => {
     const p = `${path}.http_filters[${i}]`;
-    const filter = createHttpFilter(obj(f, p, ['name', 'typed_config', 'is_optional', 'disabled']), p);
+    const filter = createHttpFilter(obj(f, p, ['name', 'typed_config', 'is_optional']), p);
     if (filter !== null) filters.push(filter);
   });
   if (filters.length === 0 || filters[filters.length - 1].name !== 'envoy.filters.http.router') {
@@ -137,7 +131,7 @@ export function compileHcm(v: unknown, path: string): HcmConfig {
       o.route_config !== undefined ? compileRouteConfig(o.route_config, `${path}.route_config`) : null,
     rdsName,
     accessLogPaths: arr(o, 'access_log', path).map((a, i) => accessLogPath(a, `${path}.access_log[${i}]`)),
-    serverName: str(o, 'server_name', path) ?? 'meshwork',
+    serverName: str(o, 'server_name', path) ?? null,
   };
 }
 

@@ -17,15 +17,7 @@ export interface ListenerConfig {
   readonly source: unknown;
 }
 
-const LISTENER_FIELDS = [
-  'name',
-  'address',
-  'filter_chains',
-  'per_connection_buffer_limit_bytes',
-  'traffic_direction',
-  'stat_prefix',
-  'drain_type',
-];
+const LISTENER_FIELDS = ['name', 'address', 'filter_chains', 'traffic_direction'];
 
 /** Compiles a Listener resource. */
 export function compileListener(v: unknown, path: string): ListenerConfig {
@@ -63,7 +55,7 @@ export function compileListener(v: unknown, path: string): ListenerConfig {
 export function socketAddress(v: unknown, path: string): { address: string; port: number } {
   const o = obj(v, path, ['socket_address']);
   const sp = `${path}.socket_address`;
-  const s = obj(o.socket_address, sp, ['address', 'port_value', 'protocol', 'ipv4_compat']);
+  const s = obj(o.socket_address, sp, ['address', 'port_value', 'protocol']);
   const protocol = str(s as Json, 'protocol', sp) ?? 'TCP';
   if (protocol !== 'TCP') throw new ProxyConfigError(`${sp}.protocol`, 'only TCP is supported');
   const port = uint(s, 'port_value', sp, 0);

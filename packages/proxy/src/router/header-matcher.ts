@@ -27,7 +27,6 @@ const HEADER_FIELDS = [
   'present_match',
   'string_match',
   'invert_match',
-  'treat_missing_header_as_empty',
 ];
 
 /** Compiles one HeaderMatcher. */

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import {
   buildBootstrap,
+  rawExchange,
   send,
   sleep,
   startProxy,
@@ -254,6 +255,40 @@ describe('timeouts', () => {
     const res = await send(px.port);
     assert.equal(res.status, 200);
     assert.equal(res.body, 'fast');
+  });
+
+  test('route idle_timeout answers 408 with flag SI when nothing moves', async () => {
+    const up = await startUpstream((_req, res) => {
+      setTimeout(() => res.end('late'), 400);
+    });
+    const px = await startProxy(
+      buildBootstrap({
+        routes: [{ match: { prefix: '/' }, route: { cluster: 'b', idle_timeout: '0.1s' } }],
+        clusters: [staticCluster('b', [up.port])],
+      }),
+    );
+    cleanups.push(px.close, up.close);
+    const res = await send(px.port);
+    assert.equal(res.status, 408);
+    assert.equal(px.log.entries.at(-1)!.response_flags, 'SI');
+  });
+
+  test('request_timeout answers 408 when the request body does not arrive in time', async () => {
+    const up = await startUpstream();
+    const px = await startProxy(
+      buildBootstrap({
+        hcm: { request_timeout: '0.1s' },
+        routes: [{ match: { prefix: '/' }, route: { cluster: 'b' } }],
+        clusters: [staticCluster('b', [up.port])],
+      }),
+    );
+    cleanups.push(px.close, up.close);
+    const raw = await rawExchange(
+      px.port,
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc',
+      600,
+    );
+    assert.match(raw, /^HTTP\/1.1 408 /);
   });
 
   test('an upstream that dies mid-response resets the downstream connection', async () => {

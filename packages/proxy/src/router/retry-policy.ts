@@ -53,15 +53,7 @@ export const NO_RETRY: RetryPolicy = {
   retriableStatusCodes: new Set(),
 };
 
-const FIELDS = [
-  'retry_on',
-  'num_retries',
-  'per_try_timeout',
-  'retry_back_off',
-  'retriable_status_codes',
-  'retry_host_predicate',
-  'host_selection_retry_max_attempts',
-];
+const FIELDS = ['retry_on', 'num_retries', 'per_try_timeout', 'retry_back_off', 'retriable_status_codes'];
 
 /** Compiles a RetryPolicy object. */
 export function compileRetryPolicy(v: unknown, path: string): RetryPolicy {

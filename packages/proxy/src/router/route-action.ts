@@ -63,7 +63,6 @@ const FIELDS = [
   'hedge_policy',
   'max_stream_duration',
   'cluster_not_found_response_code',
-  'upgrade_configs',
 ];
 
 /** Compiles a RouteAction. */
@@ -78,11 +77,7 @@ export function compileRouteAction(v: unknown, path: string): RouteAction {
     throw new ProxyConfigError(path, 'exactly one of cluster or weighted_clusters is required');
   const stream =
     o.max_stream_duration !== undefined
-      ? obj(o.max_stream_duration, `${path}.max_stream_duration`, [
-          'max_stream_duration',
-          'grpc_timeout_header_max',
-          'grpc_timeout_header_offset',
-        ])
+      ? obj(o.max_stream_duration, `${path}.max_stream_duration`, ['grpc_timeout_header_max'])
       : null;
   return {
     cluster,
@@ -110,10 +105,11 @@ export function compileRouteAction(v: unknown, path: string): RouteAction {
 }
 
 function compileWeighted(v: unknown, path: string): WeightedCluster[] {
-  const o = obj(v, path, ['clusters', 'total_weight', 'runtime_key_prefix']);
+  const o = obj(v, path, ['clusters', 'total_weight']);
   const list = arr(o, 'clusters', path);
   if (list.length === 0) throw new ProxyConfigError(`${path}.clusters`, 'at least one cluster is required');
-  return list.map((c, i) => {
+  const declaredTotal = uint(o, 'total_weight', path, 0);
+  const out = list.map((c, i) => {
     const p = `${path}.clusters[${i}]`;
     const w = obj(c, p, [
       'name',
@@ -130,6 +126,15 @@ function compileWeighted(v: unknown, path: string): WeightedCluster[] {
       responseHeaders: compileHeaderMutation(w as Json, 'response', p),
     };
   });
+  const sum = out.reduce((acc, w) => acc + w.weight, 0);
+  if (sum === 0) throw new ProxyConfigError(`${path}.clusters`, 'the weights must not all be zero');
+  if (declaredTotal > 0 && declaredTotal !== sum) {
+    throw new ProxyConfigError(
+      `${path}.total_weight`,
+      `is ${declaredTotal} but the cluster weights add up to ${sum}`,
+    );
+  }
+  return out;
 }
 
 function compileRegexRewrite(v: unknown, path: string): { re: RegExp; substitution: string } {
@@ -142,7 +147,7 @@ function compileRegexRewrite(v: unknown, path: string): { re: RegExp; substituti
 }
 
 function compileMirror(v: unknown, path: string): MirrorPolicy {
-  const o = obj(v, path, ['cluster', 'runtime_fraction', 'trace_sampled']);
+  const o = obj(v, path, ['cluster', 'runtime_fraction']);
   return {
     cluster: str(o, 'cluster', path, true),
     fraction:
@@ -155,7 +160,10 @@ function hedge(v: unknown, path: string): boolean {
   if (o.initial_requests !== undefined || o.additional_request_chance !== undefined) {
     throw new ProxyConfigError(path, 'only hedge_on_per_try_timeout is supported');
   }
-  return bool(o, 'hedge_on_per_try_timeout', path, false);
+  if (bool(o, 'hedge_on_per_try_timeout', path, false)) {
+    throw new ProxyConfigError(`${path}.hedge_on_per_try_timeout`, 'hedging is not supported yet');
+  }
+  return false;
 }
 
 function clusterNotFound(o: Json, path: string): number {

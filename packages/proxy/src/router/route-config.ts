@@ -59,7 +59,6 @@ const VHOST_FIELDS = [
   'response_headers_to_add',
   'response_headers_to_remove',
   'retry_policy',
-  'typed_per_filter_config',
 ];
 
 /** Compiles a RouteConfiguration; throws {@link ProxyConfigError} naming the bad field. */

@@ -54,7 +54,6 @@ const ROUTE_FIELDS = [
   'response_headers_to_remove',
   'typed_per_filter_config',
   'metadata',
-  'decorator',
 ];
 const MATCH_FIELDS = [
   'prefix',

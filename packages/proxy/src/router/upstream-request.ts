@@ -63,6 +63,10 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
   private globalTimer: NodeJS.Timeout | null = null;
   private tryTimer: NodeJS.Timeout | null = null;
   private backoffTimer: NodeJS.Timeout | null = null;
+  /** Route `idle_timeout` (else HCM `stream_idle_timeout`): refreshed by every body chunk. */
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** HCM `request_timeout`: the whole request body must arrive within it. */
+  private requestTimer: NodeJS.Timeout | null = null;
   /** Mirrors that receive a copy of the request body. */
   private shadows: BodyReader[] | null = null;
 
@@ -97,7 +101,15 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     const timeoutMs = this.timeoutMs();
     if (timeoutMs > 0 && as.downstream.upgrade === '')
       this.globalTimer = setTimeout(this.onGlobalTimeout.bind(this), timeoutMs);
-    if (as.downstream.hasBody) as.downstream.readBody(this);
+    const hcm = as.hcm.config;
+    const idleMs = this.action.idleTimeoutMs > 0 ? this.action.idleTimeoutMs : hcm.streamIdleTimeoutMs;
+    if (idleMs > 0 && as.downstream.upgrade === '')
+      this.idleTimer = setTimeout(this.onIdleTimeout.bind(this), idleMs);
+    if (as.downstream.hasBody) {
+      if (hcm.requestTimeoutMs > 0)
+        this.requestTimer = setTimeout(this.onRequestTimeout.bind(this), hcm.requestTimeoutMs);
+      as.downstream.readBody(this);
+    }
     this.sendAttempt();
   }
 
@@ -160,6 +172,7 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
   /** {@link BodyReader}: request body from downstream. */
   onData(chunk: Buffer): void {
     this.bodyBytes += chunk.length;
+    this.idleTimer?.refresh();
     if (this.shadows !== null) for (const s of this.shadows) s.onData(chunk);
     const conn = this.conn;
     if (this.body !== null && (this.replayable || conn === null)) {
@@ -177,6 +190,10 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
 
   onEnd(): void {
     this.bodyDone = true;
+    if (this.requestTimer !== null) {
+      clearTimeout(this.requestTimer);
+      this.requestTimer = null;
+    }
     if (this.shadows !== null) for (const s of this.shadows) s.onEnd();
     this.conn?.endBody();
   }
@@ -219,6 +236,7 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
 
   onResponseData(chunk: Buffer): void {
     if (this.done) return;
+    this.idleTimer?.refresh();
     if (!this.as.encodeData(chunk)) this.conn?.pause();
   }
 
@@ -346,6 +364,31 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     this.fail(504, 'upstream request timeout', 'UT');
   }
 
+  /** Nothing moved in either direction for the idle timeout: 408 before the response, else reset. */
+  private onIdleTimeout(): void {
+    this.idleTimer = null;
+    this.endWithTimeout('SI');
+  }
+
+  /** The request body did not arrive within `request_timeout`. */
+  private onRequestTimeout(): void {
+    this.requestTimer = null;
+    this.endWithTimeout(null);
+  }
+
+  private endWithTimeout(flag: 'SI' | null): void {
+    if (this.done) return;
+    this.abortAttempt();
+    if (this.responseStarted) {
+      if (flag !== null) this.as.addResponseFlag(flag);
+      this.cleanup();
+      this.as.resetDownstream();
+      return;
+    }
+    this.cleanup();
+    this.as.sendLocalReply(408, flag === null ? 'request timeout' : 'stream timeout', flag);
+  }
+
   private canRetry(): boolean {
     if (this.retriesLeft <= 0 || this.responseStarted || (!this.replayable && this.as.downstream.hasBody))
       return false;
@@ -410,7 +453,9 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     this.clearTryTimer();
     if (this.globalTimer !== null) clearTimeout(this.globalTimer);
     if (this.backoffTimer !== null) clearTimeout(this.backoffTimer);
-    this.globalTimer = this.backoffTimer = null;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    if (this.requestTimer !== null) clearTimeout(this.requestTimer);
+    this.globalTimer = this.backoffTimer = this.idleTimer = this.requestTimer = null;
     if (this.holdingRetry) {
       this.holdingRetry = false;
       this.cluster.limits.releaseRetry();

@@ -100,7 +100,7 @@ export function compileBootstrap(v: unknown): Bootstrap {
       : ({} as Json);
   let admin: Bootstrap['admin'] = null;
   if (o.admin !== undefined) {
-    const a = obj(o.admin, 'admin', ['address', 'access_log']);
+    const a = obj(o.admin, 'admin', ['address']);
     if (a.address !== undefined) admin = socketAddress(a.address, 'admin.address');
   }
   return {

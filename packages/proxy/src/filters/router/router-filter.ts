@@ -93,7 +93,7 @@ export const routerFilterFactory: HttpFilterFactory = {
   name: ROUTER_FILTER_NAME,
   typeUrls: ['type.googleapis.com/envoy.extensions.filters.http.router.v3.Router'],
   create: (config, path) => {
-    obj(config, path, ['suppress_envoy_headers', 'start_child_span']);
+    obj(config, path, []);
     return new RouterFilter();
   },
 };
