@@ -91,10 +91,19 @@ function envKey(service: string): string {
   return `MESHWORK_ENDPOINTS_${service.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
+/** The parent's environment minus what `up` sets itself, so a stale MESHWORK_* never leaks in. */
+function inheritedEnv(service: ServiceSpec): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('MESHWORK_') && !(k in service.ports)) out[k] = v;
+  }
+  return out;
+}
+
 function appEnv(inst: Instance, plan: Omit<Plan, 'tiers'>): NodeJS.ProcessEnv {
   const o = plan.options;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inheritedEnv(inst.service),
     ...inst.service.env,
     MESHWORK_SERVICE: inst.service.name,
     MESHWORK_INSTANCE_ID: inst.id,
@@ -132,7 +141,10 @@ function appComponent(inst: Instance, plan: Omit<Plan, 'tiers'>): ComponentSpec 
     readiness: { http: `http://127.0.0.1:${port}${inst.service.health.ready}` },
     readyTimeoutMs: inst.service.health.timeoutMs,
     ports: Object.fromEntries(
-      Object.entries(inst.ports).map(([k, v]) => [k === 'PORT' ? 'app' : k.toLowerCase().replace(/_port$/, ''), v]),
+      Object.entries(inst.ports).map(([k, v]) => [
+        k === 'PORT' ? 'app' : k.toLowerCase().replace(/_port$/, ''),
+        v,
+      ]),
     ),
   };
 }
