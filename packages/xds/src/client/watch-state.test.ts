@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeAny } from '../codec/any.js';
+import { encodeAny, encodeMessage } from '../codec/any.js';
 import { edsCluster, loadAssignment } from '../test-support.js';
 import { TYPE_URLS } from '../type-urls.js';
 import { commit, deltaCandidate, newWatch, sotwCandidate } from './watch-state.js';
@@ -68,4 +68,27 @@ test('an extension of a type this process does not know reaches the consumer pac
   const cluster = edsCluster('a', { typed_extension_protocol_options: { 'acme.options': opaque } });
   const next = sotwCandidate(watch, sotw(TYPE_URLS.CLUSTER, '1', [cluster], 'cds'));
   assert.deepEqual(next.update.resources.get('a'), cluster);
+});
+
+test('SotW resources wrapped in envoy.service.discovery.v3.Resource are unwrapped; a bodiless one is a heartbeat', () => {
+  const wrap = (name: string, body?: object) => ({
+    type_url: 'type.googleapis.com/envoy.service.discovery.v3.Resource',
+    value: encodeMessage('envoy.service.discovery.v3.Resource', {
+      name,
+      ...(body ? { resource: { '@type': TYPE_URLS.CLUSTER, ...body } } : {}),
+      ttl: '30s',
+    }),
+  });
+  const watch = newWatch(TYPE_URLS.CLUSTER, true, []);
+  const response = (nonce: string, resources: ReturnType<typeof wrap>[]) => ({
+    version_info: nonce,
+    type_url: TYPE_URLS.CLUSTER,
+    nonce,
+    resources,
+  });
+  commit(watch, sotwCandidate(watch, response('1', [wrap('a', edsCluster('a'))])));
+  assert.deepEqual(watch.resources.get('a'), edsCluster('a'));
+  const beat = sotwCandidate(watch, response('2', [wrap('a')]));
+  assert.deepEqual(beat.update.removed, []);
+  assert.deepEqual(beat.update.resources.get('a'), edsCluster('a'));
 });

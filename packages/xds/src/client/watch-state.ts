@@ -3,6 +3,7 @@ import { decodeAny } from '../codec/any.js';
 import type { JsonObject } from '../codec/from-json.js';
 import { XdsCodecError } from '../errors.js';
 import type { DeltaDiscoveryResponse, DiscoveryResponse } from '../protocol/messages.js';
+import { lookupMessageType } from '../protos.js';
 import { isWildcardType, resourceNameOf } from '../type-urls.js';
 import type { XdsUpdate } from './update.js';
 
@@ -69,6 +70,34 @@ function decodeNamed(
   return [name, json];
 }
 
+const RESOURCE_WRAPPER = 'type.googleapis.com/envoy.service.discovery.v3.Resource';
+
+/**
+ * SotW servers may wrap resources in `envoy.service.discovery.v3.Resource` (for TTLs). Returns
+ * the inner Any, or undefined for a heartbeat (no body), whose held copy is carried over.
+ */
+function unwrap(
+  watch: WatchState,
+  packed: { type_url: string; value: Uint8Array },
+  index: number,
+  resources: Map<string, JsonObject>,
+  fingerprints: Map<string, string>,
+): { type_url: string; value: Uint8Array } | undefined {
+  let wrapper: { name: string; resource?: { type_url: string; value: Uint8Array } | null };
+  try {
+    wrapper = lookupMessageType('envoy.service.discovery.v3.Resource').decode(packed.value) as any;
+  } catch (err) {
+    throw new XdsCodecError(`resources[${index}]`, `undecodable Resource wrapper: ${(err as Error).message}`);
+  }
+  if (wrapper.resource) return wrapper.resource;
+  const held = watch.resources.get(wrapper.name);
+  if (held) {
+    resources.set(wrapper.name, held);
+    fingerprints.set(wrapper.name, watch.fingerprints.get(wrapper.name)!);
+  }
+  return undefined;
+}
+
 /**
  * The state a state-of-the-world response leads to. For LDS/CDS a response is the complete set
  * (absent means removed); for RDS/EDS absent names are kept, as the xDS spec says.
@@ -86,7 +115,10 @@ export function sotwCandidate(watch: WatchState, response: DiscoveryResponse): C
     }
   }
   const updated: string[] = [];
-  response.resources.forEach((any, i) => {
+  response.resources.forEach((packed, i) => {
+    const any =
+      packed.type_url === RESOURCE_WRAPPER ? unwrap(watch, packed, i, resources, fingerprints) : packed;
+    if (!any) return;
     const [name, json] = decodeNamed(watch.typeUrl, any, i);
     if (!watches(watch, name)) return;
     const fingerprint = hashOf(any.value);
