@@ -101,6 +101,14 @@ describe('wrap', () => {
     assert.deepEqual(result, { productId: 42, available: 'unknown' });
   });
 
+  test('a policy that drops the context gets a clear error', async () => {
+    const careless: Policy = { execute: (fn) => Promise.resolve(fn(undefined as never)) };
+    await assert.rejects(
+      wrap(careless, new Bulkhead('b')).execute(() => 1),
+      /did not pass the context/,
+    );
+  });
+
   test('rejects things that are not policies', () => {
     assert.throws(() => wrap(), /at least one policy/);
     assert.throws(() => wrap({} as never), /wrap\[0\]: is not a policy/);

@@ -38,7 +38,12 @@ export class PolicyWrap implements Policy {
     steps[policies.length - 1] = function runTask(context: ExecutionContext) {
       let c: ExecutionContext | undefined = context;
       while (c !== undefined && c.owner !== owner) c = c.parent;
-      return (c!.task as Task<unknown>)(context);
+      if (c === undefined) {
+        throw new TypeError(
+          'wrap(): a policy in the chain did not pass the context it received to its function',
+        );
+      }
+      return (c.task as Task<unknown>)(context);
     };
     for (let i = policies.length - 2; i >= 0; i--) {
       const next = policies[i + 1];
