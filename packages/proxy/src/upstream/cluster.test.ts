@@ -84,6 +84,14 @@ describe('UpstreamCluster', () => {
     );
   });
 
+  test('duplicate addresses in one update become one host', () => {
+    const { c } = cluster();
+    c.setHosts([spec('10.0.0.1'), spec('10.0.0.1', { weight: 7 })]);
+    assert.equal(c.hosts().length, 1);
+    assert.equal(c.hosts()[0].weight, 1);
+    c.close();
+  });
+
   test('weights and EDS health updates apply in place', () => {
     const { c } = cluster();
     c.setHosts([spec('10.0.0.1'), spec('10.0.0.2')]);

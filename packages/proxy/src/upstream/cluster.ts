@@ -136,7 +136,10 @@ export class UpstreamCluster implements Cluster {
     const fresh = new Set<UpstreamHost>();
     const keep = new Set<string>();
     for (const spec of specs) {
-      const existing = this.hostsByKey.get(hostKey(spec.address, spec.port));
+      const key = hostKey(spec.address, spec.port);
+      // Two DNS names can resolve to one address; a second copy would double that host's share.
+      if (keep.has(key)) continue;
+      const existing = this.hostsByKey.get(key);
       const host = existing ?? new UpstreamHost(spec);
       if (existing) existing.update(spec);
       else fresh.add(host);
