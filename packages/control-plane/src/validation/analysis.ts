@@ -11,7 +11,8 @@
  *   a regex using lookaround or backreferences (not RE2); `rewrite.uri` with `uriRegexRewrite`;
  *   a timeout under 1 ms; duplicate subset names; duplicate or unnamed ports on a multi-port Service;
  *   Gateway and ServiceEntry rules (see `edge-rules.ts`).
- * - warnings: two VirtualServices routing the same host on the same gateway (or `mesh`); weights
+ * - errors: a destination port the Service/ServiceEntry does not declare.
+ * - warnings: a destination without a port when its service has several; two VirtualServices routing the same host on the same gateway (or `mesh`); weights
  *   that do not sum to 100 (Istio sends weight/sum; older Istio rejected it); a
  *   DestinationRule subset whose labels no known instance carries; a DestinationRule for an unknown
  *   host; a VirtualService without hosts (usable only as a delegate); stored-but-not-translated
@@ -164,7 +165,7 @@ function checkWeights(route: HTTPRoute, path: string, report: Reporter): void {
 }
 
 function checkDestination(
-  dest: { host: string; subset?: string },
+  dest: { host: string; subset?: string; port?: { number: number } },
   path: string,
   ns: string,
   world: World,
@@ -182,6 +183,26 @@ function checkDestination(
       `${path}.subset`,
       `subset "${dest.subset}" is not defined by any DestinationRule for ${fqdn}`,
     );
+  }
+  checkDestinationPort(dest.port?.number, fqdn, path, world, report);
+}
+
+/** After `istioctl analyze`: the port must be one the service declares, and named when it has several. */
+function checkDestinationPort(
+  port: number | undefined,
+  fqdn: string,
+  path: string,
+  world: World,
+  report: Reporter,
+): void {
+  const ports = world.portsOf(fqdn);
+  if (!ports || ports.length === 0) return;
+  if (port === undefined) {
+    if (ports.length > 1) {
+      report.warn(`${path}.port`, `${fqdn} has ports ${ports.join(', ')}: name one with port.number`);
+    }
+  } else if (!ports.includes(port)) {
+    report.error(`${path}.port.number`, `${fqdn} has no port ${port} (ports: ${ports.join(', ')})`);
   }
 }
 

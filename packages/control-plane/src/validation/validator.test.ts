@@ -162,6 +162,37 @@ describe('validator: cross-reference analysis', () => {
     assert.match(errors[0].reason, /ratings.default.svc.cluster.local/);
   });
 
+  test('a destination port must be one the service declares, and is needed when it has several', () => {
+    const multi = `apiVersion: v1
+kind: Service
+metadata: { name: multi }
+spec: { ports: [{ name: http, port: 8080 }, { name: grpc, port: 9090 }] }
+---
+`;
+    const route = (port: string) =>
+      vs(`  - route: [{ destination: { host: multi${port} } }]\n`).replace(
+        'hosts: [reviews]',
+        'hosts: [multi]',
+      );
+    const ok = run(`${multi}${route(', port: { number: 9090 }')}`);
+    assert.deepEqual([ok.errors, ok.warnings], [[], []]);
+    const wrong = run(`${multi}${route(', port: { number: 7070 }')}`);
+    assert.deepEqual(
+      wrong.errors.map((e) => [e.path, e.reason]),
+      [
+        [
+          'spec.http[0].route[0].destination.port.number',
+          'multi.default.svc.cluster.local has no port 7070 (ports: 8080, 9090)',
+        ],
+      ],
+    );
+    const unnamed = run(`${multi}${route('')}`);
+    assert.deepEqual(
+      unnamed.warnings.map((w) => w.path),
+      ['spec.http[0].route[0].destination.port'],
+    );
+  });
+
   test('mirror destinations are checked like route destinations', () => {
     const { errors } = run(
       `${BASE}---\n${vs(`  - route: [{ destination: { host: reviews } }]

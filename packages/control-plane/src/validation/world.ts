@@ -36,6 +36,8 @@ export function routedHostKeys(hosts: readonly string[], gateways: readonly stri
 /** The cross-reference index. */
 export class World {
   readonly #hosts = new Set<string>();
+  /** Declared port numbers per host (Service ports, ServiceEntry ports). */
+  readonly #ports = new Map<string, number[]>();
   readonly #wildcardHosts: string[] = [];
   readonly #subsets = new Map<string, Set<string>>();
   readonly #gateways = new Set<string>();
@@ -52,11 +54,23 @@ export class World {
 
   #add(r: Resource): void {
     const ns = keyOf(r).namespace;
-    if (isKind(r, 'Service')) this.#hosts.add(serviceFqdn(r.metadata.name, ns));
-    else if (isKind(r, 'ServiceEntry')) {
+    if (isKind(r, 'Service')) {
+      const fqdn = serviceFqdn(r.metadata.name, ns);
+      this.#hosts.add(fqdn);
+      this.#ports.set(
+        fqdn,
+        (r.spec.ports ?? []).map((p) => p.port),
+      );
+    } else if (isKind(r, 'ServiceEntry')) {
       for (const h of r.spec.hosts ?? []) {
         if (h.includes('*')) this.#wildcardHosts.push(h);
-        else this.#hosts.add(toFqdn(h, ns));
+        else {
+          this.#hosts.add(toFqdn(h, ns));
+          this.#ports.set(
+            toFqdn(h, ns),
+            (r.spec.ports ?? []).map((p) => p.number),
+          );
+        }
         for (const ep of r.spec.endpoints ?? []) this.#addLabels(toFqdn(h, ns), ep.labels ?? {});
       }
     } else if (isKind(r, 'ServiceInstance')) {
@@ -94,6 +108,11 @@ export class World {
     if (this.#hosts.has(fqdn)) return true;
     for (const w of this.#wildcardHosts) if (hostMatches(w, fqdn)) return true;
     return this.hooks.serviceKnown?.(fqdn) === true;
+  }
+
+  /** The port numbers a Service or ServiceEntry declares for the host; `undefined` when unknown. */
+  portsOf(fqdn: string): readonly number[] | undefined {
+    return this.#ports.get(fqdn);
   }
 
   /** True when some DestinationRule for the host defines the subset. */
