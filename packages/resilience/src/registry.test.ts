@@ -41,6 +41,17 @@ describe('PolicyRegistry', () => {
     assert.ok(registry.rateLimiter('api') instanceof TokenBucket);
   });
 
+  test('the default config applies only to instances of its own type', () => {
+    const registry = new PolicyRegistry({
+      circuitBreaker: {
+        configs: { default: { slidingWindowSize: 10 } },
+        instances: { users: { type: 'CONSECUTIVE', failureThreshold: 5 }, inventory: {} },
+      },
+    });
+    assert.ok(registry.circuitBreaker('users') instanceof ConsecutiveBreaker);
+    assert.equal((registry.circuitBreaker('inventory') as CircuitBreaker).config.slidingWindowSize, 10);
+  });
+
   test('pipeline wraps the configured policies of a name in the recommended order', async () => {
     const clock = new ManualClock();
     const registry = new PolicyRegistry(
@@ -64,6 +75,36 @@ describe('PolicyRegistry', () => {
     });
     assert.equal(result, 'ok');
     assert.throws(() => registry.pipeline('nothing'), /no policy is configured/);
+  });
+
+  test('the README example loads and builds its pipeline', () => {
+    const registry = new PolicyRegistry({
+      circuitBreaker: {
+        configs: {
+          default: { slidingWindowSize: 10, failureRateThreshold: 50, waitDurationInOpenStateMs: 30_000 },
+        },
+        instances: {
+          inventory: { permittedNumberOfCallsInHalfOpenState: 3 },
+          users: {
+            type: 'CONSECUTIVE',
+            failureThreshold: 5,
+            failureWindowMs: 30_000,
+            timeoutMs: 30_000,
+            successThreshold: 3,
+          },
+        },
+      },
+      retry: {
+        instances: { inventory: { maxAttempts: 3, waitDurationMs: 500, retryExceptions: ['ECONNRESET'] } },
+      },
+      bulkhead: { instances: { inventory: { maxConcurrentCalls: 10, maxWaitDurationMs: 50 } } },
+      timeLimiter: { instances: { inventory: { timeoutDurationMs: 2000 } } },
+      rateLimiter: { instances: { partner: { type: 'TOKEN_BUCKET', capacity: 20, refillPerSecond: 10 } } },
+    });
+    assert.deepEqual(
+      (registry.pipeline('inventory') as PolicyWrap).policies.map((p) => p.constructor.name),
+      ['Retry', 'CircuitBreaker', 'Bulkhead', 'TimeLimiter'],
+    );
   });
 
   test('a bad value fails at load and names its full path', () => {

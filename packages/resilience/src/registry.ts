@@ -45,6 +45,10 @@ export interface ResilienceConfig {
 }
 
 type Kind = keyof ResilienceConfig;
+const DEFAULT_TYPES: Partial<Record<Kind, string>> = {
+  circuitBreaker: 'SLIDING_WINDOW',
+  rateLimiter: 'FIXED_WINDOW',
+};
 const KINDS: readonly Kind[] = [
   'circuitBreaker',
   'retry',
@@ -147,7 +151,7 @@ export class PolicyRegistry {
     const options = { clock: this.#clock, configPath: path };
     switch (kind) {
       case 'circuitBreaker': {
-        const type = checkEnum(at(path, 'type'), config.type ?? 'SLIDING_WINDOW', [
+        const type = checkEnum(at(path, 'type'), config.type ?? DEFAULT_TYPES.circuitBreaker, [
           'SLIDING_WINDOW',
           'CONSECUTIVE',
         ]);
@@ -157,7 +161,7 @@ export class PolicyRegistry {
           : new CircuitBreaker(name, config, options);
       }
       case 'rateLimiter': {
-        const type = checkEnum(at(path, 'type'), config.type ?? 'FIXED_WINDOW', [
+        const type = checkEnum(at(path, 'type'), config.type ?? DEFAULT_TYPES.rateLimiter, [
           'FIXED_WINDOW',
           'TOKEN_BUCKET',
         ]);
@@ -193,6 +197,10 @@ export class PolicyRegistry {
         );
       }
       base = configs[baseName];
+    } else if (instance.type !== undefined && (base as { type?: unknown }).type !== instance.type) {
+      // The shared default describes another kind of breaker/limiter: its knobs do not apply.
+      const defaultType = (base as { type?: unknown }).type ?? DEFAULT_TYPES[kind];
+      if (defaultType !== instance.type) base = {};
     }
     return { ...base, ...instance };
   }
