@@ -207,6 +207,16 @@ describe('OutlierDetector', () => {
     assert.equal(hosts[0].ejected, false);
   });
 
+  test('frequent config pushes do not starve the interval tick', () => {
+    const { hosts, clock, fail, detector } = setup(seedRule);
+    fail(hosts[0], 5);
+    for (let i = 0; i < 6; i++) {
+      clock.advance(10_000);
+      detector.update({ ...seedRule, consecutive5xx: 6 + i });
+    }
+    assert.equal(hosts[0].ejected, false);
+  });
+
   test('stop() cancels the interval timer', () => {
     const { clock, detector } = setup(seedRule);
     assert.equal(clock.pending(), 1);

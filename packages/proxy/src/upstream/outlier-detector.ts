@@ -84,9 +84,14 @@ export class OutlierDetector {
     this.stats.ejectionsActive = active;
   }
 
-  /** Applies new settings; the interval restarts with the new period. */
+  /**
+   * Applies new settings. The interval timer restarts only when the period changed: restarting it on
+   * every config push would starve the tick (and un-ejection) under frequent pushes.
+   */
   update(settings: OutlierDetectionSettings): void {
+    const intervalChanged = settings.intervalMs !== this.settings.intervalMs;
     this.settings = settings;
+    if (!intervalChanged) return;
     this.stop();
     this.arm();
   }
