@@ -17,7 +17,11 @@ export async function openPostgres(
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
+    // Replicas start together: IF NOT EXISTS alone races in the catalog, so DDL takes a lock.
+    await admin.query('BEGIN');
+    await admin.query('SELECT pg_advisory_xact_lock(hashtext($1))', [schema]);
     await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await admin.query('COMMIT');
   } finally {
     await admin.end();
   }
@@ -38,7 +42,18 @@ export async function openPostgres(
     dialect: 'postgres',
     ...on(pool),
     async exec(sql) {
-      await pool.query(sql);
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [schema]);
+        await client.query(sql);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
     },
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       const client = await pool.connect();

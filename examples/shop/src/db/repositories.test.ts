@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import { openCatalogRepository } from '../catalog/repository.js';
 import {
   InsufficientStockError,
   openInventoryRepository,
@@ -138,3 +139,23 @@ conformance(
     await client.end();
   },
 );
+
+describe('postgres migrations', () => {
+  const raceSchema = `shop_race_${process.pid}_${Date.now().toString(36)}`;
+  after(async () => {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${raceSchema} CASCADE`);
+    await client.end();
+  });
+
+  test('replicas creating and seeding one schema at the same time do not race', async () => {
+    const dbs = await Promise.all([1, 2, 3].map(() => openPostgres(PG_URL, raceSchema, { max: 1 })));
+    try {
+      const repos = await Promise.all(dbs.map((db) => openCatalogRepository(db)));
+      assert.equal((await repos[0].list()).length, (await repos[2].list()).length);
+    } finally {
+      await Promise.all(dbs.map((db) => db.close()));
+    }
+  });
+});

@@ -62,7 +62,7 @@ export class ProgressDisplay {
   constructor(
     private readonly out: NodeJS.WriteStream | NodeJS.WritableStream,
     private readonly statuses: () => ComponentStatus[],
-    private readonly live = Boolean((out as NodeJS.WriteStream).isTTY),
+    private live = Boolean((out as NodeJS.WriteStream).isTTY),
   ) {}
 
   /** Begins redrawing (TTY only). */
@@ -84,12 +84,16 @@ export class ProgressDisplay {
     if (this.live && this.timer) this.redraw();
   }
 
-  /** Stops redrawing, leaving the final table on screen. */
+  /**
+   * Stops redrawing, leaving the final table on screen; later changes (crashes, restarts,
+   * shutdown) print as plain lines below the summary instead of redrawing over it.
+   */
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
     if (this.live) this.redraw();
     this.drawn = 0;
+    this.live = false;
   }
 
   private clear(): void {
