@@ -244,6 +244,13 @@ describe('ADS state of the world, server and client end to end', () => {
     assert.match(peers[0], /127\.0\.0\.1/);
   });
 
+  test('a client with an invalid node fails at construction, naming the field', () => {
+    assert.throws(() => new AdsClient({ address: '127.0.0.1:1', node: { id: 'x', locality: { zone: 7 } } }), {
+      code: 'MESH_ERR_XDS_INVALID',
+      message: 'locality.zone: expected string, got number 7',
+    });
+  });
+
   test('whenSynced rejects when the client is closed before its first update', async (t) => {
     const { port } = await startServer(t); // no snapshot: nothing is ever sent
     const client = startClient(t, port);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
+import { normalize } from '../codec/any.js';
 import type { JsonObject } from '../codec/from-json.js';
 import { XdsError } from '../errors.js';
 import {
@@ -64,7 +65,11 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     super();
     this.on('error', () => {});
     this.delta = options.delta === true;
-    this.node = { user_agent_name: 'meshwork', ...options.node } as XdsNode;
+    // Validated here so a bad node fails construction, not a reconnect timer much later.
+    this.node = normalize('envoy.config.core.v3.Node', {
+      user_agent_name: 'meshwork',
+      ...options.node,
+    }) as XdsNode;
     this.backoff = new Backoff(options.backoff);
     const maxMs = options.backoff?.maxMs ?? 5_000;
     this.grpcClient = new grpc.Client(
@@ -227,8 +232,11 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
       request.node = this.node;
       this.nodeSent = true;
     }
-    const bytes = this.delta ? encodeDeltaDiscoveryRequest(request) : encodeDiscoveryRequest(request);
-    stream.write(bytes);
+    try {
+      stream.write(this.delta ? encodeDeltaDiscoveryRequest(request) : encodeDiscoveryRequest(request));
+    } catch (err) {
+      this.emit('error', err as Error);
+    }
   }
 
   private async onResponse(
