@@ -79,7 +79,7 @@ export class Hedging implements Policy {
     if (run.attempts.length <= this.maxHedgedAttempts) {
       run.timer = this.#clock.setTimeout(() => {
         run.timer = undefined;
-        if (!run.settled) this.#launch(fn, root, run);
+        if (!run.settled && !root.aborted) this.#launch(fn, root, run);
       }, this.delayMs);
     }
     let promise: Promise<T>;
