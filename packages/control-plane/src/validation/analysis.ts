@@ -13,11 +13,13 @@
  *   Gateway and ServiceEntry rules (see `edge-rules.ts`).
  * - errors: a destination port the Service/ServiceEntry does not declare.
  * - warnings: a destination without a port when its service has several; two VirtualServices routing the same host on the same gateway (or `mesh`); weights
- *   that do not sum to 100 (Istio sends weight/sum; older Istio rejected it); a
+ *   that do not sum to 100; a route that can never match (after a catch-all, or repeating an
+ *   earlier route's conditions) (Istio sends weight/sum; older Istio rejected it); a
  *   DestinationRule subset whose labels no known instance carries; a DestinationRule for an unknown
  *   host; a VirtualService without hosts (usable only as a delegate); stored-but-not-translated
  *   `tcp`/`tls` routes and Ingress resources.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { parseDurationMs } from '../resources/duration.js';
 import { toFqdn } from '../resources/hosts.js';
 import type {
@@ -78,6 +80,7 @@ function analyzeVirtualService(
   for (const [i, route] of (spec.http ?? []).entries()) {
     analyzeHttpRoute(route, `spec.http[${i}]`, ns, world, report, opts);
   }
+  checkIneffectiveMatches(spec.http ?? [], report);
   if (spec.tcp?.length)
     report.warn('spec.tcp', 'tcp routes are stored but not yet translated into proxy config');
   if (spec.tls?.length)
@@ -145,6 +148,31 @@ function analyzeHttpRoute(
   }
   checkMinDuration(route.timeout, `${path}.timeout`, report);
   checkMinDuration(route.retries?.perTryTimeout, `${path}.retries.perTryTimeout`, report);
+}
+
+/**
+ * After `istioctl analyze` (IST0131): routes are tried in order, so a route after a catch-all
+ * (no match conditions) never matches, nor does a match identical to an earlier route's.
+ */
+function checkIneffectiveMatches(routes: readonly HTTPRoute[], report: Reporter): void {
+  const earlier: unknown[] = [];
+  let catchAll: number | undefined;
+  routes.forEach((route, i) => {
+    if (catchAll !== undefined) {
+      report.warn(`spec.http[${i}]`, `never matches: spec.http[${catchAll}] before it matches every request`);
+      return;
+    }
+    const matches = route.match ?? [];
+    matches.forEach((m, j) => {
+      const { name: _name, ...conditions } = m;
+      if (earlier.some((e) => isDeepStrictEqual(e, conditions))) {
+        report.warn(`spec.http[${i}].match[${j}]`, 'never matches: an earlier route has the same conditions');
+      }
+      earlier.push(conditions);
+    });
+    const everything = matches.length === 0 || matches.some((m) => Object.keys(m).every((k) => k === 'name'));
+    if (everything) catchAll = i;
+  });
 }
 
 function checkWeights(route: HTTPRoute, path: string, report: Reporter): void {

@@ -193,6 +193,27 @@ spec: { ports: [{ name: http, port: 8080 }, { name: grpc, port: 9090 }] }
     );
   });
 
+  test('routes after a catch-all, and repeated match conditions, are reported as never matching', () => {
+    const { errors, warnings } = run(
+      `${BASE}---\n${vs(`  - match: [{ headers: { x: { exact: a } } }]
+    route: [{ destination: { host: reviews, subset: v1 } }]
+  - match: [{ name: again, headers: { x: { exact: a } } }]
+    route: [{ destination: { host: reviews, subset: v2 } }]
+  - route: [{ destination: { host: reviews } }]
+  - match: [{ uri: { prefix: /never } }]
+    route: [{ destination: { host: reviews } }]
+`)}`,
+    );
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      warnings.map((w) => [w.path, w.reason]),
+      [
+        ['spec.http[1].match[0]', 'never matches: an earlier route has the same conditions'],
+        ['spec.http[3]', 'never matches: spec.http[2] before it matches every request'],
+      ],
+    );
+  });
+
   test('mirror destinations are checked like route destinations', () => {
     const { errors } = run(
       `${BASE}---\n${vs(`  - route: [{ destination: { host: reviews } }]
