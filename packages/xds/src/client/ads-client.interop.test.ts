@@ -83,6 +83,7 @@ describe('AdsClient against an independent ADS server', () => {
     assert.equal(first.node.id, 'web-1');
     assert.equal(first.node.cluster, 'web');
     assert.equal(first.node.user_agent_name, 'meshwork');
+    assert.deepEqual(first.node.client_features, ['xds.config.resource-in-sotw']);
     // proto-loader's bundled google.protobuf.Value spells its fields in camelCase.
     assert.deepEqual(first.node.metadata.fields.zone, { stringValue: 'a', kind: 'stringValue' });
     assert.deepEqual(

@@ -29,6 +29,9 @@ import {
   type WatchState,
 } from './watch-state.js';
 
+/** What this client understands beyond the base protocol (xDS client feature names). */
+const CLIENT_FEATURES = ['xds.config.resource-in-sotw'];
+
 /** gRPC status code sent in a NACK's `error_detail` (INVALID_ARGUMENT). */
 const NACK_CODE = grpc.status.INVALID_ARGUMENT;
 
@@ -66,9 +69,14 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     this.on('error', () => {});
     this.delta = options.delta === true;
     // Validated here so a bad node fails construction, not a reconnect timer much later.
+    const features = new Set([
+      ...((options.node.client_features as string[] | undefined) ?? []),
+      ...CLIENT_FEATURES,
+    ]);
     this.node = normalize('envoy.config.core.v3.Node', {
       user_agent_name: 'meshwork',
       ...options.node,
+      client_features: [...features],
     }) as XdsNode;
     this.backoff = new Backoff(options.backoff);
     const maxMs = options.backoff?.maxMs ?? 5_000;
