@@ -81,3 +81,19 @@ test('rejects bad payloads, ranges and unsupported fields', () => {
     /hc\.redis_health_check: unsupported field/,
   );
 });
+
+test('rejects request headers that would corrupt the check request', () => {
+  const withHeader = (key: string, value: string) => ({
+    ...base,
+    http_health_check: { path: '/', request_headers_to_add: [{ header: { key, value } }] },
+  });
+  assert.equal(compileHealthCheck('hc', withHeader('x-probe', 'mesh')).check.kind, 'http');
+  assert.throws(() => compileHealthCheck('hc', withHeader('x-bad', 'a\r\nInjected: 1')), {
+    message:
+      'hc.http_health_check.request_headers_to_add[0].header.value: contains characters not allowed in a header',
+  });
+  assert.throws(
+    () => compileHealthCheck('hc', withHeader('bad header', 'v')),
+    /header\.key: is not a valid header name/,
+  );
+});

@@ -88,6 +88,9 @@ const RANGE_FIELDS = new Set(['start', 'end']);
 const PAYLOAD_FIELDS = new Set(['text', 'binary']);
 const HEADER_OPTION_FIELDS = new Set(['header', 'append', 'append_action']);
 const HEADER_FIELDS = new Set(['key', 'value']);
+/** RFC 9110 token, and field-value without control characters (a CR/LF would split the request). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const METHODS = [
   'METHOD_UNSPECIFIED',
   'GET',
@@ -176,10 +179,17 @@ function compileHttpCheck(p: string, value: unknown): HttpCheckSettings {
     const hp = at(at(p, 'request_headers_to_add'), i);
     const option = readMessage(hp, h, HEADER_OPTION_FIELDS);
     const header = readMessage(at(hp, 'header'), option.header, HEADER_FIELDS);
-    return [
-      requireString(at(at(hp, 'header'), 'key'), header.key),
-      readString(at(at(hp, 'header'), 'value'), header.value) ?? '',
-    ] as const;
+    const key = requireString(at(at(hp, 'header'), 'key'), header.key);
+    const headerValue = readString(at(at(hp, 'header'), 'value'), header.value) ?? '';
+    if (!HEADER_NAME.test(key))
+      throw new ProxyConfigError(at(at(hp, 'header'), 'key'), 'is not a valid header name');
+    if (!HEADER_VALUE.test(headerValue)) {
+      throw new ProxyConfigError(
+        at(at(hp, 'header'), 'value'),
+        'contains characters not allowed in a header',
+      );
+    }
+    return [key, headerValue] as const;
   });
   return {
     kind: 'http',

@@ -124,11 +124,18 @@ export class HealthChecker {
     if (session.closed) return;
     const settings = this.settings[session.check];
     this.stats.attempts++;
-    void this.probes[session.check].probe(session.host, settings.timeoutMs).then((result) => {
-      if (session.closed) return;
-      this.record(session, result);
-      session.timer = this.clock.setTimeout(() => this.run(session), this.nextDelayMs(session));
-    });
+    // A probe that throws (e.g. a header Node refuses) counts as an unanswered check, never as an
+    // unhandled rejection.
+    void this.probes[session.check]
+      .probe(session.host, settings.timeoutMs)
+      .catch((): ProbeResult => 'unhealthy')
+      .then((result) => this.complete(session, result));
+  }
+
+  private complete(session: Session, result: ProbeResult): void {
+    if (session.closed) return;
+    this.record(session, result);
+    session.timer = this.clock.setTimeout(() => this.run(session), this.nextDelayMs(session));
   }
 
   private nextDelayMs(session: Session): number {
