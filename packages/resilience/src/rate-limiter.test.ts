@@ -97,6 +97,15 @@ describe('TokenBucket', () => {
     assert.equal(bucket.tryAcquirePermission(), false);
   });
 
+  test('fractional refill rates do not lose tokens to rounding', () => {
+    const clock = new ManualClock();
+    const bucket = new TokenBucket('t', { capacity: 1, refillPerSecond: 3 }, { clock });
+    for (let i = 0; i < 30; i++) {
+      assert.ok(bucket.tryAcquirePermission(), `token ${i}`);
+      clock.advance(1000 / 3);
+    }
+  });
+
   test('rejects bad config and impossible requests', () => {
     assert.throws(() => new TokenBucket('t', { refillPerSecond: 0 }), /tokenBucket\.refillPerSecond/);
     assert.throws(() => new TokenBucket('t', { capacity: 2 }).tryAcquirePermission(3), /capacity/);

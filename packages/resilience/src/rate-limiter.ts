@@ -111,11 +111,9 @@ export class RateLimiter implements RateLimiterLike {
   }
 
   #reserve(permits: number, timeoutMs: number): number {
-    if (!(permits >= 1) || permits > this.limitForPeriod) {
-      throw new ConfigError(
-        'permits',
-        `must be between 1 and limitForPeriod (${this.limitForPeriod}), got ${permits}`,
-      );
+    // More than one period's worth is allowed: the caller then waits several cycles.
+    if (!Number.isInteger(permits) || permits < 1) {
+      throw new ConfigError('permits', `must be a positive integer, got ${permits}`);
     }
     const elapsed = this.#clock.now() - this.#start;
     this.#refresh(elapsed);

@@ -95,7 +95,8 @@ export class TokenBucket implements RateLimiterLike {
     }
     this.#refill();
     const missing = permits - this.#tokens;
-    const waitMs = missing > 0 ? (missing * 1000) / this.refillPerSecond : 0;
+    // Refill is computed in floating point; ignore shortfalls smaller than rounding error.
+    const waitMs = missing > 1e-9 ? (missing * 1000) / this.refillPerSecond : 0;
     if (waitMs > timeoutMs) return -1;
     this.#tokens -= permits;
     return waitMs;
