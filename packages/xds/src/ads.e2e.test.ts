@@ -64,6 +64,7 @@ describe('ADS state of the world, server and client end to end', () => {
     assert.equal(client.version('cds'), '1');
     assert.equal(connects[0].node.user_agent_name, 'meshwork');
     assert.equal(connects[0].node.cluster, 'web');
+    assert.match(connects[0].peer, /127\.0\.0\.1:\d+$/);
   });
 
   test('a new snapshot is pushed, delivered as an update and ACKed', async (t) => {

@@ -182,7 +182,13 @@ export class AdsServer extends EventEmitter<AdsServerEvents> implements StreamHo
     let streams = this.byNode.get(node.id);
     if (!streams) this.byNode.set(node.id, (streams = new Set()));
     streams.add(stream);
-    this.emit('connect', { nodeId: node.id, streamId: stream.id, delta: stream.delta, node });
+    this.emit('connect', {
+      nodeId: node.id,
+      streamId: stream.id,
+      delta: stream.delta,
+      node,
+      peer: stream.peer,
+    });
     if (!this.snapshots.has(node.id)) void this.resolve(node);
   }
 

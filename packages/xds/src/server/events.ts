@@ -12,6 +12,8 @@ export interface StreamEventBase {
 /** A stream identified its node. */
 export interface ConnectEvent extends StreamEventBase {
   node: XdsNode;
+  /** The peer's address as gRPC reports it (`ipv4:10.0.0.7:51234`). */
+  peer: string;
 }
 
 /** A stream ended. */

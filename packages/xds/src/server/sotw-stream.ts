@@ -27,6 +27,10 @@ export class SotwStream implements AdsStream {
   private readonly types = new Map<string, TypeState>();
   private closed = false;
 
+  get peer(): string {
+    return this.call.getPeer();
+  }
+
   constructor(
     readonly id: number,
     private readonly host: StreamHost,

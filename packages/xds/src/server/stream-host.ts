@@ -23,6 +23,8 @@ export interface AdsStream {
   readonly id: number;
   readonly delta: boolean;
   readonly node: XdsNode | undefined;
+  /** The peer's address as gRPC reports it. */
+  readonly peer: string;
   /** Sends what changed for each subscribed type (called after a snapshot change). */
   pushAll(): void;
   /** Per type URL: what the stream subscribes to and where it stands. */
