@@ -72,7 +72,14 @@ function analyzeVirtualService(
   if (!spec.hosts || spec.hosts.length === 0) {
     report.warn('spec.hosts', 'no hosts: this VirtualService can only be used as a delegate');
   }
-  (spec.gateways ?? []).forEach((g, i) => {
+  const gateways = spec.gateways ?? [];
+  if (gateways.length === 0 || gateways.includes('mesh')) {
+    (spec.hosts ?? []).forEach((h, i) => {
+      if (h === '*')
+        report.error(`spec.hosts[${i}]`, 'the wildcard host * is not allowed for the mesh (sidecars)');
+    });
+  }
+  gateways.forEach((g, i) => {
     if (g === 'mesh') return;
     const ref = g.includes('/') ? g : `${ns}/${g}`;
     if (!world.gatewayKnown(ref)) report.error(`spec.gateways[${i}]`, `gateway "${ref}" does not exist`);
@@ -147,6 +154,7 @@ function analyzeHttpRoute(
     report.error(`${path}.fault`, 'a fault needs a delay or an abort');
   }
   checkMinDuration(route.timeout, `${path}.timeout`, report);
+  checkMinDuration(route.fault?.delay?.fixedDelay, `${path}.fault.delay.fixedDelay`, report);
   checkMinDuration(route.retries?.perTryTimeout, `${path}.retries.perTryTimeout`, report);
 }
 

@@ -371,6 +371,26 @@ spec:
     );
   });
 
+  test('the wildcard host * is only allowed on gateways, not for the mesh', () => {
+    const wild = (gws: string) =>
+      vs('  - route: [{ destination: { host: reviews } }]\n', gws).replace(
+        'hosts: [reviews]',
+        'hosts: ["*"]',
+      );
+    const gw = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: edge }
+spec: { servers: [{ port: { number: 8080, protocol: HTTP }, hosts: ["*"] }] }
+---
+`;
+    assert.deepEqual(run(`${BASE}---\n${gw}${wild('  gateways: [edge]\n')}`).errors, []);
+    const { errors } = run(`${BASE}---\n${wild('')}`);
+    assert.deepEqual(
+      errors.map((e) => e.path),
+      ['spec.hosts[0]'],
+    );
+  });
+
   test('binding to an unknown Gateway is an error; mesh and existing gateways are fine', () => {
     const gw = `apiVersion: networking.istio.io/v1
 kind: Gateway
