@@ -52,7 +52,7 @@ export function analyzeDocument(
     case 'DestinationRule':
       return analyzeDestinationRule(doc.spec as DestinationRuleSpec, doc.namespace, world, report);
     case 'Service':
-      return analyzeService(doc.spec as ServiceSpec, report);
+      return analyzeService(doc.name, doc.spec as ServiceSpec, report);
     case 'Ingress':
       return analyzeIngress(doc.spec as IngressSpec, doc.namespace, world, report);
     case 'Gateway':

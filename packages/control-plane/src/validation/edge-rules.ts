@@ -8,8 +8,20 @@ import type { IngressSpec, ServiceSpec } from '../resources/kubernetes.js';
 import type { Reporter } from './reporter.js';
 import type { World } from './world.js';
 
-/** Service: ports need names when there are several, and must not repeat. */
-export function analyzeService(spec: ServiceSpec, report: Reporter): void {
+/** Kubernetes requires Service names to be DNS-1035 labels: they become DNS names. */
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Service: the name is a DNS-1035 label; ports need names when there are several, and must not
+ * repeat.
+ */
+export function analyzeService(name: string, spec: ServiceSpec, report: Reporter): void {
+  if (!DNS_1035_LABEL.test(name)) {
+    report.error(
+      'metadata.name',
+      `"${name}" is not a valid Service name (a DNS label: a-z, 0-9, '-', starting with a letter, at most 63)`,
+    );
+  }
   const ports = spec.ports ?? [];
   const names = new Set<string>();
   const numbers = new Set<string>();

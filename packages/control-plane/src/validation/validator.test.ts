@@ -437,6 +437,18 @@ spec: { service: reviews, address: 127.0.0.1, port: 9080, version: v1 }
     );
   });
 
+  test('Service names must be DNS labels', () => {
+    const svc = (name: string) => `apiVersion: v1\nkind: Service\nmetadata: { name: ${name} }\nspec: {}\n`;
+    assert.deepEqual(run(svc('orders-v2')).errors, []);
+    for (const bad of ['2orders', 'orders.v2', 'a'.repeat(64)]) {
+      assert.deepEqual(
+        run(svc(bad)).errors.map((e) => e.path),
+        ['metadata.name'],
+        bad,
+      );
+    }
+  });
+
   test('duplicate subset names and ambiguous Service ports are errors', () => {
     const { errors } = run(`apiVersion: v1
 kind: Service
