@@ -76,6 +76,183 @@ function envPort(value: string | undefined, name: string): number | undefined {
   return port;
 }
 
+/** What a probe endpoint runs. */
+type ProbeFn = () => ProbeResult | Promise<ProbeResult>;
+
+/** The runtime behind {@link createService}. */
+class ServiceRuntime implements Service {
+  readonly name: string;
+  readonly instanceId: string;
+  readonly log: Logger;
+  readonly router = new Router();
+  readonly probes = new Probes();
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly controlPlane: string | undefined;
+  private readonly cleanups: (() => unknown)[] = [];
+  private readonly registries: RegistryClient[] = [];
+  private readonly extra: Omit<InstanceRegistration, 'address'>[];
+  private readonly probeRoutes: Record<string, ProbeFn>;
+  private httpServer: Server | undefined;
+  private drain: DrainTracker | undefined;
+  private readinessTimer: NodeJS.Timeout | undefined;
+  private lastReady: boolean | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: ServiceOptions) {
+    this.env = options.env ?? process.env;
+    this.name = options.name;
+    this.instanceId = options.instanceId ?? this.env.MESHWORK_INSTANCE_ID ?? `${this.name}-${process.pid}`;
+    this.log = options.log ?? createLogger({ service: this.name, instanceId: this.instanceId });
+    this.controlPlane = options.controlPlane ?? this.env.MESHWORK_CONTROL_PLANE;
+    this.extra = [...(options.extraRegistrations ?? [])];
+    this.probeRoutes = {
+      '/health/live': () => this.probes.liveness(),
+      '/health/ready': () => this.probes.readiness(),
+      '/health/started': () => this.probes.startup(),
+      '/health': () => this.probes.readiness(),
+    };
+  }
+
+  get server(): Server | undefined {
+    return this.httpServer;
+  }
+
+  health(indicator: HealthIndicator): Service {
+    this.probes.add(indicator);
+    return this;
+  }
+
+  onShutdown(fn: () => unknown): Service {
+    this.cleanups.push(fn);
+    return this;
+  }
+
+  alsoRegister(registration: Omit<InstanceRegistration, 'address'>): Service {
+    if (this.httpServer) throw new InvalidConfigError('alsoRegister() must be called before start()');
+    this.extra.push(registration);
+    return this;
+  }
+
+  async start(): Promise<number> {
+    const port = this.options.port ?? envPort(this.env.PORT, 'PORT') ?? 0;
+    const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => this.onRequest(req, res));
+    this.httpServer = server;
+    this.drain = new DrainTracker(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    const bound = (server.address() as AddressInfo).port;
+    this.probes.markStarted();
+    this.startRegistration(bound);
+    await this.reportReadiness();
+    this.readinessTimer = setInterval(
+      () => void this.reportReadiness(),
+      this.options.readinessIntervalMs ?? 2000,
+    );
+    this.readinessTimer.unref();
+    if (this.options.handleSignals !== false) this.installSignals();
+    if (this.env.MESHWORK_SUPERVISED === '1') this.watchParent();
+    this.log.info({ port: bound }, `${this.name} listening`);
+    return bound;
+  }
+
+  stop(reason = 'stop'): Promise<void> {
+    this.stopping ??= this.shutdown(reason);
+    return this.stopping;
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const probe = req.method === 'GET' ? this.probeRoutes[(req.url ?? '/').split('?', 1)[0]] : undefined;
+    if (probe) return void this.answerProbe(probe, res);
+    const trace = childContext(parseTraceparent(req.headers.traceparent));
+    runWithTrace(trace, () => {
+      res.setHeader('x-served-by', this.instanceId);
+      void this.router.handle(req, res, this.log);
+    });
+  }
+
+  private async answerProbe(probe: ProbeFn, res: ServerResponse): Promise<void> {
+    const result = await probe();
+    sendJson(res, result.httpStatus, result.health, { 'cache-control': 'no-store' });
+  }
+
+  private async reportReadiness(): Promise<void> {
+    const ready = (await this.probes.readiness()).httpStatus === 200;
+    if (ready === this.lastReady) return;
+    this.lastReady = ready;
+    this.log.info({ ready }, ready ? 'instance ready' : 'instance not ready');
+    await Promise.all(this.registries.map((r) => r.setReady(ready)));
+  }
+
+  private startRegistration(port: number): void {
+    if (!this.controlPlane) return;
+    const address = this.options.host ?? '127.0.0.1';
+    const base: InstanceRegistration = {
+      service: this.name,
+      namespace: this.options.namespace ?? this.env.MESHWORK_NAMESPACE,
+      instanceId: this.instanceId,
+      address,
+      port,
+      sidecarPort: envPort(this.env.MESHWORK_SIDECAR_INBOUND_PORT, 'MESHWORK_SIDECAR_INBOUND_PORT'),
+      protocol: 'http',
+      version: this.options.version ?? this.env.MESHWORK_VERSION,
+      labels: this.options.labels,
+      healthCheck: { type: 'http', path: '/health/ready', port },
+    };
+    for (const registration of [base, ...this.extra.map((r) => ({ address, ...r }))]) {
+      const client = new RegistryClient({ controlPlane: this.controlPlane, registration, log: this.log });
+      this.registries.push(client);
+      client.start();
+    }
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    this.log.info({ reason }, 'shutting down');
+    clearInterval(this.readinessTimer);
+    this.probes.markShuttingDown();
+    await Promise.all(this.registries.map((r) => r.setReady(false)));
+    await Promise.all(this.registries.map((r) => r.stop()));
+    const delay = this.options.deregisterDelayMs ?? (this.registries.length > 0 ? 300 : 0);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (this.drain) {
+      const result = await this.drain.drain(this.options.shutdownDeadlineMs ?? 10_000);
+      if (result.abandoned > 0) this.log.warn(result, 'drain deadline reached; requests cut off');
+      else this.log.info(result, 'drained');
+    }
+    for (const fn of this.cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        this.log.warn({ err }, 'shutdown hook failed');
+      }
+    }
+  }
+
+  private installSignals(): void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      void this.stop(signal).then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+
+  private watchParent(): void {
+    // A supervisor killed with SIGKILL cannot stop its children; reparenting tells us it is gone.
+    const parent = process.ppid;
+    const timer = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(timer);
+      this.log.warn('supervisor is gone; shutting down');
+      void this.stop('orphaned').then(() => process.exit(0));
+    }, 1000);
+    timer.unref();
+  }
+}
+
 /**
  * Creates a service runtime.
  *
@@ -86,169 +263,5 @@ function envPort(value: string | undefined, name: string): number | undefined {
  * await svc.start();
  */
 export function createService(options: ServiceOptions): Service {
-  const env = options.env ?? process.env;
-  const name = options.name;
-  const instanceId = options.instanceId ?? env.MESHWORK_INSTANCE_ID ?? `${name}-${process.pid}`;
-  const log = options.log ?? createLogger({ service: name, instanceId });
-  const router = new Router();
-  const probes = new Probes();
-  const cleanups: (() => unknown)[] = [];
-  const controlPlane = options.controlPlane ?? env.MESHWORK_CONTROL_PLANE;
-  const registries: RegistryClient[] = [];
-  const extra = [...(options.extraRegistrations ?? [])];
-  let server: Server | undefined;
-  let drain: DrainTracker | undefined;
-  let readinessTimer: NodeJS.Timeout | undefined;
-  let lastReady: boolean | undefined;
-  let stopping: Promise<void> | undefined;
-
-  const probeRoute =
-    (probe: () => ProbeResult | Promise<ProbeResult>) => async (_req: unknown, res: ServerResponse) => {
-      const result = await probe();
-      sendJson(res, result.httpStatus, result.health, { 'cache-control': 'no-store' });
-    };
-  const probeHandlers: Record<string, (req: unknown, res: ServerResponse) => Promise<void>> = {
-    '/health/live': probeRoute(() => probes.liveness()),
-    '/health/ready': probeRoute(() => probes.readiness()),
-    '/health/started': probeRoute(() => probes.startup()),
-    '/health': probeRoute(() => probes.readiness()),
-  };
-
-  function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const path = (req.url ?? '/').split('?', 1)[0];
-    const probe = probeHandlers[path];
-    if (probe && req.method === 'GET') return void probe(req, res);
-    const trace = childContext(parseTraceparent(req.headers.traceparent));
-    runWithTrace(trace, () => {
-      res.setHeader('x-served-by', instanceId);
-      void router.handle(req, res, log);
-    });
-  }
-
-  async function reportReadiness(): Promise<void> {
-    const ready = (await probes.readiness()).httpStatus === 200;
-    if (ready === lastReady) return;
-    lastReady = ready;
-    log.info({ ready }, ready ? 'instance ready' : 'instance not ready');
-    await Promise.all(registries.map((r) => r.setReady(ready)));
-  }
-
-  function startRegistration(port: number): void {
-    if (!controlPlane) return;
-    const address = options.host ?? '127.0.0.1';
-    const sidecarPort = envPort(env.MESHWORK_SIDECAR_INBOUND_PORT, 'MESHWORK_SIDECAR_INBOUND_PORT');
-    const base: InstanceRegistration = {
-      service: name,
-      namespace: options.namespace ?? env.MESHWORK_NAMESPACE,
-      instanceId,
-      address,
-      port,
-      sidecarPort,
-      protocol: 'http',
-      version: options.version ?? env.MESHWORK_VERSION,
-      labels: options.labels,
-      healthCheck: { type: 'http', path: '/health/ready', port },
-    };
-    const all = [base, ...extra.map((r) => ({ address, ...r }))];
-    for (const registration of all) {
-      const client = new RegistryClient({ controlPlane, registration, log });
-      registries.push(client);
-      client.start();
-    }
-  }
-
-  async function start(): Promise<number> {
-    const port = options.port ?? envPort(env.PORT, 'PORT') ?? 0;
-    server = createServer({ keepAliveTimeout: 5000 }, onRequest);
-    drain = new DrainTracker(server);
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(port, options.host ?? '127.0.0.1', () => resolve());
-    });
-    const bound = (server.address() as AddressInfo).port;
-    probes.markStarted();
-    startRegistration(bound);
-    await reportReadiness();
-    readinessTimer = setInterval(() => void reportReadiness(), options.readinessIntervalMs ?? 2000);
-    readinessTimer.unref();
-    if (options.handleSignals !== false) installSignals();
-    if (env.MESHWORK_SUPERVISED === '1') watchParent();
-    log.info({ port: bound }, `${name} listening`);
-    return bound;
-  }
-
-  async function doStop(reason: string): Promise<void> {
-    log.info({ reason }, 'shutting down');
-    clearInterval(readinessTimer);
-    probes.markShuttingDown();
-    await Promise.all(registries.map((r) => r.setReady(false)));
-    await Promise.all(registries.map((r) => r.stop()));
-    const delay = options.deregisterDelayMs ?? (registries.length > 0 ? 300 : 0);
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    if (drain) {
-      const result = await drain.drain(options.shutdownDeadlineMs ?? 10_000);
-      if (result.abandoned > 0) log.warn(result, 'drain deadline reached; requests cut off');
-      else log.info(result, 'drained');
-    }
-    for (const fn of cleanups.reverse()) {
-      try {
-        await fn();
-      } catch (err) {
-        log.warn({ err }, 'shutdown hook failed');
-      }
-    }
-  }
-
-  function installSignals(): void {
-    const onSignal = (signal: NodeJS.Signals) => {
-      void svc.stop(signal).then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  }
-
-  function watchParent(): void {
-    // A supervisor killed with SIGKILL cannot stop its children; reparenting tells us it is gone.
-    const parent = process.ppid;
-    const timer = setInterval(() => {
-      if (process.ppid === parent) return;
-      clearInterval(timer);
-      log.warn('supervisor is gone; shutting down');
-      void svc.stop('orphaned').then(() => process.exit(0));
-    }, 1000);
-    timer.unref();
-  }
-
-  const svc: Service = {
-    name,
-    instanceId,
-    log,
-    router,
-    probes,
-    get server() {
-      return server;
-    },
-    health(indicator) {
-      probes.add(indicator);
-      return svc;
-    },
-    onShutdown(fn) {
-      cleanups.push(fn);
-      return svc;
-    },
-    alsoRegister(registration) {
-      if (server) throw new InvalidConfigError('alsoRegister() must be called before start()');
-      extra.push(registration);
-      return svc;
-    },
-    start,
-    stop(reason = 'stop') {
-      stopping ??= doStop(reason);
-      return stopping;
-    },
-  };
-  return svc;
+  return new ServiceRuntime(options);
 }
