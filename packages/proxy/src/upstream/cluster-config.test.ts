@@ -174,6 +174,19 @@ describe('compileCluster', () => {
     );
   });
 
+  test('accepts the resource type URL an unpacked Any keeps, and nothing else', () => {
+    const typed = { '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', ...staticCluster() };
+    assert.equal(compileCluster('c', typed).name, 'inventory');
+    throwsAt(
+      () =>
+        compileCluster('c', {
+          ...staticCluster(),
+          '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener',
+        }),
+      'c.@type: expected type.googleapis.com/envoy.config.cluster.v3.Cluster, got "type.googleapis.com/envoy.config.listener.v3.Listener"',
+    );
+  });
+
   test('accepts numeric enum values as proto3 JSON allows', () => {
     const s = compileCluster('c', staticCluster({ type: 0, lb_policy: 5 }));
     assert.equal(s.lbPolicy, 'MAGLEV');

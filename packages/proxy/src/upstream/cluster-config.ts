@@ -63,7 +63,9 @@ export interface ClusterSettings {
   readonly dnsLookupFamily: 'AUTO' | 'V4_ONLY' | 'V6_ONLY' | 'V4_PREFERRED' | 'ALL';
 }
 
+const CLUSTER_TYPE_URL = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const CLUSTER_FIELDS = new Set([
+  '@type',
   'name',
   'type',
   'eds_cluster_config',
@@ -126,6 +128,13 @@ const RAW_BUFFER_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.
  */
 export function compileCluster(path: string, value: unknown): ClusterSettings {
   const c = readMessage(path, value, CLUSTER_FIELDS);
+  // A resource unpacked from an Any (config dumps, bootstrap files) may keep its `@type`.
+  if (c['@type'] !== undefined && c['@type'] !== CLUSTER_TYPE_URL) {
+    throw new ProxyConfigError(
+      at(path, '@type'),
+      `expected ${CLUSTER_TYPE_URL}, got ${JSON.stringify(c['@type'])}`,
+    );
+  }
   const name = requireString(at(path, 'name'), c.name);
   // Hosts leave as soon as discovery drops them; Envoy's default instead keeps a removed host while
   // it passes active health checks, which only `true` here matches.

@@ -26,7 +26,8 @@ export interface CompiledLoadAssignment {
   readonly overprovisioningFactorPercent: number;
 }
 
-const CLA_FIELDS = new Set(['cluster_name', 'endpoints', 'policy']);
+const CLA_TYPE_URL = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
+const CLA_FIELDS = new Set(['@type', 'cluster_name', 'endpoints', 'policy']);
 const POLICY_FIELDS = new Set([
   'overprovisioning_factor',
   'endpoint_stale_after',
@@ -64,6 +65,12 @@ const HEALTH: readonly EdsHealthStatus[] = [
  */
 export function compileLoadAssignment(path: string, value: unknown): CompiledLoadAssignment {
   const cla = readMessage(path, value, CLA_FIELDS);
+  if (cla['@type'] !== undefined && cla['@type'] !== CLA_TYPE_URL) {
+    throw new ProxyConfigError(
+      at(path, '@type'),
+      `expected ${CLA_TYPE_URL}, got ${JSON.stringify(cla['@type'])}`,
+    );
+  }
   const clusterName = requireString(at(path, 'cluster_name'), cla.cluster_name);
   let overprovisioningFactorPercent = 140;
   if (cla.policy !== undefined) {
