@@ -23,7 +23,6 @@ export type * from './resources/kubernetes.js';
 export type * from './resources/meshwork.js';
 export * from './resources/resource.js';
 export * from './store/apply-plan.js';
-export * from './store/conformance.js';
 export * from './store/etcd-process.js';
 export * from './store/etcd-store.js';
 export * from './store/etcd-watch.js';
