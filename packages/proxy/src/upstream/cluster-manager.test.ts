@@ -213,6 +213,21 @@ describe('ClusterManager.applyLoadAssignment (EDS)', () => {
     cm.close();
   });
 
+  test('removing an assignment empties its clusters', () => {
+    const { cm, events } = manager();
+    cm.applyClusters([edsCluster('inv')]);
+    cm.applyLoadAssignment({
+      cluster_name: 'inv',
+      endpoints: [{ lb_endpoints: [lbEndpoint('10.0.0.1', 80)] }],
+    });
+    cm.removeLoadAssignment('inv');
+    assert.equal(cm.get('inv')!.chooseHost({}), null);
+    assert.ok(events.some((e) => e.type === 'host_removed' && e.host === '10.0.0.1:80'));
+    cm.applyClusters([edsCluster('inv', { connect_timeout: '3s' })]);
+    assert.equal(cm.get('inv')!.hosts().length, 0);
+    cm.close();
+  });
+
   test('a bad assignment is rejected with the field path and changes nothing', () => {
     const { cm } = manager();
     cm.applyClusters([edsCluster('inv')]);

@@ -105,6 +105,18 @@ export class ClusterManager {
     }
   }
 
+  /**
+   * EDS removed the assignment named `serviceName` (xDS `removed_resources`): its clusters lose
+   * every endpoint, as Envoy's do, and the stored copy is forgotten.
+   */
+  removeLoadAssignment(serviceName: string): void {
+    this.assignments.delete(serviceName);
+    for (const cluster of this.clusters.values()) {
+      const s = cluster.settings;
+      if (s.type === 'EDS' && s.edsServiceName === serviceName) cluster.setHosts([]);
+    }
+  }
+
   /** The cluster named `name`, or undefined (→ the engine's `MESH_ERR_NO_CLUSTER`). */
   get(name: string): UpstreamCluster | undefined {
     return this.clusters.get(name);
