@@ -102,7 +102,11 @@ async function runOne(args: ProxyArgs, withAdmin: boolean): Promise<number> {
       void proxy
         .drain(args.drainTimeoutMs)
         .then(() => proxy.close())
-        .then(() => resolve(0));
+        .then(() => {
+          // A worker's IPC channel would keep it alive; the primary exits when every worker has.
+          cluster.worker?.disconnect();
+          resolve(0);
+        });
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

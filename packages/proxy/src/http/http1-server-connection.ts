@@ -51,6 +51,7 @@ export class Http1ServerConnection implements Http1StreamOwner, ChunkSink {
   private readonly remoteAddress: string;
   /** Set by the listener when draining: finish the current response, then close. */
   draining = false;
+  readonly uncork: () => void;
 
   constructor(
     readonly socket: Socket,
@@ -59,6 +60,9 @@ export class Http1ServerConnection implements Http1StreamOwner, ChunkSink {
     private readonly tls: boolean,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '';
+    this.uncork = () => {
+      if (socket.writableCorked > 0) socket.uncork();
+    };
     socket.setNoDelay(true);
     socket.on('data', this.onData.bind(this));
     socket.on('end', this.onEnd.bind(this));

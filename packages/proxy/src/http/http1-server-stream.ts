@@ -10,6 +10,8 @@ import type { BodyReader, DownstreamStream, StreamCallbacks } from './stream.js'
 /** What a stream needs from its connection. */
 export interface Http1StreamOwner {
   readonly socket: Socket;
+  /** Uncorks the socket (bound once per connection, used with process.nextTick). */
+  readonly uncork: () => void;
   /** True when the connection must close after this response (drain, Connection: close, …). */
   shouldClose(stream: Http1ServerStream): boolean;
   streamDone(stream: Http1ServerStream, closeAfter: boolean): void;
@@ -128,7 +130,13 @@ export class Http1ServerStream implements DownstreamStream {
     }
     head += '\r\n';
     this.bytesSent += head.length;
-    this.owner.socket.write(head, 'latin1');
+    const socket = this.owner.socket;
+    if (!endStream && socket.writableCorked === 0) {
+      // The body usually follows in the same tick: one writev for head and body instead of two writes.
+      socket.cork();
+      process.nextTick(this.owner.uncork);
+    }
+    socket.write(head, 'latin1');
     if (endStream) this.end();
   }
 
