@@ -26,6 +26,10 @@ const fn = async () => 1;
 // ---- the policies under test, configured to do the same work -------------------------------
 const m = {
   breaker: new mesh.CircuitBreaker('bench', { slidingWindowType: 'COUNT_BASED', slidingWindowSize: 100 }),
+  untimed: new mesh.CircuitBreaker('bench-untimed', {
+    slidingWindowSize: 100,
+    slowCallDurationThresholdMs: Infinity,
+  }),
   consecutive: new mesh.ConsecutiveBreaker('bench', { failureThreshold: 5 }),
   syncBreaker: new mesh.CircuitBreaker('bench-sync', { slidingWindowSize: 100 }),
   retry: new mesh.Retry('bench', { maxAttempts: 3, waitDurationMs: 500 }),
@@ -84,6 +88,7 @@ const cases = [
   ['bare await fn()', () => fn()],
   ['meshwork CircuitBreaker (COUNT_BASED 100) execute', () => m.breaker.execute(fn)],
   ['meshwork CircuitBreaker sync path (tryAcquirePermission/onSuccess)', meshSyncBreaker],
+  ['meshwork CircuitBreaker, slow-call detection off (no clock reads)', () => m.untimed.execute(fn)],
   ['meshwork ConsecutiveBreaker execute', () => m.consecutive.execute(fn)],
   ['meshwork Retry (3 attempts, no failures)', () => m.retry.execute(fn)],
   ['meshwork Bulkhead (10)', () => m.bulkhead.execute(fn)],
@@ -139,6 +144,11 @@ const comparisons = [
   [
     'circuit breaker vs cockatiel (CountBreaker)',
     'meshwork CircuitBreaker (COUNT_BASED 100) execute',
+    'cockatiel circuitBreaker (CountBreaker 100)',
+  ],
+  [
+    'untimed breaker vs cockatiel (CountBreaker, which times nothing)',
+    'meshwork CircuitBreaker, slow-call detection off (no clock reads)',
     'cockatiel circuitBreaker (CountBreaker 100)',
   ],
   [

@@ -30,7 +30,7 @@ export interface CircuitBreakerConfig {
   failureRateThreshold?: number;
   /** Slow-call rate (percent, 0 < x ≤ 100) at or above which the breaker opens. */
   slowCallRateThreshold?: number;
-  /** A call strictly longer than this (ms) is slow. */
+  /** A call strictly longer than this (ms) is slow. Infinity turns slow-call detection (and call timing) off. */
   slowCallDurationThresholdMs?: number;
   /** `COUNT_BASED` (last N calls) or `TIME_BASED` (last N seconds, bucketed per second). */
   slidingWindowType?: SlidingWindowType;
@@ -151,9 +151,7 @@ export function compileCircuitBreakerConfig(
     slowCallDurationThresholdMs: checkNumber(
       at(path, 'slowCallDurationThresholdMs'),
       c.slowCallDurationThresholdMs,
-      {
-        min: 0,
-      },
+      { min: 0, allowInfinity: true },
     ),
     slidingWindowType: windowType,
     slidingWindowSize: windowSize,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { boom, calls, make } from './circuit-breaker.fixtures.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { ManualClock } from './clock.js';
 import { ConfigError } from './errors.js';
 
 describe('CircuitBreaker (time-based)', () => {
@@ -127,5 +128,30 @@ describe('CircuitBreaker misuse', () => {
     clock.advance(0);
     assert.ok(breaker.tryAcquirePermission());
     assert.equal(breaker.state, 'HALF_OPEN');
+  });
+});
+
+describe('CircuitBreaker without slow-call detection', () => {
+  test('slowCallDurationThresholdMs Infinity skips call timing but still trips on failures', async () => {
+    const manual = new ManualClock();
+    let reads = 0;
+    const clock = {
+      now: () => {
+        reads++;
+        return manual.now();
+      },
+      setTimeout: manual.setTimeout.bind(manual),
+      clearTimeout: manual.clearTimeout.bind(manual),
+    };
+    const breaker = new CircuitBreaker(
+      'untimed',
+      { slidingWindowSize: 2, slowCallDurationThresholdMs: Infinity },
+      { clock },
+    );
+    await breaker.execute(async () => 'ok');
+    assert.equal(reads, 0);
+    await assert.rejects(breaker.execute(() => Promise.reject(new Error('x'))));
+    await assert.rejects(breaker.execute(() => Promise.reject(new Error('x'))));
+    assert.equal(breaker.state, 'OPEN');
   });
 });

@@ -50,11 +50,13 @@ export class CircuitBreaker implements CircuitBreakerLike, Policy {
   #timer: TimerHandle | undefined = undefined;
   #exceededReported = 0;
   #timedWindow = false;
+  readonly #timesCalls: boolean;
 
   constructor(name: string, config?: CircuitBreakerConfig, options?: PolicyOptions) {
     this.name = name;
     this.config = compileCircuitBreakerConfig(config, options?.configPath);
     this.#clock = options?.clock ?? systemClock;
+    this.#timesCalls = this.config.slowCallDurationThresholdMs !== Number.POSITIVE_INFINITY;
     this.#window = this.#closedWindow();
     this.#minimumCalls = this.config.minimumNumberOfCalls;
   }
@@ -68,22 +70,25 @@ export class CircuitBreaker implements CircuitBreakerLike, Policy {
   async execute<T>(fn: Task<T>, parent?: ExecutionContext | AbortSignal): Promise<T> {
     checkTask(fn);
     if (!this.tryAcquirePermission()) throw new CallNotPermittedError(this.name, this.#state);
+    // Clock reads cost ~40 ns each; with slow-call detection off (threshold Infinity) there is
+    // nothing to time, and a count-based window needs no timestamps.
     const clock = this.#clock;
-    const start = clock.now();
+    const timed = this.#timesCalls;
+    const start = timed ? clock.now() : 0;
     let result: T;
     try {
       result = await fn(contextOf(parent));
     } catch (error) {
-      const end = clock.now();
-      this.#error(end - start, error, end);
+      const end = timed ? clock.now() : Number.NaN;
+      this.#error(timed ? end - start : 0, error, end);
       throw error;
     }
-    // One clock read serves both the duration and the window (reads cost ~40 ns each).
-    const end = clock.now();
+    const end = timed ? clock.now() : Number.NaN;
+    const durationMs = timed ? end - start : 0;
     const recordResult = this.config.recordResult;
     if (recordResult?.(result))
-      this.#error(end - start, new ResultRecordedAsFailureError(this.name, result), end);
-    else this.#success(end - start, end);
+      this.#error(durationMs, new ResultRecordedAsFailureError(this.name, result), end);
+    else this.#success(durationMs, end);
     return result;
   }
 
