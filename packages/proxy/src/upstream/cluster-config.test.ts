@@ -187,6 +187,37 @@ describe('compileCluster', () => {
     );
   });
 
+  test("compiles Envoy's getting-started cluster as written", () => {
+    const s = compileCluster('clusters[0]', {
+      name: 'service_envoyproxy_io',
+      type: 'LOGICAL_DNS',
+      dns_lookup_family: 'V4_ONLY',
+      load_assignment: {
+        cluster_name: 'service_envoyproxy_io',
+        endpoints: [
+          {
+            lb_endpoints: [
+              {
+                endpoint: { address: { socket_address: { address: 'www.envoyproxy.io', port_value: 443 } } },
+              },
+            ],
+          },
+        ],
+      },
+      transport_socket: {
+        name: 'envoy.transport_sockets.tls',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+          sni: 'www.envoyproxy.io',
+        },
+      },
+    });
+    assert.equal(s.type, 'LOGICAL_DNS');
+    assert.equal(s.dnsLookupFamily, 'V4_ONLY');
+    assert.equal(s.loadAssignment?.hosts[0].address, 'www.envoyproxy.io');
+    assert.equal(s.upstreamTlsContext?.sni, 'www.envoyproxy.io');
+  });
+
   test('accepts numeric enum values as proto3 JSON allows', () => {
     const s = compileCluster('c', staticCluster({ type: 0, lb_policy: 5 }));
     assert.equal(s.lbPolicy, 'MAGLEV');
