@@ -64,12 +64,12 @@ describe('service runtime with the control plane registry', () => {
       await svc.start();
       services.push(svc);
     }
-    await until(async () => (await healthy('echo')).length === 2, 5000, 'both instances to be endpoints');
+    await until(async () => (await healthy('echo')).length === 2, 15_000, 'both instances to be endpoints');
 
     const watcher = new DiscoveryWatcher({ controlPlane: cp.url, service: 'echo' });
     const client = connect('echo', { env: { MESHWORK_CONTROL_PLANE: cp.url } });
     try {
-      await until(() => watcher.endpoints().length === 2, 5000, 'discovery to see two endpoints');
+      await until(() => watcher.endpoints().length === 2, 15_000, 'discovery to see two endpoints');
       const seen = new Set<string>();
       for (let i = 0; i < 4; i++) seen.add((await client.get<{ id: string }>('/who')).id);
       assert.deepEqual([...seen].sort(), ['echo-1', 'echo-2']);
@@ -80,14 +80,14 @@ describe('service runtime with the control plane registry', () => {
         5000,
         'echo-2 to leave the endpoints',
       );
-      await until(() => watcher.endpoints().length === 1, 5000, 'discovery to drop echo-2');
+      await until(() => watcher.endpoints().length === 1, 15_000, 'discovery to drop echo-2');
       for (let i = 0; i < 4; i++) assert.equal((await client.get<{ id: string }>('/who')).id, 'echo-1');
 
       dependencyUp = true;
-      await until(async () => (await healthy('echo')).length === 2, 5000, 'echo-2 to come back');
+      await until(async () => (await healthy('echo')).length === 2, 15_000, 'echo-2 to come back');
 
       await services.shift()!.stop();
-      await until(async () => (await healthy('echo')).join() === 'echo-2', 5000, 'echo-1 to deregister');
+      await until(async () => (await healthy('echo')).join() === 'echo-2', 15_000, 'echo-1 to deregister');
       const all = await fetch(`${cp.url}/v1/registry/services/echo/instances`);
       const ids = ((await all.json()) as { instances: { instanceId: string }[] }).instances.map(
         (i) => i.instanceId,
