@@ -121,6 +121,22 @@ describe('meshwork apply / get / delete against a real API server', () => {
     assert.equal(lines[0], 'No resources found.');
   });
 
+  test('get --watch prints the list, then each change, until --timeout', async (t) => {
+    const lines = capture(t);
+    const watching = get.run(['svc', '-w', '--timeout', '700ms', '--server', api.url]);
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await store.apply([
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'watched' }, spec: { ports: [{ port: 80 }] } },
+    ]);
+    await store.delete('Service', 'default', 'watched');
+    assert.equal(await watching, 0);
+    assert.match(lines[0], /^KIND/);
+    assert.deepEqual(lines.slice(1), [
+      `ADDED Service/default/watched ${res.revision}`,
+      `DELETED Service/default/watched ${res.revision + 1}`,
+    ]);
+  });
+
   test('delete by name and by file; a missing resource is an error unless ignored', async (t) => {
     const lines = capture(t);
     assert.equal(await del.run(['vs', 'user-service-ab', '--server', api.url]), 0);

@@ -7,6 +7,7 @@ import {
   ControlPlaneError,
   DEFAULT_NAMESPACE,
   DEFAULT_SERVER,
+  durationMs,
   lookupKind,
   ResourceClient,
   type StoredResource,
@@ -14,13 +15,16 @@ import {
 import { stringify } from 'yaml';
 import type { Command } from '../main.js';
 
-const USAGE = `usage: meshwork get <kind|all> [name] [-n <namespace> | -A] [-l <selector>] [-o yaml|json] [--server <url>]
+const USAGE = `usage: meshwork get <kind|all> [name] [-n <namespace> | -A] [-l <selector>] [-o yaml|json] [-w] [--server <url>]
 
   kind              virtualservices, vs, destinationrules, dr, services, svc, … or all
   -n, --namespace   namespace (default "default")
   -A, --all-namespaces
   -l, --selector    label selector, e.g. app=reviews,version!=v1
-  -o, --output      yaml or json (default: a table)`;
+  -o, --output      yaml or json (default: a table)
+  -w, --watch       after listing, print every change as it happens (one line per event,
+                    or one JSON object per line with -o json) until Ctrl-C or --timeout
+  --timeout         stop watching after this long (e.g. 30s)`;
 
 function age(created: string, nowMs: number): string {
   const s = Math.max(0, Math.floor((nowMs - Date.parse(created)) / 1000));
@@ -62,6 +66,26 @@ function render(items: StoredResource[], single: boolean, output: string | undef
   return items.length === 0 ? 'No resources found.' : table(items);
 }
 
+async function getOne(client: ResourceClient, kind: string, namespace: string, name: string) {
+  const resource = await client.get(kind, namespace, name);
+  return { items: [resource], revision: Number(resource.metadata.resourceVersion) };
+}
+
+/** Prints store events from the current revision on: `MODIFIED VirtualService/default/reviews 42`. */
+async function follow(
+  client: ResourceClient,
+  filter: { kind?: string; namespace?: string; name?: string; fromRevision: number },
+  json: boolean,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { fromRevision } = filter;
+  for await (const e of client.watch({ fromRevision, kind: filter.kind, namespace: filter.namespace }, signal)) {
+    const m = e.resource.metadata;
+    if (filter.name && m.name !== filter.name) continue;
+    console.log(json ? JSON.stringify(e) : `${e.type} ${e.resource.kind}/${m.namespace}/${m.name} ${e.revision}`);
+  }
+}
+
 async function execute(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -71,6 +95,8 @@ async function execute(argv: string[]): Promise<number> {
       'all-namespaces': { type: 'boolean', short: 'A' },
       selector: { type: 'string', short: 'l' },
       output: { type: 'string', short: 'o' },
+      watch: { type: 'boolean', short: 'w' },
+      timeout: { type: 'string' },
       server: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -88,10 +114,13 @@ async function execute(argv: string[]): Promise<number> {
   const namespace = values['all-namespaces'] ? undefined : (values.namespace ?? DEFAULT_NAMESPACE);
   const client = new ResourceClient(values.server ?? process.env.MESHWORK_SERVER ?? DEFAULT_SERVER);
   try {
-    const items = name
-      ? [await client.get(kind ?? kindName, namespace ?? DEFAULT_NAMESPACE, name)]
-      : await client.list(kind, { namespace, labelSelector: values.selector });
+    const { items, revision } = name
+      ? await getOne(client, kind ?? kindName, namespace ?? DEFAULT_NAMESPACE, name)
+      : await client.listWithRevision(kind, { namespace, labelSelector: values.selector });
     console.log(render(items, Boolean(name), values.output));
+    if (!values.watch) return 0;
+    const signal = values.timeout ? AbortSignal.timeout(durationMs(values.timeout)) : undefined;
+    await follow(client, { kind, namespace, name, fromRevision: revision }, values.output === 'json', signal);
     return 0;
   } catch (err) {
     if (!(err instanceof ControlPlaneError)) throw err;

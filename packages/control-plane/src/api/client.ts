@@ -11,6 +11,7 @@ import {
   type ValidationIssue,
 } from '../errors.js';
 import type { StoredResource } from '../resources/resource.js';
+import type { WatchEvent } from '../store/resource-store.js';
 import type { ApplyResponse } from './resource-routes.js';
 
 /** The default API address; `MESHWORK_SERVER` overrides it for the CLI. */
@@ -49,14 +50,23 @@ export class ResourceClient {
     kind?: string,
     filter: { namespace?: string; labelSelector?: string } = {},
   ): Promise<StoredResource[]> {
+    return (await this.listWithRevision(kind, filter)).items;
+  }
+
+  /** Like {@link list}, with the store revision the list reflects (to watch from). */
+  async listWithRevision(
+    kind?: string,
+    filter: { namespace?: string; labelSelector?: string } = {},
+  ): Promise<{ items: StoredResource[]; revision: number }> {
     const query = new URLSearchParams();
     if (filter.namespace) query.set('namespace', filter.namespace);
     if (filter.labelSelector) query.set('labelSelector', filter.labelSelector);
     const qs = query.size > 0 ? `?${query}` : '';
     const body = (await this.#request('GET', `/v1/resources${kind ? `/${seg(kind)}` : ''}${qs}`)) as {
       items: StoredResource[];
+      metadata?: { resourceVersion?: string };
     };
-    return body.items;
+    return { items: body.items, revision: Number(body.metadata?.resourceVersion ?? 0) };
   }
 
   /** Deletes one resource. */
@@ -74,6 +84,37 @@ export class ResourceClient {
       changeId: string;
       resource: StoredResource;
     }>;
+  }
+
+  /**
+   * Follows `GET /v1/watch` (Server-Sent Events) and yields each store event until `signal`
+   * aborts or the server ends the stream.
+   *
+   * @example
+   * for await (const e of client.watch({ fromRevision: 0, kind: 'vs' }, AbortSignal.timeout(5000))) console.log(e.type);
+   */
+  async *watch(
+    filter: { fromRevision?: number; kind?: string; namespace?: string } = {},
+    signal?: AbortSignal,
+  ): AsyncGenerator<WatchEvent> {
+    const query = new URLSearchParams({ fromRevision: String(filter.fromRevision ?? 0) });
+    if (filter.kind) query.set('kind', filter.kind);
+    if (filter.namespace) query.set('namespace', filter.namespace);
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}/v1/watch?${query}`, { signal });
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw new ControlPlaneError(
+        'MESH_ERR_CP_UNREACHABLE',
+        `cannot reach the control plane at ${this.baseUrl}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (!res.ok || !res.body) throw problemToError(res.status, safeJson(await res.text()), '');
+    yield* readEvents(res.body, signal);
   }
 
   /** The convergence report of a change, or `undefined` while the server has none (404). */
@@ -107,6 +148,34 @@ export class ResourceClient {
     const parsed = text ? safeJson(text) : undefined;
     if (res.ok) return parsed;
     throw problemToError(res.status, parsed, text);
+  }
+}
+
+/** Parses an SSE stream into store events (frames without `data` — comments, retry — are skipped). */
+async function* readEvents(
+  body: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
+): AsyncGenerator<WatchEvent> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => l.slice(6))
+          .join('\n');
+        if (data) yield JSON.parse(data) as WatchEvent;
+        end = buffer.indexOf('\n\n');
+      }
+    }
+  } catch (err) {
+    if (!signal?.aborted) throw err;
   }
 }
 
