@@ -34,7 +34,7 @@ describe('meshwork apply / get / delete against a real API server', () => {
         {
           // Stands in for the convergence tracker: unknown at first, then converged with one NACK.
           method: 'GET',
-          path: '/v1/changes/:id',
+          path: '/changes/:id',
           handler: ({ res, params }) => {
             if (++changeRequests < 3) return sendJson(res, 404, { code: 'MESH_ERR_CP_NOT_FOUND' });
             sendJson(res, 200, {

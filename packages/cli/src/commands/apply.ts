@@ -26,7 +26,7 @@ const USAGE = `usage: meshwork apply -f <file|dir|-> [-f …] [--dry-run] [--ski
   --timeout        how long --wait waits (default 30s)
   --server         control plane REST API (default $MESHWORK_SERVER or ${DEFAULT_SERVER})`;
 
-/** A convergence report as `GET /v1/changes/<id>` gives it (fields read defensively). */
+/** A convergence report as `GET /changes/<id>` gives it (fields read defensively). */
 interface ChangeReport {
   state?: string;
   proxies?: { total?: number; acked?: number; nacked?: number; pending?: number };

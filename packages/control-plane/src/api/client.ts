@@ -120,7 +120,7 @@ export class ResourceClient {
   /** The convergence report of a change, or `undefined` while the server has none (404). */
   async change(id: string): Promise<unknown | undefined> {
     try {
-      return await this.#request('GET', `/v1/changes/${seg(id)}`);
+      return await this.#request('GET', `/changes/${seg(id)}`);
     } catch (err) {
       if (err instanceof ControlPlaneError && err.status === 404) return undefined;
       throw err;
