@@ -54,6 +54,27 @@ function conformance(name: string, open: () => Promise<Database>, teardown: () =
       await assert.rejects(inv.reserve('o-3', [{ productId: 'nope', quantity: 1 }]), UnknownProductError);
     });
 
+    test('concurrent reservations never oversell', async () => {
+      const inv = await openInventoryRepository(db);
+      const available = (await inv.stock('sku-dock'))!.available;
+      const attempts = Array.from({ length: available + 5 }, (_, i) =>
+        inv.reserve(`race-${i}`, [{ productId: 'sku-dock', quantity: 1 }]).then(
+          () => true,
+          (err: unknown) => {
+            assert.ok(err instanceof InsufficientStockError);
+            return false;
+          },
+        ),
+      );
+      const outcomes = await Promise.all(attempts);
+      assert.equal(outcomes.filter(Boolean).length, available);
+      assert.deepEqual(await inv.stock('sku-dock'), {
+        productId: 'sku-dock',
+        available: 0,
+        reserved: available,
+      });
+    });
+
     test('releasing returns stock once, and is a no-op for unknown orders', async () => {
       const inv = await openInventoryRepository(db);
       const before = (await inv.stock('sku-mouse'))!;

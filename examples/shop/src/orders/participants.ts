@@ -3,6 +3,7 @@
  * shipping and notifications over HTTP/JSON — through the sidecar or proxyless, as the
  * environment says. Business refusals become {@link StepFailure}s.
  */
+import { CircuitBreaker, type Policy, Retry, wrap } from '@meshwork/resilience';
 import { connect, type ServiceClient, UpstreamStatusError } from '@meshwork/service';
 import { grpc, grpcClient, loadProto, unary } from '@meshwork/service/grpc';
 import { INVENTORY_PROTO } from '../inventory/app.js';
@@ -14,6 +15,30 @@ const BUSINESS_CODES = new Set([
   grpc.status.NOT_FOUND,
   grpc.status.INVALID_ARGUMENT,
 ]);
+const TRANSIENT_CODES = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
+const isTransientGrpc = (err: unknown) => TRANSIENT_CODES.has((err as grpc.ServiceError).code);
+
+/**
+ * Proxyless policy for the inventory RPCs: Reserve and Release are idempotent by order id, so
+ * UNAVAILABLE and DEADLINE_EXCEEDED are retried; a breaker stops hammering an inventory that is down.
+ */
+function inventoryPolicy(): Policy {
+  return wrap(
+    new Retry('inventory-grpc', {
+      maxAttempts: 3,
+      waitDurationMs: 100,
+      enableExponentialBackoff: true,
+      exponentialBackoffMultiplier: 2,
+      retryOnError: isTransientGrpc,
+    }),
+    new CircuitBreaker('inventory-grpc', {
+      slidingWindowSize: 20,
+      minimumNumberOfCalls: 10,
+      waitDurationInOpenStateMs: 5000,
+      recordException: isTransientGrpc,
+    }),
+  );
+}
 
 /** Remote clients the orders service uses. */
 export interface OrderClients {
@@ -23,6 +48,8 @@ export interface OrderClients {
   shipping: ServiceClient;
   notifications: ServiceClient;
   inventory: () => Promise<grpc.Client>;
+  /** Wraps inventory RPCs; undefined through a sidecar, which retries by mesh config. */
+  inventoryPolicy: Policy | undefined;
   close(): Promise<void>;
 }
 
@@ -44,6 +71,7 @@ export function createOrderClients(env: NodeJS.ProcessEnv): OrderClients {
   return {
     ...clients,
     inventory: grpcClient(Inventory, 'inventory-grpc', { env }),
+    inventoryPolicy: env.MESHWORK_SIDECAR_OUTBOUND_PORT ? undefined : inventoryPolicy(),
     async close() {
       await Promise.all(Object.values(clients).map((c) => c.close()));
     },
@@ -51,8 +79,9 @@ export function createOrderClients(env: NodeJS.ProcessEnv): OrderClients {
 }
 
 async function grpcCall(clients: OrderClients, method: string, request: unknown): Promise<unknown> {
+  const call = async () => unary(await clients.inventory(), method, request);
   try {
-    return await unary(await clients.inventory(), method, request);
+    return await (clients.inventoryPolicy ? clients.inventoryPolicy.execute(call) : call());
   } catch (err) {
     const code = (err as grpc.ServiceError).code;
     if (BUSINESS_CODES.has(code))
