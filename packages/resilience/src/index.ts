@@ -70,7 +70,7 @@ export {
   type RegistryRateLimiterConfig,
   type ResilienceConfig,
 } from './registry.js';
-export { RETRY_DEFAULTS, Retry, type RetryConfig, type RetryEvent } from './retry.js';
+export { RETRY_DEFAULTS, Retry, type RetryConfig, type RetryEvent, type RetryMetrics } from './retry.js';
 export { RETRY_BUDGET_DEFAULTS, RetryBudget, type RetryBudgetConfig } from './retry-budget.js';
 export {
   TIME_LIMITER_DEFAULTS,

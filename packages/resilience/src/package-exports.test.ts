@@ -9,6 +9,59 @@ import { fileURLToPath } from 'node:url';
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repositoryRoot = resolve(packageDir, '..', '..');
 
+const PUBLIC_VALUES = [
+  'AbortedError',
+  'Bulkhead',
+  'BulkheadFullError',
+  'CallNotPermittedError',
+  'CircuitBreaker',
+  'ConfigError',
+  'ConsecutiveBreaker',
+  'ExecutionContext',
+  'EventPublisher',
+  'Fallback',
+  'Hedging',
+  'IntervalFunction',
+  'ManualClock',
+  'MaxRetriesExceededError',
+  'MeshError',
+  'PolicyRegistry',
+  'PolicyWrap',
+  'RateLimiter',
+  'RequestNotPermittedError',
+  'ResultRecordedAsFailureError',
+  'Retry',
+  'RetryBudget',
+  'ROOT_CONTEXT',
+  'TimeLimiter',
+  'TimeoutError',
+  'TimerWheel',
+  'TokenBucket',
+  'contextOf',
+  'flushMicrotasks',
+  'systemClock',
+  'timerWheelFor',
+  'unrefTimer',
+  'wrap',
+  'CIRCUIT_BREAKER_DEFAULTS',
+  'RETRY_DEFAULTS',
+  'BULKHEAD_DEFAULTS',
+  'TIME_LIMITER_DEFAULTS',
+  'RATE_LIMITER_DEFAULTS',
+  'TOKEN_BUCKET_DEFAULTS',
+  'HEDGING_DEFAULTS',
+  'RETRY_BUDGET_DEFAULTS',
+  'CONSECUTIVE_BREAKER_DEFAULTS',
+];
+
+describe('@meshwork/resilience public API', () => {
+  test('the entry point exports every public value', async () => {
+    const api = (await import('./index.js')) as Record<string, unknown>;
+    const missing = PUBLIC_VALUES.filter((name) => api[name] === undefined);
+    assert.deepEqual(missing, []);
+  });
+});
+
 describe('@meshwork/resilience built output', () => {
   before(() => {
     if (!existsSync(join(packageDir, 'dist', 'index.js'))) {
