@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type ApiServer, createApiServer, MemoryFileStore, resourceRoutes, sendJson } from '@meshwork/control-plane';
+import {
+  type ApiServer,
+  type ControlPlane,
+  createApiServer,
+  MemoryFileStore,
+  resourceRoutes,
+  sendJson,
+  startControlPlane,
+} from '@meshwork/control-plane';
 import { command as apply } from './apply.js';
 import { command as del } from './delete.js';
 import { command as get } from './get.js';
@@ -151,5 +159,37 @@ describe('meshwork apply / get / delete against a real API server', () => {
     const lines = capture(t);
     assert.equal(await get.run(['vs', '--server', 'http://127.0.0.1:1']), 1);
     assert.match(lines[0], /cannot reach the control plane at http:\/\/127\.0\.0\.1:1/);
+  });
+});
+
+describe('meshwork apply against the real control plane', () => {
+  let cp: ControlPlane;
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meshwork-apply-cp-'));
+    cp = await startControlPlane({ restPort: 0, xdsPort: 0, store: 'memory://', debounceMs: 10 });
+  });
+  after(async () => {
+    await cp.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a route may name a service known only to the registry; --wait reports convergence', async (t) => {
+    const reg = await fetch(`${cp.url}/v1/registry/instances`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'ratings', address: '127.0.0.1', port: 9080, protocol: 'http', version: 'v1' }),
+    });
+    assert.equal(reg.status, 201);
+    const file = join(dir, 'ratings.yaml');
+    await writeFile(
+      file,
+      'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: ratings }\n' +
+        'spec:\n  hosts: [ratings]\n  http:\n  - route: [{ destination: { host: ratings } }]\n    timeout: 2s\n',
+    );
+    const lines = capture(t);
+    assert.equal(await apply.run(['-f', file, '--wait', '--timeout', '5s', '--server', cp.url]), 0, lines.join('\n'));
+    assert.equal(lines[0], 'VirtualService/default/ratings created');
+    assert.match(lines.at(-1) ?? '', /^change \d+ converged: 0\/0 proxies ACKed, 0 NACKed/);
   });
 });
