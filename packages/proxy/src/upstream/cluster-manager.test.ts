@@ -412,7 +412,7 @@ describe('DNS clusters', () => {
     cm.close();
   });
 
-  test('LOGICAL_DNS uses the first address, resolved by the system resolver', async () => {
+  test('LOGICAL_DNS keeps one host named after the DNS name, resolved by the system resolver', async () => {
     const cm = new ClusterManager();
     cm.applyClusters([
       {
@@ -426,13 +426,34 @@ describe('DNS clusters', () => {
       },
     ]);
     await cm.whenResolved();
-    assert.deepEqual(
-      cm
-        .get('logical')!
-        .hosts()
-        .map((h) => h.key),
-      ['127.0.0.1:9000'],
-    );
+    const [host] = cm.get('logical')!.hosts();
+    assert.deepEqual([host.key, host.address, host.hostname], ['localhost:9000', '127.0.0.1', 'localhost']);
+    cm.close();
+  });
+
+  test('a new LOGICAL_DNS answer moves the address, not the host', async () => {
+    const clock = new ManualClock();
+    let answer = ['10.2.0.1', '10.2.0.2'];
+    const cm = new ClusterManager({ clock, resolveDns: async () => answer });
+    cm.applyClusters([
+      {
+        name: 'api',
+        type: 'LOGICAL_DNS',
+        load_assignment: {
+          cluster_name: 'api',
+          endpoints: [{ lb_endpoints: [lbEndpoint('api.example.com', 443)] }],
+        },
+      },
+    ]);
+    await cm.whenResolved();
+    const host = cm.get('api')!.hosts()[0];
+    assert.equal(host.address, '10.2.0.1');
+    host.pool = 'kept';
+    answer = ['10.2.0.9'];
+    clock.advance(5000);
+    await waitFor(() => host.address === '10.2.0.9');
+    assert.equal(cm.get('api')!.hosts()[0], host);
+    assert.equal(host.pool, 'kept');
     cm.close();
   });
 });

@@ -7,7 +7,7 @@ import type { Clock, RandomSource } from './clock.js';
 import type { ClusterSettings } from './cluster-config.js';
 import { type ClusterCounters, type ClusterStatsSnapshot, snapshotStats } from './cluster-stats.js';
 import { HealthChecker } from './health/health-checker.js';
-import { type HostSpec, hostKey, UpstreamHost } from './host.js';
+import { type HostSpec, specKey, UpstreamHost } from './host.js';
 import { CircuitBreakerLimits } from './limits.js';
 import { LOAD_BALANCERS } from './load-balancers/registry.js';
 import { OutlierDetector } from './outlier-detector.js';
@@ -136,7 +136,7 @@ export class UpstreamCluster implements Cluster {
     const fresh = new Set<UpstreamHost>();
     const keep = new Set<string>();
     for (const spec of specs) {
-      const key = hostKey(spec.address, spec.port);
+      const key = specKey(spec);
       // Two DNS names can resolve to one address; a second copy would double that host's share.
       if (keep.has(key)) continue;
       const existing = this.hostsByKey.get(key);

@@ -1,13 +1,14 @@
 /**
  * DNS discovery for STRICT_DNS and LOGICAL_DNS clusters: each endpoint's address is resolved at
  * apply time and every `dns_refresh_rate`. STRICT_DNS makes one host per resolved address;
- * LOGICAL_DNS uses the first address only (Envoy's "logical host"). A failed lookup keeps that
+ * LOGICAL_DNS makes one "logical host" keyed by `name:port` whose address is the first answer, so
+ * a rotating DNS answer moves new connections without replacing the host or its pool. A failed lookup keeps that
  * name's last good addresses, so a DNS blip never empties a cluster.
  */
 import { lookup } from 'node:dns/promises';
 import type { Clock, TimerHandle } from './clock.js';
 import type { ClusterSettings } from './cluster-config.js';
-import type { HostSpec } from './host.js';
+import { type HostSpec, hostKey } from './host.js';
 import type { UpstreamEventListener } from './upstream-events.js';
 
 /** Resolves a name to addresses for Envoy's `dns_lookup_family`. */
@@ -62,10 +63,16 @@ export class DnsRefresher {
     const resolved = await Promise.all(targets.map((t) => this.resolveOne(t.address)));
     if (this.closed) return;
     const hosts: HostSpec[] = [];
+    const logical = this.settings.type === 'LOGICAL_DNS';
     targets.forEach((target, i) => {
-      const addresses = this.settings.type === 'LOGICAL_DNS' ? resolved[i].slice(0, 1) : resolved[i];
-      for (const address of addresses)
-        hosts.push({ ...target, address, hostname: target.hostname ?? target.address });
+      const hostname = target.hostname ?? target.address;
+      if (logical) {
+        // One host named after the DNS name; only its address follows the answers.
+        const key = hostKey(target.address, target.port);
+        if (resolved[i].length > 0) hosts.push({ ...target, key, address: resolved[i][0], hostname });
+        return;
+      }
+      for (const address of resolved[i]) hosts.push({ ...target, address, hostname });
     });
     this.onHosts(hosts);
     this.timer = this.clock.setTimeout(() => void this.refresh(), this.settings.dnsRefreshRateMs);

@@ -7,6 +7,11 @@ import type { EdsHealthStatus, Host, HostCounters } from './types.js';
 
 /** Where a host came from and how it is described by config (EDS, inline or DNS). */
 export interface HostSpec {
+  /**
+   * Identity when it is not `address:port`: a LOGICAL_DNS host is `name:port`, so a new DNS answer
+   * moves its address without replacing the host (and its pool), as Envoy's logical host does.
+   */
+  readonly key?: string;
   readonly address: string;
   readonly port: number;
   readonly weight: number;
@@ -42,7 +47,8 @@ export class OutlierState {
 /** A host of one cluster, mutable by the upstream layer only. */
 export class UpstreamHost implements Host {
   readonly key: string;
-  readonly address: string;
+  /** Mutable only for LOGICAL_DNS hosts, whose address follows DNS (new connections use it). */
+  address: string;
   readonly port: number;
   weight: number;
   labels: Readonly<Record<string, string>>;
@@ -64,7 +70,7 @@ export class UpstreamHost implements Host {
   constructor(spec: HostSpec) {
     this.address = spec.address;
     this.port = spec.port;
-    this.key = hostKey(spec.address, spec.port);
+    this.key = specKey(spec);
     this.weight = spec.weight;
     this.labels = spec.labels;
     this.locality = spec.locality;
@@ -77,6 +83,7 @@ export class UpstreamHost implements Host {
 
   /** Takes the config-described attributes of `spec` (same key), keeping all runtime state. */
   update(spec: HostSpec): void {
+    this.address = spec.address;
     this.weight = spec.weight;
     this.labels = spec.labels;
     this.locality = spec.locality;
@@ -97,6 +104,11 @@ export class UpstreamHost implements Host {
   get available(): boolean {
     return !this.ejected && !this.failedActiveHealthCheck && this.edsUsable;
   }
+}
+
+/** The identity a spec gives its host: its `key`, else `address:port`. */
+export function specKey(spec: HostSpec): string {
+  return spec.key ?? hostKey(spec.address, spec.port);
 }
 
 /** The identity of a host: `address:port` (IPv6 addresses in brackets). */

@@ -10,9 +10,12 @@
 /** Health as EDS reports it (Envoy's `core.v3.HealthStatus`, names verbatim). */
 export type EdsHealthStatus = 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY' | 'DRAINING' | 'TIMEOUT' | 'DEGRADED';
 
-/** One upstream endpoint of a cluster. Identity is `address:port`. */
+/** One upstream endpoint of a cluster. Identity is `address:port` (`name:port` for a LOGICAL_DNS host). */
 export interface Host {
-  /** `address:port`, stable for the life of the host; used as the pool key. */
+  /**
+   * `address:port`, stable for the life of the host; used as the pool key. A LOGICAL_DNS host is
+   * `name:port` and its `address` follows DNS (connect to the current `address`).
+   */
   readonly key: string;
   readonly address: string;
   readonly port: number;

@@ -16,7 +16,8 @@ const SERVING = 1;
 /** gRPC health probe. */
 export class GrpcHealthProbe implements HealthProbe {
   private readonly settings: GrpcCheckSettings;
-  private readonly clients = new Map<UpstreamHost, Client>();
+  /** One channel per host, with the target it was opened for (a LOGICAL_DNS address can move). */
+  private readonly clients = new Map<UpstreamHost, { client: Client; target: string }>();
   private readonly request: Buffer;
   private readonly clusterName: string;
 
@@ -49,24 +50,24 @@ export class GrpcHealthProbe implements HealthProbe {
   }
 
   forget(host: UpstreamHost): void {
-    this.clients.get(host)?.close();
+    this.clients.get(host)?.client.close();
     this.clients.delete(host);
   }
 
   close(): void {
-    for (const client of this.clients.values()) client.close();
+    for (const entry of this.clients.values()) entry.client.close();
     this.clients.clear();
   }
 
   private clientFor(host: UpstreamHost): Client {
-    let client = this.clients.get(host);
-    if (!client) {
-      // Envoy's order: the check's authority, the endpoint's health-check hostname, the cluster name.
-      const authority = this.settings.authority ?? host.healthCheckHostname ?? this.clusterName;
-      const options = { 'grpc.default_authority': authority };
-      client = new Client(hostKey(host.address, host.healthCheckPort), credentials.createInsecure(), options);
-      this.clients.set(host, client);
-    }
+    const target = hostKey(host.address, host.healthCheckPort);
+    const cached = this.clients.get(host);
+    if (cached?.target === target) return cached.client;
+    cached?.client.close();
+    // Envoy's order: the check's authority, the endpoint's health-check hostname, the cluster name.
+    const authority = this.settings.authority ?? host.healthCheckHostname ?? this.clusterName;
+    const client = new Client(target, credentials.createInsecure(), { 'grpc.default_authority': authority });
+    this.clients.set(host, { client, target });
     return client;
   }
 }
