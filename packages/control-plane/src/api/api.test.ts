@@ -188,6 +188,21 @@ describe('resource REST API', () => {
     assert.match(problem.errors[0].reason, /YAML syntax error at line \d+/);
   });
 
+  test('malformed JSON, an empty body and a bad dryRun flag are 400s that say what is wrong', async () => {
+    const bad = await post('{"apiVersion": ', 'application/json');
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { detail: string }).detail, /request body is not valid JSON/);
+    const empty = await post('', 'application/yaml');
+    assert.equal(empty.status, 400);
+    assert.match(((await empty.json()) as { detail: string }).detail, /the request body is empty/);
+    const flag = await post(SERVICES, 'application/yaml', '?dryRun=maybe');
+    assert.equal(flag.status, 400);
+    assert.match(
+      ((await flag.json()) as { detail: string }).detail,
+      /dryRun must be true or false \(got "maybe"\)/,
+    );
+  });
+
   test('a chunked body over the limit is cut off with 413', async () => {
     const chunk = new TextEncoder().encode(`# ${'y'.repeat(16 * 1024)}\n`);
     let sent = 0;
