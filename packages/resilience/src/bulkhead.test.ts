@@ -128,6 +128,27 @@ describe('Bulkhead', () => {
     await flushMicrotasks();
   });
 
+  test('many waiters without a caller signal add no abort listeners (no leak warning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const bulkhead = new Bulkhead('b', { maxConcurrentCalls: 1, maxWaitDurationMs: Infinity });
+      const g = gate();
+      const all = [
+        bulkhead.execute(g.task),
+        ...Array.from({ length: 30 }, () => bulkhead.execute(async () => 1)),
+      ];
+      await flushMicrotasks();
+      g.release();
+      await Promise.all(all);
+      await flushMicrotasks();
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   test('rejects bad config naming the field', () => {
     assert.throws(
       () => new Bulkhead('b', { maxConcurrentCalls: 0 }),

@@ -1,5 +1,12 @@
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
-import { contextOf, type ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
+import {
+  contextOf,
+  type ExecutionContext,
+  type Policy,
+  type PolicyOptions,
+  ROOT_CONTEXT,
+  type Task,
+} from './context.js';
 import { AbortedError, BulkheadFullError } from './errors.js';
 import { EventPublisher } from './events.js';
 import { at, checkKnownKeys, checkNumber, stripUndefined } from './validate.js';
@@ -161,6 +168,8 @@ export class Bulkhead implements Policy {
           reject(new BulkheadFullError(this.name, `no slot within ${this.maxWaitDurationMs} ms`));
         }, this.maxWaitDurationMs);
       }
+      // The shared root never aborts: listening to it would only pile listeners onto one signal.
+      if (context === ROOT_CONTEXT) return;
       const signal = context.signal;
       waiter.signal = signal;
       waiter.onAbort = () => {

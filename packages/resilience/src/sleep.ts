@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from './clock.js';
-import type { ExecutionContext } from './context.js';
+import { type ExecutionContext, ROOT_CONTEXT } from './context.js';
 import { AbortedError } from './errors.js';
 
 /**
@@ -9,6 +9,8 @@ import { AbortedError } from './errors.js';
 export function sleep(clock: Clock, ms: number, context: ExecutionContext): Promise<void> {
   if (context.aborted) return Promise.reject(new AbortedError(context.abortReason));
   if (ms <= 0) return Promise.resolve();
+  // The shared root never aborts: a plain timer suffices and no listener piles onto its signal.
+  if (context === ROOT_CONTEXT) return new Promise((resolve) => clock.setTimeout(resolve, ms));
   return new Promise((resolve, reject) => {
     const signal = context.signal;
     let handle: TimerHandle;
