@@ -197,7 +197,8 @@ describe('OutlierDetector', () => {
     for (let i = 0; i < 3; i++) detector.report(hosts[0], { kind: 'connect-failure' });
     assert.equal(hosts[0].ejected, true);
     assert.equal(detector.stats.enforced.consecutive_local_origin_failure, 1);
-    assert.equal(hosts[1].outlier.consecutive5xx, 0);
+    assert.equal(hosts[0].outlier.consecutive5xx, 0);
+    assert.equal(hosts[0].outlier.windowRequests, 0, 'local-origin errors stay out of the success rate');
   });
 
   test('a passing active health check un-ejects the host', () => {

@@ -106,8 +106,8 @@ export class OutlierDetector {
   report(host: UpstreamHost, outcome: UpstreamOutcome): void {
     const s = this.settings;
     const o = host.outlier;
-    o.windowRequests++;
     if (outcome.kind === 'response') {
+      o.windowRequests++;
       const status = outcome.status;
       if (status < 500) {
         o.consecutive5xx = 0;
@@ -117,13 +117,14 @@ export class OutlierDetector {
       }
       this.onError(host, status === 502 || status === 503 || status === 504);
     } else if (s.splitExternalLocalOriginErrors) {
-      o.windowFailures++;
+      // Split mode: local-origin errors stay out of the (external) success-rate window.
       if (++o.consecutiveLocalOriginFailure === s.consecutiveLocalOriginFailure) {
         o.consecutiveLocalOriginFailure = 0;
         this.detect(host, 'consecutive_local_origin_failure', s.enforcingConsecutiveLocalOriginFailure);
       }
     } else {
       // Non-split mode: Envoy maps a connect failure to 503, a timeout to 504, a reset to 502.
+      o.windowRequests++;
       this.onError(host, true);
     }
   }
