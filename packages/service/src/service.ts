@@ -66,6 +66,8 @@ export interface Service {
   stop(reason?: string): Promise<void>;
   /** The HTTP server (after start). */
   readonly server: Server | undefined;
+  /** True while the last readiness evaluation passed and shutdown has not begun (gRPC health uses it). */
+  readonly ready: boolean;
 }
 
 function envPort(value: string | undefined, name: string): number | undefined {
@@ -115,6 +117,10 @@ class ServiceRuntime implements Service {
 
   get server(): Server | undefined {
     return this.httpServer;
+  }
+
+  get ready(): boolean {
+    return this.lastReady === true && this.stopping === undefined;
   }
 
   health(indicator: HealthIndicator): Service {

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { NotFoundError, type Service } from '@meshwork/service';
-import { grpc, loadProto, startGrpcServer } from '@meshwork/service/grpc';
+import { grpc, healthService, loadProto, startGrpcServer } from '@meshwork/service/grpc';
 import type { Database } from '../db/database.js';
 import {
   InsufficientStockError,
@@ -71,7 +71,10 @@ export async function inventoryApp(svc: Service, db: Database, env: NodeJS.Proce
   const service = pkg.meshwork.shop.inventory.v1.Inventory.service as grpc.ServiceDefinition;
   const handle = await startGrpcServer({
     port: Number(env.GRPC_PORT ?? 0),
-    services: [{ definition: service, implementation: implementation(repo) }],
+    services: [
+      { definition: service, implementation: implementation(repo) },
+      healthService(() => svc.ready, ['meshwork.shop.inventory.v1.Inventory']),
+    ],
   });
   svc.log.info({ port: handle.port }, 'inventory gRPC listening');
   svc.alsoRegister({
@@ -81,7 +84,7 @@ export async function inventoryApp(svc: Service, db: Database, env: NodeJS.Proce
     port: handle.port,
     protocol: 'grpc',
     version: env.MESHWORK_VERSION,
-    healthCheck: { type: 'tcp', port: handle.port },
+    healthCheck: { type: 'grpc', port: handle.port },
   });
   svc.onShutdown(() => handle.close(5000));
 }

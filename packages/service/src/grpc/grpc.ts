@@ -9,6 +9,7 @@ import { resolveRoute } from '../clients/connect.js';
 import type { Endpoint } from '../clients/endpoints.js';
 import { InvalidConfigError } from '../errors.js';
 
+export { healthService, type ServingStatus } from './health.js';
 export { grpc };
 
 /** Loads a `.proto` file and returns the grpc-js package object. */
