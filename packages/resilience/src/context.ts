@@ -54,7 +54,9 @@ export class ExecutionContext {
     if (this.#controller === undefined) {
       const controller = new AbortController();
       this.#controller = controller;
-      const upstream = this.parent !== undefined ? this.parent.signal : this.#external;
+      // The shared root never aborts, so a child of it needs no combined signal.
+      const parent = this.parent;
+      const upstream = parent !== undefined && parent !== ROOT_CONTEXT ? parent.signal : this.#external;
       if (this.#aborted) controller.abort(this.#reason);
       else if (upstream === undefined) return controller.signal;
       else if (upstream.aborted) controller.abort(upstream.reason);
