@@ -125,6 +125,21 @@ describe('Registry', () => {
     assert.equal(registry.deregister('inventory-2'), false);
   });
 
+  test('only a first instance or a new port changes the service set', () => {
+    const { registry, changes } = setup();
+    registry.register(inventory('inventory-1'));
+    registry.register(inventory('inventory-2'));
+    registry.register(inventory('inventory-3', { port: 7001 }));
+    assert.deepEqual(
+      changes.map((c) => c.servicesChanged),
+      [true, false, true],
+    );
+    registry.deregister('inventory-3');
+    assert.equal(changes.at(-1)?.servicesChanged, true, 'port 7001 is gone');
+    registry.deregister('inventory-2');
+    assert.equal(changes.at(-1)?.servicesChanged, false);
+  });
+
   test('an instance id cannot move to another service', () => {
     const { registry } = setup();
     registry.register(inventory('x-1'));

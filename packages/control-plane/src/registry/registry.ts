@@ -142,10 +142,18 @@ export class Registry implements EndpointSource {
     const key = serviceKey(req.service, namespace);
     let ids = this.byService.get(key);
     const firstOfService = !ids || ids.size === 0;
+    // A port no other instance of the service uses changes the service's port set.
+    const newPort = ![...(ids ?? [])].some(
+      (id) => id !== instanceId && this.instances.get(id)?.port === req.port,
+    );
     if (!ids) this.byService.set(key, (ids = new Set()));
     ids.add(instanceId);
-    // A new port changes the service's port set, which routes and clusters are built from.
-    this.emit(record, existing ? 'updated' : 'registered', firstOfService || existing?.port !== req.port);
+    // The service's port set (what routes and clusters are built from) changes with a new port.
+    this.emit(
+      record,
+      existing ? 'updated' : 'registered',
+      firstOfService || newPort || (existing?.port !== undefined && existing.port !== req.port),
+    );
     return record;
   }
 
@@ -180,7 +188,8 @@ export class Registry implements EndpointSource {
     ids?.delete(instanceId);
     const last = !ids || ids.size === 0;
     if (last) this.byService.delete(key);
-    this.emit(r, reason, last);
+    const portGone = !last && ![...(ids ?? [])].some((id) => this.instances.get(id)?.port === r.port);
+    this.emit(r, reason, last || portGone);
     return true;
   }
 

@@ -16,7 +16,7 @@ import type { EndpointSource, ServiceModel, WorkloadEndpoint } from './model.js'
 import { parseOutboundClusterName } from './names.js';
 import type { ProxyNode } from './proxy-node.js';
 import { outboundRouteConfig, proxylessRouteConfig, proxylessTargets } from './route-configs.js';
-import { scopeFor } from './scope.js';
+import { type ProxyScope, scopeFor } from './scope.js';
 import { emptySnapshot, type ProxySnapshot } from './snapshot.js';
 
 /** Listeners, routes and clusters shared by every proxy with the same scope and mode. */
@@ -49,6 +49,9 @@ export class Translator {
   private readonly assignments = new Map<string, EnvoyJson>();
   private readonly assignmentKeysByHost = new Map<string, Set<string>>();
   private readonly own = new WeakMap<ProxyNode, OwnResources>();
+  private readonly scopes = new Map<string, ProxyScope>();
+  /** Full snapshots by scope and ports; cleared by any change. */
+  private readonly snapshots = new Map<string, ProxySnapshot>();
 
   constructor(private readonly source: EndpointSource) {}
 
@@ -95,7 +98,12 @@ export class Translator {
 
   /** The full snapshot for one proxy. */
   snapshot(node: ProxyNode): ProxySnapshot {
-    const shared = this.sharedFor(node);
+    const { key: sharedKey, shared } = this.sharedFor(node);
+    // Proxies with the same scope and the same ports get the very same snapshot object, so the ADS
+    // layer diffs and encodes it once for all of them.
+    const key = `${sharedKey}|${node.inboundPort}|${node.outboundPort}|${node.appPort}`;
+    const cached = this.snapshots.get(key);
+    if (cached) return cached;
     const out = emptySnapshot();
     for (const [name, r] of shared.routes) out.routes.set(name, r);
     for (const [name, c] of shared.clusters) out.clusters.set(name, c);
@@ -111,6 +119,7 @@ export class Translator {
       const name = cluster.name as string;
       out.endpoints.set(name, this.assignment(name, portMode));
     }
+    this.snapshots.set(key, out);
     return out;
   }
 
@@ -133,15 +142,17 @@ export class Translator {
     return own;
   }
 
-  private sharedFor(node: ProxyNode): SharedConfig {
+  private sharedFor(node: ProxyNode): { key: string; shared: SharedConfig } {
     const config = this.meshConfig();
-    const scope = scopeFor(config, node);
+    const scopeKey = `${node.mode}|${node.namespace}|${labelKey(node.labels)}`;
+    let scope = this.scopes.get(scopeKey);
+    if (!scope) this.scopes.set(scopeKey, (scope = scopeFor(config, node)));
     const key =
       node.mode === 'gateway'
         ? `gateway|${node.namespace}|${labelKey(node.labels)}`
         : `${node.mode}|${scope.key}`;
     let shared = this.shared.get(key);
-    if (shared) return shared;
+    if (shared) return { key, shared };
     this.stats.sharedConfigBuilds++;
     shared = { routes: new Map(), clusters: new Map(), listeners: new Map() };
     const proxyless = node.mode === 'proxyless';
@@ -160,7 +171,7 @@ export class Translator {
     }
     for (const svc of services) this.addClusters(config, node, svc, proxyless, shared.clusters);
     this.shared.set(key, shared);
-    return shared;
+    return { key, shared };
   }
 
   private addProxyless(config: MeshConfig, node: ProxyNode, svc: ServiceModel, shared: SharedConfig): void {
@@ -227,16 +238,20 @@ export class Translator {
   private invalidateConfig(): void {
     this.config = undefined;
     this.shared = new Map();
+    this.scopes.clear();
+    this.snapshots.clear();
   }
 
   private invalidateAssignments(host: string): void {
     const keys = this.assignmentKeysByHost.get(host);
     if (!keys) return;
+    this.snapshots.clear();
     for (const key of keys) this.assignments.delete(key);
     this.assignmentKeysByHost.delete(host);
   }
 
   private clearAssignments(): void {
+    this.snapshots.clear();
     this.assignments.clear();
     this.assignmentKeysByHost.clear();
   }

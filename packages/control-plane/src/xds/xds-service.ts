@@ -4,7 +4,7 @@
  * ACKs and NACKs proxies send back. A proxy that NACKs keeps its last good configuration (the
  * client's guarantee) and the control plane records why.
  */
-import { AdsServer, TYPE_URLS, type XdsNode } from '@meshwork/xds';
+import { AdsServer, TYPE_URLS, type XdsNode, XdsSnapshot } from '@meshwork/xds';
 import type { Registry, RegistryChange } from '../registry/registry.js';
 import type { ResourceStore, WatchEvent } from '../store/resource-store.js';
 import { type ProxyNode, parseProxyNode } from '../translate/proxy-node.js';
@@ -31,6 +31,8 @@ export interface ProxyState {
   sent: ProxySnapshot | undefined;
   /** Version of each kind in `sent`. */
   versions: Record<ResourceKind, string>;
+  /** Types the proxy's streams have been served (it subscribes to them). */
+  servedTypes: Set<string>;
   /** Recent NACKs from this proxy (newest last). */
   nacks: { typeUrl: string; version: string; error: string; atMs: number }[];
 }
@@ -55,6 +57,14 @@ export class XdsService {
   private readonly log: (message: string, err?: unknown) => void;
   // Versions grow across control-plane restarts, so a reconnecting proxy never sees a reused one.
   private pushSeq = Date.now();
+  private lastAdmitted:
+    | {
+        snapshot: ProxySnapshot;
+        pushSeq: number;
+        versions: Record<ResourceKind, string>;
+        prepared: XdsSnapshot;
+      }
+    | undefined;
   private stopWatch: (() => void) | undefined;
   private stopRegistry: (() => void) | undefined;
 
@@ -63,6 +73,7 @@ export class XdsService {
     this.log = options.log ?? ((m, e) => console.error(m, e ?? ''));
     this.debouncer = new Debouncer(() => this.push(), { quietMs: options.debounceMs ?? 50 });
     this.ads = new AdsServer({ resolveSnapshot: (node) => this.admit(node) });
+    this.ads.on('push', (e) => this.proxies.get(e.nodeId)?.servedTypes.add(e.typeUrl));
     this.ads.on('ack', (e) => this.tracker.ack(e.nodeId, e.typeUrl, e.version));
     this.ads.on('current', (e) => this.tracker.ack(e.nodeId, e.typeUrl, e.version));
     this.ads.on('nack', (e) => this.onNack(e.nodeId, e.typeUrl, e.version, e.errorMessage));
@@ -117,7 +128,7 @@ export class XdsService {
   }
 
   /** First stream of a node: translate its configuration at once (no debounce for a newcomer). */
-  private admit(xdsNode: XdsNode) {
+  private admit(xdsNode: XdsNode): XdsSnapshot {
     const node = parseProxyNode(xdsNode);
     const state: ProxyState = {
       xdsNode,
@@ -125,49 +136,108 @@ export class XdsService {
       connectedAtMs: Date.now(),
       sent: undefined,
       versions: { listeners: '', routes: '', clusters: '', endpoints: '' },
+      servedTypes: new Set(),
       nacks: [],
     };
     this.proxies.set(node.id, state);
     const snapshot = this.translator.snapshot(node);
-    const version = String(++this.pushSeq);
-    for (const kind of changedKinds(undefined, snapshot)) state.versions[kind] = version;
+    // Newcomers with the same snapshot since the last push share one encoded snapshot.
+    if (this.lastAdmitted?.snapshot !== snapshot || this.lastAdmitted.pushSeq !== this.pushSeq) {
+      const version = String(this.pushSeq);
+      const versions = { listeners: version, routes: version, clusters: version, endpoints: version };
+      this.lastAdmitted = {
+        snapshot,
+        pushSeq: this.pushSeq,
+        versions,
+        prepared: XdsSnapshot.from(snapshotInput({ sent: snapshot, versions })),
+      };
+    }
+    state.versions = { ...this.lastAdmitted.versions };
     state.sent = snapshot;
-    return snapshotInput(state);
+    return this.lastAdmitted.prepared;
   }
 
-  /** The debounced push: recompute every proxy, hand over only what changed. */
+  /**
+   * The debounced push: recompute every proxy, hand over only what changed. Proxies that had the
+   * same snapshot and get the same new one share one diff and one encoded snapshot, so a push to a
+   * thousand replicas of one workload costs one translation plus a thousand stream writes.
+   */
   private push(): void {
     const version = String(++this.pushSeq);
     const pushes: NodePush[] = [];
+    const groups = new Map<ProxySnapshot, PushGroup[]>();
     for (const state of this.proxies.values()) {
       if (!state.sent) continue;
       const next = this.translator.snapshot(state.node);
-      const kinds = changedKinds(state.sent, next);
-      if (kinds.length === 0) continue;
-      const versions = { ...state.versions };
-      for (const kind of kinds) versions[kind] = version;
+      if (next === state.sent) continue;
+      const group = this.groupFor(groups, state, next, version);
+      if (!group) continue;
+      if (!group.prepared) {
+        // Same content in new objects: remember them so the next push compares pointers.
+        state.sent = next;
+        continue;
+      }
       try {
-        this.ads.setSnapshot(state.node.id, snapshotInput({ sent: next, versions }));
+        this.ads.setSnapshot(state.node.id, group.prepared);
       } catch (err) {
-        // A resource the codec cannot encode is a translator bug; the proxy keeps its last config.
-        this.log(`xds: snapshot for ${state.node.id} rejected by the encoder`, err);
+        this.log(`xds: snapshot for ${state.node.id} rejected`, err);
         continue;
       }
       state.sent = next;
-      state.versions = versions;
+      state.versions = group.versions;
       // Only types the proxy subscribes to will be answered; the others do not gate convergence.
-      const subscribed = this.subscribedTypes(state.node.id);
-      const awaited = kinds.map((k) => TYPE_URL_OF[k]).filter((t) => subscribed.has(t));
+      const awaited = group.typeUrls.filter((t) => state.servedTypes.has(t));
       if (awaited.length > 0)
         pushes.push({ nodeId: state.node.id, versions: new Map(awaited.map((t) => [t, version])) });
     }
     this.tracker.pushed(pushes, this.proxies.size);
   }
 
-  private subscribedTypes(nodeId: string): Set<string> {
-    const out = new Set<string>();
-    for (const stream of this.ads.streams(nodeId)) for (const t of stream.types) out.add(t.typeUrl);
-    return out;
+  /** The shared diff + encoded snapshot for proxies moving from the same old to the same new snapshot. */
+  private groupFor(
+    groups: Map<ProxySnapshot, PushGroup[]>,
+    state: ProxyState,
+    next: ProxySnapshot,
+    version: string,
+  ): PushGroup | undefined {
+    let list = groups.get(next);
+    if (!list) groups.set(next, (list = []));
+    const versionsKey = versionKey(state.versions);
+    const found = list.find((g) => g.from === state.sent && g.versionsKey === versionsKey);
+    if (found) return found.failed ? undefined : found;
+    const kinds = changedKinds(state.sent, next);
+    const versions = { ...state.versions };
+    for (const kind of kinds) versions[kind] = version;
+    let prepared: XdsSnapshot | undefined;
+    if (kinds.length > 0) {
+      try {
+        prepared = XdsSnapshot.from(snapshotInput({ sent: next, versions }));
+      } catch (err) {
+        // A resource the codec cannot encode is a translator bug; the proxy keeps its last config.
+        this.log(`xds: snapshot for ${state.node.id} cannot be encoded`, err);
+        list.push({
+          from: state.sent,
+          versionsKey,
+          kinds,
+          typeUrls: [],
+          versions,
+          prepared: undefined,
+          failed: true,
+        });
+        return undefined;
+      }
+    }
+    const group: PushGroup = {
+      from: state.sent,
+      versionsKey,
+      kinds,
+      typeUrls: kinds.map((k) => TYPE_URL_OF[k]),
+      versions,
+      prepared,
+      failed: false,
+    };
+    list.push(group);
+    return group;
   }
 
   private onNack(nodeId: string, typeUrl: string, version: string, error: string): void {
@@ -185,6 +255,22 @@ export class XdsService {
     this.ads.clearSnapshot(nodeId);
     this.tracker.disconnected(nodeId);
   }
+}
+
+/** Proxies of one push that share a diff and an encoded snapshot. */
+interface PushGroup {
+  from: ProxySnapshot | undefined;
+  versionsKey: string;
+  kinds: ResourceKind[];
+  typeUrls: string[];
+  versions: Record<ResourceKind, string>;
+  /** Undefined when nothing changed in content. */
+  prepared: XdsSnapshot | undefined;
+  failed: boolean;
+}
+
+function versionKey(v: Record<ResourceKind, string>): string {
+  return `${v.listeners}|${v.routes}|${v.clusters}|${v.endpoints}`;
 }
 
 function snapshotInput(state: Pick<ProxyState, 'sent' | 'versions'>) {
