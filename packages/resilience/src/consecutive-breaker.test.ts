@@ -22,7 +22,7 @@ function make(config: ConsecutiveBreakerConfig) {
   return { clock, breaker, transitions, fail, succeed };
 }
 
-describe('ConsecutiveBreaker (seed pseudo-code)', () => {
+describe('ConsecutiveBreaker (classic counting breaker)', () => {
   test('opens after failureThreshold consecutive failures; a success resets the count', () => {
     const { breaker, fail, succeed } = make({ failureThreshold: 3 });
     fail();
@@ -36,7 +36,7 @@ describe('ConsecutiveBreaker (seed pseudo-code)', () => {
     assert.equal(breaker.tryAcquirePermission(), false);
   });
 
-  test('seed example: 5 failures within 30 s open; 30 s later half-open; 3 successes close', () => {
+  test('5 failures within 30 s open; 30 s later half-open; 3 successes close', () => {
     const { clock, breaker, transitions, fail, succeed } = make({
       failureThreshold: 5,
       failureWindowMs: 30_000,
