@@ -375,8 +375,10 @@ describe('DNS clusters', () => {
   test('STRICT_DNS makes a host per address; a failed refresh keeps the last good answer', async () => {
     const clock = new ManualClock();
     let answer: string[] | Error = ['10.1.0.1', '10.1.0.2'];
+    const events: UpstreamEvent[] = [];
     const cm = new ClusterManager({
       clock,
+      onEvent: (e) => events.push(e),
       resolveDns: async () => {
         if (answer instanceof Error) throw answer;
         return answer;
@@ -405,6 +407,13 @@ describe('DNS clusters', () => {
     clock.advance(10_000);
     await waitFor(() => cm.get('dns')!.hosts()[1]?.key === '10.1.0.3:8080');
     assert.equal(cm.get('dns')!.hosts()[0], first);
+    clock.advance(10_000);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(
+      events.filter((e) => e.type === 'dns_resolved').length,
+      2,
+      'an unchanged answer is not reported',
+    );
     answer = new Error('SERVFAIL');
     clock.advance(10_000);
     await new Promise((r) => setImmediate(r));

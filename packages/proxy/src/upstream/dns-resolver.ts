@@ -82,8 +82,12 @@ export class DnsRefresher {
     try {
       const addresses = await this.resolve(hostname, this.settings.dnsLookupFamily);
       if (addresses.length === 0) throw new Error(`no addresses for ${hostname}`);
+      const previous = this.lastGood.get(hostname);
       this.lastGood.set(hostname, addresses);
-      this.emit({ type: 'dns_resolved', cluster: this.settings.name, hostname, addresses });
+      // Reported on change only: a refresh every few seconds would otherwise flood the log.
+      if (previous === undefined || previous.join() !== addresses.join()) {
+        this.emit({ type: 'dns_resolved', cluster: this.settings.name, hostname, addresses });
+      }
       return addresses;
     } catch (error) {
       this.emit({ type: 'dns_failed', cluster: this.settings.name, hostname, error: error as Error });

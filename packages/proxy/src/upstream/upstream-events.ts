@@ -22,6 +22,7 @@ export type UpstreamHostEvent =
 export type UpstreamClusterEvent =
   | { type: 'cluster_added' | 'cluster_updated' | 'cluster_removed'; cluster: string }
   | { type: 'panic_changed'; cluster: string; panic: boolean }
+  /** A DNS name resolved to a new set of addresses (not repeated while the answer stays the same). */
   | { type: 'dns_resolved'; cluster: string; hostname: string; addresses: readonly string[] }
   | { type: 'dns_failed'; cluster: string; hostname: string; error: Error };
 
