@@ -12,9 +12,11 @@ import { after, before, describe, test } from 'node:test';
 import type { Service } from '@meshwork/service';
 import { catalogApp } from './catalog/app.js';
 import { type Setup, startShopService } from './common/boot.js';
+import { openSqlite } from './db/sqlite.js';
 import { inventoryApp } from './inventory/app.js';
 import { notificationsApp } from './notifications/app.js';
 import { ordersApp } from './orders/app.js';
+import { openOrdersRepository } from './orders/repository.js';
 import { paymentsApp } from './payments/app.js';
 import { shippingApp } from './shipping/app.js';
 import { usersApp } from './users/app.js';
@@ -169,6 +171,35 @@ describe('shop', () => {
     });
     assert.equal(unknown.status, 422);
     assert.equal(unknown.body.code, 'SHOP_ERR_UNKNOWN_USER');
+  });
+
+  test('a saga interrupted by a crash is finished when orders starts again', async () => {
+    const orders = services.pop()!;
+    await orders.stop();
+    const db = openSqlite(join(dir, 'orders.db'));
+    const repo = await openOrdersRepository(db);
+    const now = new Date().toISOString();
+    const before = await stock('sku-headset');
+    await repo.create({
+      id: 'ord_interrupted',
+      userId: 'u-ada',
+      status: 'PENDING',
+      reason: null,
+      totalCents: 7400,
+      items: [{ productId: 'sku-headset', quantity: 1, unitPriceCents: 7400 }],
+      idempotencyKey: 'interrupted',
+      createdAt: now,
+      updatedAt: now,
+    });
+    await db.close();
+    await start('orders', ordersApp, { SHOP_RECOVERY_DELAY_MS: '10' });
+    let order: any;
+    for (let i = 0; i < 100 && order?.status !== 'CONFIRMED'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      order = (await json('GET', `${url.orders}/api/orders/ord_interrupted`)).body;
+    }
+    assert.equal(order.status, 'CONFIRMED');
+    assert.equal(await stock('sku-headset'), before - 1);
   });
 
   test('the payments failure switch validates its input', async () => {

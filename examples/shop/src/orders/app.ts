@@ -86,6 +86,28 @@ async function place(
   return reply(201, await saga.run(order), { location: `/api/orders/${order.id}` });
 }
 
+/**
+ * Finishes sagas a crash interrupted: every step is idempotent by order id, so running the saga
+ * again for a PENDING order completes it (or compensates) without acting twice.
+ */
+function scheduleRecovery(svc: Service, repo: OrdersRepository, saga: OrderSaga, delayMs: number): void {
+  // Only orders from before this process started: newer ones have a live saga running here.
+  const startedAt = new Date().toISOString();
+  const timer = setTimeout(async () => {
+    try {
+      const stuck = (await repo.pending(100)).filter((o) => o.createdAt < startedAt);
+      for (const order of stuck) {
+        const done = await saga.run(order);
+        svc.log.info({ orderId: order.id, status: done.status }, 'resumed an interrupted order saga');
+      }
+    } catch (err) {
+      svc.log.error({ err }, 'saga recovery failed');
+    }
+  }, delayMs);
+  timer.unref();
+  svc.onShutdown(() => clearTimeout(timer));
+}
+
 /** Wires the orders service's routes. */
 export async function ordersApp(svc: Service, db: Database, env: NodeJS.ProcessEnv): Promise<void> {
   const repo = await openOrdersRepository(db);
@@ -94,6 +116,7 @@ export async function ordersApp(svc: Service, db: Database, env: NodeJS.ProcessE
   const addressOf = async (userId: string) =>
     (await clients.users.get<{ address: string }>(`/api/users/${encodeURIComponent(userId)}`)).address;
   const saga = new OrderSaga(repo, remoteParticipants(clients, addressOf), svc.log);
+  scheduleRecovery(svc, repo, saga, Number(env.SHOP_RECOVERY_DELAY_MS ?? 2000));
   svc.router
     .post('/api/orders', async (ctx) => {
       const header = ctx.req.headers['idempotency-key'];

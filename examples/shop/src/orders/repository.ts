@@ -42,6 +42,8 @@ export interface OrdersRepository {
   create(order: Order): Promise<{ order: Order; created: boolean }>;
   get(id: string): Promise<Order | undefined>;
   list(limit: number): Promise<Order[]>;
+  /** Orders still PENDING (a saga interrupted by a crash), oldest first. */
+  pending(limit: number): Promise<Order[]>;
   setStatus(id: string, status: OrderStatus, reason: string | null): Promise<Order>;
   logStep(step: SagaStep): Promise<void>;
   steps(orderId: string): Promise<SagaStep[]>;
@@ -93,6 +95,13 @@ export async function openOrdersRepository(db: Database): Promise<OrdersReposito
     get,
     async list(limit) {
       return (await db.query('SELECT * FROM orders ORDER BY created_at DESC LIMIT $1', [limit])).map(toOrder);
+    },
+    async pending(limit) {
+      const rows = await db.query('SELECT * FROM orders WHERE status = $1 ORDER BY created_at LIMIT $2', [
+        'PENDING',
+        limit,
+      ]);
+      return rows.map(toOrder);
     },
     async setStatus(id, status, reason) {
       await db.run('UPDATE orders SET status = $2, reason = $3, updated_at = $4 WHERE id = $1', [
