@@ -42,8 +42,13 @@ export interface ApplyResponse extends ApplyResult {
  */
 export function resourceRoutes(store: ResourceStore, opts: ResourceRoutesOptions = {}): Route[] {
   const validator = opts.validator ?? new ResourceValidator();
+  const exclusive = serializer();
   return [
-    { method: 'POST', path: '/v1/resources', handler: (ctx) => apply(ctx, store, validator, opts) },
+    {
+      method: 'POST',
+      path: '/v1/resources',
+      handler: (ctx) => apply(ctx, store, validator, opts, exclusive),
+    },
     { method: 'GET', path: '/v1/resources', handler: (ctx) => list(ctx, store, undefined) },
     { method: 'GET', path: '/v1/resources/:kind', handler: (ctx) => list(ctx, store, kindParam(ctx)) },
     { method: 'GET', path: '/v1/resources/:kind/:namespace/:name', handler: (ctx) => get(ctx, store) },
@@ -83,33 +88,48 @@ async function readDocuments(ctx: RouteContext): Promise<SourceDocument[]> {
   return documentsFromValues([body]);
 }
 
+/**
+ * Runs tasks one at a time. Applies are analysed and committed under it, so each is checked
+ * against exactly the state it commits onto (within this process; replicas sharing etcd can still
+ * interleave between analysis and commit).
+ */
+function serializer(): <T>(task: () => Promise<T>) => Promise<T> {
+  let queue: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const run = queue.then(task);
+    queue = run.catch(() => {});
+    return run;
+  };
+}
+
 async function apply(
   ctx: RouteContext,
   store: ResourceStore,
   validator: ResourceValidator,
   opts: ResourceRoutesOptions,
+  exclusive: ReturnType<typeof serializer>,
 ): Promise<void> {
   const dryRun = booleanParam(ctx.query, 'dryRun');
   const skipUnknownKinds = booleanParam(ctx.query, 'skipUnknownKinds');
+  // The body is read and parsed outside the critical section: a slow client must not hold it.
   const documents = await readDocuments(ctx);
   if (documents.length === 0)
     throw new ControlPlaneError('MESH_ERR_CP_BAD_REQUEST', 'no documents in the request body');
-  // The analysis sees the stored world; a concurrent apply may change it before ours commits,
-  // which can only make a cross-reference stale, never a document half-applied.
-  const existing = await store.list();
-  const { resources, warnings } = validator.validateOrThrow(documents, {
-    existing,
-    hooks: opts.hooks,
-    unknownHostSeverity: opts.unknownHostSeverity,
-    skipUnknownKinds,
+  const { result, warnings } = await exclusive(async () => {
+    const checked = validator.validateOrThrow(documents, {
+      existing: await store.list(),
+      hooks: opts.hooks,
+      unknownHostSeverity: opts.unknownHostSeverity,
+      skipUnknownKinds,
+    });
+    if (checked.resources.length === 0) {
+      throw new ControlPlaneError(
+        'MESH_ERR_CP_BAD_REQUEST',
+        'no document of a served kind in the request body',
+      );
+    }
+    return { result: await store.apply(checked.resources, { dryRun }), warnings: checked.warnings };
   });
-  if (resources.length === 0) {
-    throw new ControlPlaneError(
-      'MESH_ERR_CP_BAD_REQUEST',
-      'no document of a served kind in the request body',
-    );
-  }
-  const result = await store.apply(resources, { dryRun });
   if (!dryRun && result.results.some((r) => r.action !== 'unchanged')) {
     opts.onChange?.({ revision: result.revision, source: 'apply' });
   }

@@ -1,23 +1,22 @@
 /**
  * Cross-reference analysis and the semantic rules a schema cannot state, after Istio's
  * validation and `istioctl analyze`. Errors reject the apply; warnings are returned and the apply
- * goes ahead.
+ * goes ahead. Every rule has a test in `validator.test.ts`; `docs/resources.md` lists them.
  *
- * Rules (each has a test in `analysis.test.ts`):
- * - errors: a route/mirror destination naming an unknown host or an unknown subset; a VirtualService
- *   bound to an unknown Gateway; more than one destination with a total weight of 0; an HTTP route
- *   with neither `route`, `redirect`, `directResponse` nor `delegate`, or with `route` together with
- *   `redirect`/`directResponse`; a fault with neither delay nor abort; a regex that does not compile;
- *   a regex using lookaround or backreferences (not RE2); `rewrite.uri` with `uriRegexRewrite`;
- *   a timeout under 1 ms; duplicate subset names; duplicate or unnamed ports on a multi-port Service;
- *   Gateway and ServiceEntry rules (see `edge-rules.ts`).
- * - errors: a destination port the Service/ServiceEntry does not declare.
- * - warnings: a destination without a port when its service has several; two VirtualServices routing the same host on the same gateway (or `mesh`); weights
- *   that do not sum to 100; a route that can never match (after a catch-all, or repeating an
- *   earlier route's conditions) (Istio sends weight/sum; older Istio rejected it); a
- *   DestinationRule subset whose labels no known instance carries; a DestinationRule for an unknown
- *   host; a VirtualService without hosts (usable only as a delegate); stored-but-not-translated
- *   `tcp`/`tls` routes and Ingress resources.
+ * Errors: a route/mirror destination naming an unknown host, an unknown subset or a port its
+ * service does not declare; a VirtualService bound to an unknown Gateway, or using the wildcard
+ * host for the mesh; more than one destination with a total weight of 0; an HTTP route without
+ * an action, or with `route` and `redirect`/`directResponse`; a fault with neither delay nor
+ * abort; a regex that does not compile or is not RE2; `rewrite.uri` with `uriRegexRewrite`; a
+ * duration under 1 ms; duplicate subset names; Service, Gateway and ServiceEntry rules
+ * (`edge-rules.ts`).
+ *
+ * Warnings: weights that do not sum to 100 (Istio sends weight/sum; older Istio rejected it); a
+ * destination without a port when its service has several; two VirtualServices routing one host
+ * on one gateway; a route that can never match; a subset whose labels no known instance carries;
+ * a DestinationRule for an unknown host, or dropping a subset a VirtualService still routes to; a
+ * VirtualService without hosts (delegate only); stored-but-not-translated `tcp`/`tls` routes and
+ * Ingresses.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { parseDurationMs } from '../resources/duration.js';
@@ -289,4 +288,10 @@ function analyzeDestinationRule(spec: DestinationRuleSpec, ns: string, world: Wo
       );
     }
   });
+  for (const { subset, virtualService } of world.danglingSubsets(fqdn)) {
+    report.warn(
+      'spec.subsets',
+      `subset "${subset}" is no longer defined but VirtualService ${virtualService} routes to it`,
+    );
+  }
 }

@@ -424,6 +424,26 @@ spec: { servers: [{ port: { number: 8080, protocol: HTTP }, hosts: ["*"] }] }
     assert.deepEqual(run(BASE).warnings, []);
   });
 
+  test('dropping a subset that a stored VirtualService routes to is a warning on the DestinationRule', () => {
+    const stored = parseDocuments(`${BASE}---\n${vs(split(50, 50))}`).documents.map((d) => d.value as never);
+    const { errors, warnings } = run(
+      BASE.slice(BASE.indexOf('apiVersion: networking')).replace(/ {2}- \{ name: v2.*\n/, ''),
+      {
+        existing: stored,
+      },
+    );
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      warnings.map((w) => [w.document, w.reason]),
+      [
+        [
+          'doc 1 DestinationRule/default/reviews',
+          'subset "v2" is no longer defined but VirtualService default/reviews routes to it',
+        ],
+      ],
+    );
+  });
+
   test('static instances answer the label question when the registry cannot', () => {
     const { warnings } = run(`${BASE}---
 apiVersion: meshwork.dev/v1alpha1

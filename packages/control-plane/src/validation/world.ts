@@ -42,6 +42,8 @@ export class World {
   readonly #subsets = new Map<string, Set<string>>();
   readonly #gateways = new Set<string>();
   readonly #staticLabels = new Map<string, Record<string, string>[]>();
+  /** host FQDN → the subsets VirtualServices route to there, and which VirtualService does. */
+  readonly #subsetUsers = new Map<string, { subset: string; virtualService: string }[]>();
   /** `gateway|host FQDN` → the VirtualServices (`ns/name`) routing that host there. */
   readonly #routedHosts = new Map<string, string[]>();
 
@@ -89,6 +91,15 @@ export class World {
         if (!list) this.#routedHosts.set(key, (list = []));
         list.push(`${ns}/${r.metadata.name}`);
       }
+      for (const route of r.spec.http ?? []) {
+        for (const d of route.route ?? []) {
+          if (d.destination.subset === undefined) continue;
+          const fqdn = toFqdn(d.destination.host, ns);
+          let users = this.#subsetUsers.get(fqdn);
+          if (!users) this.#subsetUsers.set(fqdn, (users = []));
+          users.push({ subset: d.destination.subset, virtualService: `${ns}/${r.metadata.name}` });
+        }
+      }
     }
   }
 
@@ -108,6 +119,11 @@ export class World {
     if (this.#hosts.has(fqdn)) return true;
     for (const w of this.#wildcardHosts) if (hostMatches(w, fqdn)) return true;
     return this.hooks.serviceKnown?.(fqdn) === true;
+  }
+
+  /** Subsets of `fqdn` that VirtualServices route to but no DestinationRule defines. */
+  danglingSubsets(fqdn: string): { subset: string; virtualService: string }[] {
+    return (this.#subsetUsers.get(fqdn) ?? []).filter((u) => !this.subsetKnown(fqdn, u.subset));
   }
 
   /** The port numbers a Service or ServiceEntry declares for the host; `undefined` when unknown. */
