@@ -4,6 +4,7 @@
  * this proxy would silently misread never applies.
  */
 import { ProxyConfigError } from '../errors.js';
+import { compileCircuitBreakers } from './circuit-breakers-config.js';
 import {
   at,
   type EnvoyJson,
@@ -19,7 +20,7 @@ import {
   requireString,
 } from './envoy-json.js';
 import { compileHealthCheck, type HealthCheckSettings } from './health/health-check-config.js';
-import { DEFAULT_LIMIT_THRESHOLDS, type LimitThresholds } from './limits.js';
+import type { LimitThresholds } from './limits.js';
 import { type CompiledLoadAssignment, compileLoadAssignment } from './load-assignment.js';
 import {
   DEFAULT_LB_SETTINGS,
@@ -107,15 +108,6 @@ const LEAST_REQUEST_FIELDS = new Set(['choice_count']);
 const RING_FIELDS = new Set(['minimum_ring_size', 'maximum_ring_size', 'hash_function']);
 const MAGLEV_FIELDS = new Set(['table_size']);
 const COMMON_LB_FIELDS = new Set(['healthy_panic_threshold']);
-const BREAKERS_FIELDS = new Set(['thresholds']);
-const THRESHOLD_FIELDS = new Set([
-  'priority',
-  'max_connections',
-  'max_pending_requests',
-  'max_requests',
-  'max_retries',
-  'track_remaining',
-]);
 const TRANSPORT_FIELDS = new Set(['name', 'typed_config']);
 const TLS_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
 const RAW_BUFFER_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer';
@@ -256,33 +248,6 @@ function compilePanicThreshold(path: string, value: unknown): number {
   const p = at(path, 'common_lb_config');
   const common = readMessage(p, value, COMMON_LB_FIELDS);
   return readPercent(at(p, 'healthy_panic_threshold'), common.healthy_panic_threshold, 50);
-}
-
-function compileCircuitBreakers(path: string, value: unknown): ClusterSettings['limits'] {
-  const out = { DEFAULT: DEFAULT_LIMIT_THRESHOLDS, HIGH: DEFAULT_LIMIT_THRESHOLDS };
-  if (value === undefined) return out;
-  const cb = readMessage(path, value, BREAKERS_FIELDS);
-  const seen = new Set<string>();
-  readArray(at(path, 'thresholds'), cb.thresholds).forEach((t, i) => {
-    const p = at(at(path, 'thresholds'), i);
-    const th = readMessage(p, t, THRESHOLD_FIELDS);
-    const priority = readEnum(at(p, 'priority'), th.priority, ['DEFAULT', 'HIGH'], 'DEFAULT');
-    if (seen.has(priority))
-      throw new ProxyConfigError(at(p, 'priority'), `duplicate thresholds for ${priority}`);
-    seen.add(priority);
-    const d = DEFAULT_LIMIT_THRESHOLDS;
-    out[priority] = Object.freeze({
-      maxConnections: readUint(at(p, 'max_connections'), th.max_connections, d.maxConnections),
-      maxPendingRequests: readUint(
-        at(p, 'max_pending_requests'),
-        th.max_pending_requests,
-        d.maxPendingRequests,
-      ),
-      maxRequests: readUint(at(p, 'max_requests'), th.max_requests, d.maxRequests),
-      maxRetries: readUint(at(p, 'max_retries'), th.max_retries, d.maxRetries),
-    });
-  });
-  return out;
 }
 
 function compileTransportSocket(path: string, value: unknown): EnvoyJson | undefined {
