@@ -100,6 +100,17 @@ for (const [name, create] of Object.entries(breakers)) {
       assert.equal(breaker.state, 'CLOSED');
     });
 
+    test('publishes SUCCESS and ERROR for recorded calls', () => {
+      const { breaker } = setup();
+      const types: string[] = [];
+      breaker.events.onEvent((e) => types.push(e.type));
+      assert.ok(breaker.tryAcquirePermission());
+      breaker.onSuccess(1);
+      assert.ok(breaker.tryAcquirePermission());
+      breaker.onError(1, new Error('down'));
+      assert.deepEqual(types.slice(0, 2), ['SUCCESS', 'ERROR']);
+    });
+
     test('reset closes an open breaker', () => {
       const { breaker } = setup();
       assert.ok(breaker.tryAcquirePermission());

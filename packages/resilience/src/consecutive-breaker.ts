@@ -119,7 +119,15 @@ export class ConsecutiveBreaker implements CircuitBreakerLike, Policy {
   /** Nothing to give back: HALF_OPEN does not limit calls. */
   releasePermission(): void {}
 
-  onSuccess(_durationMs: number): void {
+  onSuccess(durationMs: number): void {
+    if (this.events.hasListeners && this.events.wants('SUCCESS')) {
+      this.events.emit({
+        type: 'SUCCESS',
+        name: this.name,
+        createdAt: this.#clock.now(),
+        elapsedMs: durationMs,
+      });
+    }
     if (this.#state === 'HALF_OPEN') {
       if (++this.#successCount >= this.successThreshold) {
         this.#failureCount = 0;
@@ -134,15 +142,16 @@ export class ConsecutiveBreaker implements CircuitBreakerLike, Policy {
   onError(durationMs: number, error: unknown): void {
     if (isLocalRejection(error)) return;
     const now = this.#clock.now();
+    // The ERROR event precedes any transition it causes, as in Resilience4j.
+    if (this.events.wants('ERROR')) {
+      this.events.emit({ type: 'ERROR', name: this.name, createdAt: now, elapsedMs: durationMs, error });
+    }
     this.#failureCount++;
     this.#lastFailureAt = now;
     this.#failureTimes[this.#ringHead] = now;
     this.#ringHead = (this.#ringHead + 1) % this.failureThreshold;
     if (this.#state === 'HALF_OPEN') this.#transition('OPEN');
     else if (this.#state === 'CLOSED' && this.#tripped(now)) this.#transition('OPEN');
-    if (this.events.wants('ERROR')) {
-      this.events.emit({ type: 'ERROR', name: this.name, createdAt: now, elapsedMs: durationMs, error });
-    }
   }
 
   onResult(durationMs: number, _result: unknown): void {
@@ -154,6 +163,8 @@ export class ConsecutiveBreaker implements CircuitBreakerLike, Policy {
     this.#failureCount = this.#successCount = 0;
     this.#failureTimes.fill(Number.NEGATIVE_INFINITY);
     this.#transition('CLOSED');
+    if (this.events.wants('RESET'))
+      this.events.emit({ type: 'RESET', name: this.name, createdAt: this.#clock.now() });
   }
 
   #tripped(now: number): boolean {
