@@ -132,6 +132,29 @@ describe('service runtime with a registry', () => {
     await until(() => (statusCalls().at(-1)!.body as { ready: boolean }).ready);
   });
 
+  test('after re-registering, a not-ready instance restates that it is not ready', async () => {
+    const registry = await startRegistry({ ttlMs: 150 });
+    cleanups.push(registry.close);
+    const svc = createService({
+      name: 'orders',
+      instanceId: 'orders-3',
+      controlPlane: registry.url,
+      handleSignals: false,
+      deregisterDelayMs: 0,
+      log: silent,
+      env: {},
+    }).health({ name: 'db', check: () => ({ status: 'DOWN' }) });
+    await svc.start();
+    cleanups.push(() => svc.stop());
+    await until(() => registry.calls.some((c) => c.path.endsWith('/status')));
+    registry.known.clear();
+    await until(() => registry.calls.filter((c) => c.method === 'POST').length === 2);
+    const secondPost = registry.calls.findLastIndex((c) => c.method === 'POST');
+    await until(() => registry.calls.slice(secondPost).some((c) => c.path.endsWith('/status')));
+    const restated = registry.calls.slice(secondPost).find((c) => c.path.endsWith('/status'))!;
+    assert.deepEqual(restated.body, { ready: false });
+  });
+
   test('keeps serving while the control plane is down, and registers once it appears', async () => {
     const placeholder = createServer();
     await new Promise<void>((r) => placeholder.listen(0, '127.0.0.1', r));

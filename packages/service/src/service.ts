@@ -174,7 +174,17 @@ class ServiceRuntime implements Service {
     const trace = childContext(parseTraceparent(req.headers.traceparent));
     runWithTrace(trace, () => {
       res.setHeader('x-served-by', this.instanceId);
+      if (this.log.isLevelEnabled('debug')) this.accessLog(req, res);
       void this.router.handle(req, res, this.log);
+    });
+  }
+
+  // Only at debug level: the listener costs a closure per request.
+  private accessLog(req: IncomingMessage, res: ServerResponse): void {
+    const startedAt = performance.now();
+    res.once('finish', () => {
+      const durationMs = Math.round((performance.now() - startedAt) * 10) / 10;
+      this.log.debug({ method: req.method, path: req.url, status: res.statusCode, durationMs }, 'request');
     });
   }
 

@@ -52,7 +52,8 @@ export class RegistryClient {
   private ttlMs = 10_000;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private ready = false;
+  /** Last readiness reported by the runtime; undefined until the first report. */
+  private ready: boolean | undefined;
   private failures = 0;
   private readonly base: string;
 
@@ -114,7 +115,8 @@ export class RegistryClient {
         'registered with the control plane',
       );
       if (this.stopped) return void (await this.stop());
-      if (this.ready) await this.setReady(true);
+      // A re-registration starts from the registry's default; restate what we know.
+      if (this.ready !== undefined) await this.setReady(this.ready);
       this.schedule(() => this.heartbeat(), Math.max(1, Math.floor(this.ttlMs / 3)));
     } catch (err) {
       this.failures++;
