@@ -9,7 +9,7 @@
  * an action, or with `route` and `redirect`/`directResponse`; a fault with neither delay nor
  * abort; a regex that does not compile or is not RE2; `rewrite.uri` with `uriRegexRewrite`; a
  * duration under 1 ms; duplicate subset names; Service, Gateway and ServiceEntry rules
- * (`edge-rules.ts`).
+ * (`edge-rules.ts`); security policy rules (`security-rules.ts`).
  *
  * Warnings: weights that do not sum to 100 (Istio sends weight/sum; older Istio rejected it); a
  * destination without a port when its service has several; two VirtualServices routing one host
@@ -29,9 +29,19 @@ import type {
   StringMatch,
   VirtualServiceSpec,
 } from '../resources/istio-networking.js';
+import type {
+  AuthorizationPolicySpec,
+  PeerAuthenticationSpec,
+  RequestAuthenticationSpec,
+} from '../resources/istio-security.js';
 import type { IngressSpec, ServiceSpec } from '../resources/kubernetes.js';
 import { analyzeGateway, analyzeIngress, analyzeService, analyzeServiceEntry } from './edge-rules.js';
 import { type AnalysisOptions, type AnalyzedDocument, type Findings, Reporter } from './reporter.js';
+import {
+  analyzeAuthorizationPolicy,
+  analyzePeerAuthentication,
+  analyzeRequestAuthentication,
+} from './security-rules.js';
 import { routedHostKeys, type World } from './world.js';
 
 export type { AnalysisOptions, AnalyzedDocument, Findings } from './reporter.js';
@@ -58,6 +68,12 @@ export function analyzeDocument(
       return analyzeGateway(doc.spec as GatewaySpec, report);
     case 'ServiceEntry':
       return analyzeServiceEntry(doc.spec as ServiceEntrySpec, report);
+    case 'AuthorizationPolicy':
+      return analyzeAuthorizationPolicy(doc.spec as AuthorizationPolicySpec, report);
+    case 'PeerAuthentication':
+      return analyzePeerAuthentication(doc.spec as PeerAuthenticationSpec, report);
+    case 'RequestAuthentication':
+      return analyzeRequestAuthentication(doc.spec as RequestAuthenticationSpec, report);
   }
 }
 

@@ -508,6 +508,46 @@ spec: { host: multi, subsets: [{ name: a }, { name: a }] }
     );
   });
 
+  test('security policies: provider only with CUSTOM, no empty source, paths and condition keys checked', () => {
+    const { errors } = run(`apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: p }
+spec:
+  action: DENY
+  provider: { name: ext }
+  rules:
+  - from: [{ source: {} }]
+    to: [{ operation: { paths: [api/*] } }]
+    when: [{ key: request.colour, values: [red] }, { key: "request.headers[x-user]" }]
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: { name: pa }
+spec: { portLevelMtls: { "8080": { mode: DISABLE } } }
+---
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: { name: ra }
+spec:
+  jwtRules:
+  - { issuer: a, jwksUri: "not a url" }
+  - { issuer: a }
+`);
+    assert.deepEqual(
+      errors.map((e) => `${e.document.split(' ')[2]} ${e.path}`),
+      [
+        'AuthorizationPolicy/default/p spec.provider',
+        'AuthorizationPolicy/default/p spec.rules[0].from[0].source',
+        'AuthorizationPolicy/default/p spec.rules[0].to[0].operation.paths[0]',
+        'AuthorizationPolicy/default/p spec.rules[0].when[0].key',
+        'AuthorizationPolicy/default/p spec.rules[0].when[1]',
+        'PeerAuthentication/default/pa spec.portLevelMtls',
+        'RequestAuthentication/default/ra spec.jwtRules[0].jwksUri',
+        'RequestAuthentication/default/ra spec.jwtRules[1].issuer',
+      ],
+    );
+  });
+
   test('tcp/tls routes are stored with a warning that they are not translated', () => {
     const { errors, warnings } = run(vs('', '  tcp: [{ route: [] }]\n').replace('  http:\n', ''));
     assert.deepEqual(errors, []);
