@@ -200,5 +200,13 @@ describe('meshwork up (end to end)', () => {
     for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} still alive`);
     for (const port of ports) assert.equal(await isPortFree(port), true, `port ${port} still bound`);
     assert.equal(existsSync(join(stateDir, 'up.json')), false);
+    // Each service drained and exited 0 on its own; nothing needed SIGKILL.
+    for (const id of ['orders-1', 'payments-1', 'catalog-2']) {
+      const log = readFileSync(join(stateDir, 'logs', `${id}.log`), 'utf8');
+      assert.match(log, /"msg":"drained"/, `${id} drained`);
+      assert.match(log, /exited \(code 0, signal null\)\s*$/, `${id} exited 0`);
+    }
+    assert.match(output, /control-plane stopped/);
+    assert.ok(output.indexOf('control-plane stopping') > output.indexOf('orders-1 stopped'), 'reverse order');
   });
 });
