@@ -26,7 +26,7 @@ const cp = await startControlPlane({
     },
   ],
 });
-if (process.env.BENCH_TRACE) trace(cp.xds);
+if (process.env.BENCH_TRACE) trace(cp.xds, cp.api.server);
 process.stdout.write(`${JSON.stringify({ url: cp.url, xdsAddress: cp.xdsAddress, debounceMs })}\n`);
 process.on('SIGTERM', async () => {
   await cp.close();
@@ -34,14 +34,26 @@ process.on('SIGTERM', async () => {
 });
 
 /** Logs to stderr when a change is seen, when its push runs and how long it takes, and ACK arrivals. */
-function trace(xds) {
+function trace(xds, server) {
   let t0 = 0;
   let acks = 0;
+  let requestAt = 0;
+  server.on('request', (req) => {
+    if (req.method !== 'GET') requestAt = performance.now();
+  });
   const onStoreEvent = xds.onStoreEvent.bind(xds);
   xds.onStoreEvent = (e) => {
     t0 = performance.now();
     acks = 0;
+    process.stderr.write(`store event ${(t0 - requestAt).toFixed(1)} ms after the request arrived\n`);
     onStoreEvent(e);
+  };
+  const onRegistryChange = xds.onRegistryChange.bind(xds);
+  xds.onRegistryChange = (c) => {
+    t0 = performance.now();
+    acks = 0;
+    process.stderr.write(`registry change ${(t0 - requestAt).toFixed(1)} ms after the request arrived\n`);
+    onRegistryChange(c);
   };
   let setMs = 0;
   let snapMs = 0;

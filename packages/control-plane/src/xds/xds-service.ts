@@ -14,6 +14,9 @@ import { ChangeTracker, type NodePush } from './change-tracker.js';
 import { Debouncer } from './debounce.js';
 import { changedKinds } from './snapshot-diff.js';
 
+/** Proxies handed their snapshot per event-loop turn during a push. */
+const PUSH_BATCH = 100;
+
 /** Type URL of each resource kind. */
 export const TYPE_URL_OF: Readonly<Record<ResourceKind, string>> = {
   listeners: TYPE_URLS.LISTENER,
@@ -57,6 +60,7 @@ export class XdsService {
   private readonly log: (message: string, err?: unknown) => void;
   // Versions grow across control-plane restarts, so a reconnecting proxy never sees a reused one.
   private pushSeq = Date.now();
+  private pushGeneration = 0;
   private lastAdmitted:
     | {
         snapshot: ProxySnapshot;
@@ -165,6 +169,7 @@ export class XdsService {
   private push(): void {
     const version = String(++this.pushSeq);
     const pushes: NodePush[] = [];
+    const plan: { state: ProxyState; next: ProxySnapshot; group: PushGroup }[] = [];
     const groups = new Map<ProxySnapshot, PushGroup[]>();
     for (const state of this.proxies.values()) {
       if (!state.sent) continue;
@@ -177,20 +182,42 @@ export class XdsService {
         state.sent = next;
         continue;
       }
+      plan.push({ state, next, group });
+      // Only types the proxy subscribes to will be answered; the others do not gate convergence.
+      const awaited = group.typeUrls.filter((t) => state.servedTypes.has(t));
+      if (awaited.length > 0)
+        pushes.push({ nodeId: state.node.id, versions: new Map(awaited.map((t) => [t, version])) });
+    }
+    // Registered before any write, so no ACK can arrive before the change waits for it.
+    this.tracker.pushed(pushes, this.proxies.size);
+    this.deliver(plan, ++this.pushGeneration, 0);
+  }
+
+  /**
+   * Hands snapshots to the ADS server in batches, yielding between them so the first proxies'
+   * responses reach the wire while later ones are still being prepared. A newer push supersedes
+   * what is left of an older one (it diffs against what each proxy actually got).
+   */
+  private deliver(
+    plan: { state: ProxyState; next: ProxySnapshot; group: PushGroup }[],
+    generation: number,
+    from: number,
+  ): void {
+    if (generation !== this.pushGeneration) return;
+    const end = Math.min(plan.length, from + PUSH_BATCH);
+    for (let i = from; i < end; i++) {
+      const { state, next, group } = plan[i];
+      if (this.proxies.get(state.node.id) !== state) continue;
       try {
-        this.ads.setSnapshot(state.node.id, group.prepared);
+        this.ads.setSnapshot(state.node.id, group.prepared!);
       } catch (err) {
         this.log(`xds: snapshot for ${state.node.id} rejected`, err);
         continue;
       }
       state.sent = next;
       state.versions = group.versions;
-      // Only types the proxy subscribes to will be answered; the others do not gate convergence.
-      const awaited = group.typeUrls.filter((t) => state.servedTypes.has(t));
-      if (awaited.length > 0)
-        pushes.push({ nodeId: state.node.id, versions: new Map(awaited.map((t) => [t, version])) });
     }
-    this.tracker.pushed(pushes, this.proxies.size);
+    if (end < plan.length) setImmediate(() => this.deliver(plan, generation, end));
   }
 
   /** The shared diff + encoded snapshot for proxies moving from the same old to the same new snapshot. */
