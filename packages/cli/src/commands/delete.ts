@@ -48,6 +48,7 @@ async function deleteAll(
     try {
       const res = await client.delete(t.kind, t.namespace, t.name);
       console.log(`${id} deleted (change id: ${res.changeId})`);
+      for (const w of res.warnings ?? []) console.log(`warning: ${w.reason}`);
     } catch (err) {
       if (!(err instanceof ControlPlaneError)) throw err;
       if (err.code === 'MESH_ERR_CP_NOT_FOUND' && ignoreNotFound) continue;

@@ -232,6 +232,22 @@ describe('resource REST API', () => {
     assert.match(wrong.headers.get('allow') ?? '', /POST/);
   });
 
+  test('deleting what a VirtualService routes to answers with warnings naming it', async () => {
+    await post(vs([90, 10]));
+    const res = await fetch(`${api.url}/v1/resources/dr/default/reviews`, { method: 'DELETE' });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { warnings: { document: string; reason: string }[] };
+    assert.deepEqual(
+      body.warnings.map((w) => w.document),
+      ['DestinationRule/default/reviews', 'DestinationRule/default/reviews'],
+    );
+    assert.match(
+      body.warnings[0].reason,
+      /^VirtualService\/default\/reviews: spec\.http\[0\]\.route\[0\]\.destination\.subset: subset "v1"/,
+    );
+    await post(SERVICES);
+  });
+
   test('delete answers with the change id; the resource is then 404', async () => {
     const res = await fetch(`${api.url}/v1/resources/services/default/ratings`, { method: 'DELETE' });
     assert.equal(res.status, 200);

@@ -14,6 +14,15 @@ import type { StoredResource } from '../resources/resource.js';
 import type { WatchEvent } from '../store/resource-store.js';
 import type { ApplyResponse } from './resource-routes.js';
 
+/** Body of a successful delete: the change id, the last state, and what the delete breaks. */
+export interface DeleteResponse {
+  changeId: string;
+  revision: number;
+  resource: StoredResource;
+  /** VirtualServices left routing to something that no longer exists. */
+  warnings: ValidationIssue[];
+}
+
 /** The default API address; `MESHWORK_SERVER` overrides it for the CLI. */
 export const DEFAULT_SERVER = 'http://127.0.0.1:15080';
 
@@ -75,15 +84,10 @@ export class ResourceClient {
     namespace: string,
     name: string,
     opts: { resourceVersion?: string } = {},
-  ): Promise<{ changeId: string; resource: StoredResource }> {
+  ): Promise<DeleteResponse> {
     const qs = opts.resourceVersion ? `?resourceVersion=${encodeURIComponent(opts.resourceVersion)}` : '';
-    return this.#request(
-      'DELETE',
-      `/v1/resources/${seg(kind)}/${seg(namespace)}/${seg(name)}${qs}`,
-    ) as Promise<{
-      changeId: string;
-      resource: StoredResource;
-    }>;
+    const path = `/v1/resources/${seg(kind)}/${seg(namespace)}/${seg(name)}${qs}`;
+    return this.#request('DELETE', path) as Promise<DeleteResponse>;
   }
 
   /**

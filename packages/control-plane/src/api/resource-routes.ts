@@ -55,7 +55,7 @@ export function resourceRoutes(store: ResourceStore, opts: ResourceRoutesOptions
     {
       method: 'DELETE',
       path: '/v1/resources/:kind/:namespace/:name',
-      handler: (ctx) => remove(ctx, store, opts),
+      handler: (ctx) => remove(ctx, store, validator, opts, exclusive),
     },
     { method: 'GET', path: '/v1/kinds', handler: ({ res }) => sendJson(res, 200, { kinds: KINDS }) },
     watchRoute(store, { heartbeatMs: opts.heartbeatMs ?? 15_000, kindParam: lookupKindOrThrow }),
@@ -158,16 +158,28 @@ async function get(ctx: RouteContext, store: ResourceStore): Promise<void> {
   sendJson(ctx.res, 200, resource);
 }
 
-async function remove(ctx: RouteContext, store: ResourceStore, opts: ResourceRoutesOptions): Promise<void> {
+async function remove(
+  ctx: RouteContext,
+  store: ResourceStore,
+  validator: ResourceValidator,
+  opts: ResourceRoutesOptions,
+  exclusive: ReturnType<typeof serializer>,
+): Promise<void> {
   const info = kindParam(ctx);
   const { namespace, name } = ctx.params;
   const resourceVersion = ctx.query.get('resourceVersion') || undefined;
-  const result = await store.delete(info.kind, namespace, name, { resourceVersion });
+  const { result, warnings } = await exclusive(async () => {
+    const existing = await store.list();
+    const deleted = await store.delete(info.kind, namespace, name, { resourceVersion });
+    const key = { kind: info.kind, namespace, name };
+    return { result: deleted, warnings: validator.analyzeDeletion(key, existing, opts.hooks) };
+  });
   opts.onChange?.({ revision: result.revision, source: 'delete' });
   sendJson(ctx.res, 200, {
     changeId: String(result.revision),
     revision: result.revision,
     resource: result.resource,
+    warnings,
   });
 }
 

@@ -6,7 +6,7 @@
  */
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import { acceptsApiVersion, apiVersionsOf, KINDS, lookupKind } from '../resources/kinds.js';
-import { formatKey, keyOf, type Resource } from '../resources/resource.js';
+import { formatKey, keyOf, type Resource, type ResourceKey } from '../resources/resource.js';
 import { type AnalysisOptions, analyzeDocument, type Findings } from './analysis.js';
 import { describe, isRecord, normalizeDocument, type SourceDocument } from './documents.js';
 import { SchemaValidator } from './schema-validator.js';
@@ -91,6 +91,41 @@ export class ResourceValidator {
       );
     }
     return { resources: accepted.map((a) => a.resource), ...findings };
+  }
+
+  /**
+   * What a delete would break: the stored VirtualServices that would then route to a host or
+   * subset that no longer exists, as warnings naming each (`VirtualService/default/reviews:
+   * spec.http[0].route[1].destination.subset: …`). Deletes are never refused for this; Istio
+   * does not either.
+   */
+  analyzeDeletion(
+    deleted: ResourceKey,
+    existing: Iterable<Resource>,
+    hooks?: AnalysisHooks,
+  ): ValidationIssue[] {
+    const gone = formatKey(deleted);
+    const remaining = [...existing].filter((r) => formatKey(keyOf(r)) !== gone);
+    const world = new World(remaining, hooks);
+    const findings: Findings = { errors: [], warnings: [] };
+    for (const r of remaining) {
+      if (r.kind !== 'VirtualService') continue;
+      const key = keyOf(r);
+      const label = formatKey(key);
+      const scratch: Findings = { errors: [], warnings: [] };
+      analyzeDocument(
+        { label, kind: r.kind, namespace: key.namespace, name: key.name, spec: r.spec },
+        world,
+        scratch,
+      );
+      // Only reference errors are caused by the delete; the document itself was valid when stored.
+      for (const e of scratch.errors) {
+        if (/\.(host|subset)$/.test(e.path) || e.path.startsWith('spec.gateways')) {
+          findings.warnings.push({ document: gone, path: '', reason: `${label}: ${e.path}: ${e.reason}` });
+        }
+      }
+    }
+    return findings.warnings;
   }
 
   /** Like {@link validate} but throws a `ValidationError` listing every error. */
