@@ -89,6 +89,17 @@ describe('compileCluster', () => {
     assert.equal(s.statName, 'inventory_v1');
   });
 
+  test('common_lb_config.locality_weighted_lb_config turns on locality weighting', () => {
+    const on = compileCluster('c', staticCluster({ common_lb_config: { locality_weighted_lb_config: {} } }));
+    assert.equal(on.localityWeighted, true);
+    assert.equal(on.healthyPanicThresholdPercent, 50);
+    assert.equal(compileCluster('c', staticCluster()).localityWeighted, false);
+    throwsAt(
+      () => compileCluster('c', staticCluster({ common_lb_config: { zone_aware_lb_config: {} } })),
+      'c.common_lb_config.zone_aware_lb_config: unsupported field',
+    );
+  });
+
   test('legacy http2_protocol_options selects HTTP/2', () => {
     assert.equal(compileCluster('c', staticCluster({ http2_protocol_options: {} })).protocol.http2, true);
   });

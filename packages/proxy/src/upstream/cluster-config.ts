@@ -47,6 +47,8 @@ export interface ClusterSettings {
   readonly lbSettings: LbSettings;
   /** `common_lb_config.healthy_panic_threshold` percent (default 50; 0 disables panic mode). */
   readonly healthyPanicThresholdPercent: number;
+  /** `common_lb_config.locality_weighted_lb_config` is set: pick a locality by weight first. */
+  readonly localityWeighted: boolean;
   readonly loadAssignment: CompiledLoadAssignment | undefined;
   readonly limits: { readonly DEFAULT: LimitThresholds; readonly HIGH: LimitThresholds };
   readonly outlierDetection: OutlierDetectionSettings | undefined;
@@ -107,7 +109,8 @@ const EDS_FIELDS = new Set(['eds_config', 'service_name']);
 const LEAST_REQUEST_FIELDS = new Set(['choice_count']);
 const RING_FIELDS = new Set(['minimum_ring_size', 'maximum_ring_size', 'hash_function']);
 const MAGLEV_FIELDS = new Set(['table_size']);
-const COMMON_LB_FIELDS = new Set(['healthy_panic_threshold']);
+const COMMON_LB_FIELDS = new Set(['healthy_panic_threshold', 'locality_weighted_lb_config']);
+const NO_FIELDS = new Set<string>();
 const TRANSPORT_FIELDS = new Set(['name', 'typed_config']);
 const TLS_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
 const RAW_BUFFER_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer';
@@ -146,7 +149,7 @@ export function compileCluster(path: string, value: unknown): ClusterSettings {
     connectTimeoutMs: readDurationMs(at(path, 'connect_timeout'), c.connect_timeout, 5000),
     lbPolicy: lbPolicy as LbPolicy,
     lbSettings: compileLbSettings(path, c),
-    healthyPanicThresholdPercent: compilePanicThreshold(path, c.common_lb_config),
+    ...compileCommonLbConfig(path, c.common_lb_config),
     limits: compileCircuitBreakers(at(path, 'circuit_breakers'), c.circuit_breakers),
     outlierDetection:
       c.outlier_detection === undefined
@@ -243,11 +246,21 @@ function compileLbSettings(path: string, c: EnvoyJson): LbSettings {
   return Object.freeze({ choiceCount, minRingSize, maxRingSize, maglevTableSize });
 }
 
-function compilePanicThreshold(path: string, value: unknown): number {
-  if (value === undefined) return 50;
+function compileCommonLbConfig(path: string, value: unknown) {
+  if (value === undefined) return { healthyPanicThresholdPercent: 50, localityWeighted: false };
   const p = at(path, 'common_lb_config');
   const common = readMessage(p, value, COMMON_LB_FIELDS);
-  return readPercent(at(p, 'healthy_panic_threshold'), common.healthy_panic_threshold, 50);
+  if (common.locality_weighted_lb_config !== undefined) {
+    readMessage(at(p, 'locality_weighted_lb_config'), common.locality_weighted_lb_config, NO_FIELDS);
+  }
+  return {
+    healthyPanicThresholdPercent: readPercent(
+      at(p, 'healthy_panic_threshold'),
+      common.healthy_panic_threshold,
+      50,
+    ),
+    localityWeighted: common.locality_weighted_lb_config !== undefined,
+  };
 }
 
 function compileTransportSocket(path: string, value: unknown): EnvoyJson | undefined {

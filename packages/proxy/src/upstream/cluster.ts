@@ -205,15 +205,15 @@ export class UpstreamCluster implements Cluster {
 
   private buildPlan(): PrioritySet {
     const s = this.settings;
-    const factory = LOAD_BALANCERS.get(s.lbPolicy)!;
-    return new PrioritySet(
-      this.hostList,
-      factory,
-      s.lbSettings,
-      this.runtime.random,
-      s.healthyPanicThresholdPercent,
-      this.overprovisioningPercent,
-    );
+    return new PrioritySet(this.hostList, {
+      policy: s.lbPolicy,
+      factory: LOAD_BALANCERS.get(s.lbPolicy)!,
+      settings: s.lbSettings,
+      random: this.runtime.random,
+      panicThresholdPercent: s.healthyPanicThresholdPercent,
+      overprovisioningPercent: this.overprovisioningPercent,
+      localityWeighted: s.localityWeighted,
+    });
   }
 
   private configureOutlierDetection(): void {

@@ -17,6 +17,8 @@ export interface HostSpec {
   readonly weight: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly locality?: { region?: string; zone?: string; sub_zone?: string };
+  /** The locality's `load_balancing_weight` (0 when unset: no traffic under locality weighting). */
+  readonly localityWeight?: number;
   readonly edsHealth: EdsHealthStatus;
   /** EDS priority (0 is preferred). */
   readonly priority: number;
@@ -53,6 +55,7 @@ export class UpstreamHost implements Host {
   weight: number;
   labels: Readonly<Record<string, string>>;
   locality?: { region?: string; zone?: string; sub_zone?: string };
+  localityWeight: number;
   edsHealth: EdsHealthStatus;
   priority: number;
   healthCheckPort: number;
@@ -74,6 +77,7 @@ export class UpstreamHost implements Host {
     this.weight = spec.weight;
     this.labels = spec.labels;
     this.locality = spec.locality;
+    this.localityWeight = spec.localityWeight ?? 0;
     this.edsHealth = spec.edsHealth;
     this.priority = spec.priority;
     this.healthCheckPort = spec.healthCheckPort ?? spec.port;
@@ -87,6 +91,7 @@ export class UpstreamHost implements Host {
     this.weight = spec.weight;
     this.labels = spec.labels;
     this.locality = spec.locality;
+    this.localityWeight = spec.localityWeight ?? 0;
     this.edsHealth = spec.edsHealth;
     this.priority = spec.priority;
     this.healthCheckPort = spec.healthCheckPort ?? spec.port;

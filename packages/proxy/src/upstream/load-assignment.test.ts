@@ -11,6 +11,7 @@ test('compiles endpoints with weight, health, priority, locality and hostnames',
     endpoints: [
       {
         locality: { region: 'eu', zone: 'eu-1a', sub_zone: 'rack-7' },
+        load_balancing_weight: 3,
         priority: 1,
         lb_endpoints: [
           {
@@ -39,6 +40,7 @@ test('compiles endpoints with weight, health, priority, locality and hostnames',
     healthCheckPort: 9090,
     hostname: 'inventory-0.shop',
     healthCheckHostname: 'hc.inventory-0.shop',
+    localityWeight: 3,
   });
 });
 

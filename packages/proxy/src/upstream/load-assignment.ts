@@ -98,7 +98,7 @@ export function compileLoadAssignment(path: string, value: unknown): CompiledLoa
 function compileLocalityGroup(path: string, value: unknown): HostSpec[] {
   const group = readMessage(path, value, LOCALITY_LB_FIELDS);
   const priority = readUint(at(path, 'priority'), group.priority, 0, 127);
-  readUint(at(path, 'load_balancing_weight'), group.load_balancing_weight, 1);
+  const localityWeight = readUint(at(path, 'load_balancing_weight'), group.load_balancing_weight, 0);
   let locality: HostSpec['locality'];
   if (group.locality !== undefined) {
     const l = readMessage(at(path, 'locality'), group.locality, LOCALITY_FIELDS);
@@ -108,9 +108,10 @@ function compileLocalityGroup(path: string, value: unknown): HostSpec[] {
       if (v) (locality as Record<string, string>)[k] = v;
     }
   }
-  return readArray(at(path, 'lb_endpoints'), group.lb_endpoints).map((e, j) =>
-    compileLbEndpoint(at(at(path, 'lb_endpoints'), j), e, priority, locality),
-  );
+  return readArray(at(path, 'lb_endpoints'), group.lb_endpoints).map((e, j) => ({
+    ...compileLbEndpoint(at(at(path, 'lb_endpoints'), j), e, priority, locality),
+    localityWeight,
+  }));
 }
 
 function compileLbEndpoint(

@@ -7,15 +7,16 @@ import { makeHosts, seededRandom } from './load-balancers/test-support.js';
 import { PrioritySet } from './priority-set.js';
 import type { EdsHealthStatus } from './types.js';
 
-function plan(hosts: UpstreamHost[], panicThreshold = 50) {
-  return new PrioritySet(
-    hosts,
-    LOAD_BALANCERS.get('RANDOM')!,
-    DEFAULT_LB_SETTINGS,
-    seededRandom(9),
-    panicThreshold,
-    140,
-  );
+function plan(hosts: UpstreamHost[], panicThreshold = 50, localityWeighted = false) {
+  return new PrioritySet(hosts, {
+    policy: 'RANDOM',
+    factory: LOAD_BALANCERS.get('RANDOM')!,
+    settings: DEFAULT_LB_SETTINGS,
+    random: seededRandom(9),
+    panicThresholdPercent: panicThreshold,
+    overprovisioningPercent: 140,
+    localityWeighted,
+  });
 }
 
 function hostsWith(statuses: EdsHealthStatus[], priority = 0, offset = 0): UpstreamHost[] {
@@ -72,6 +73,27 @@ describe('PrioritySet', () => {
     assert.notEqual(plan(hosts).chooseHost({}), null);
     assert.equal(plan(hosts, 0).chooseHost({}), null);
     assert.equal(plan([], 50).chooseHost({}), null);
+  });
+
+  test('locality weighting splits by locality weight × availability, then within the locality', () => {
+    const hosts = hostsWith(['HEALTHY', 'HEALTHY', 'HEALTHY', 'UNHEALTHY', 'HEALTHY']);
+    const at = (i: number, zone: string, weight: number) => {
+      hosts[i].locality = { region: 'eu', zone };
+      hosts[i].localityWeight = weight;
+    };
+    at(0, 'a', 1);
+    at(1, 'a', 1);
+    at(2, 'b', 1);
+    at(3, 'b', 1);
+    at(4, 'c', 0); // no locality weight: no traffic under locality weighting
+    const s = shares(plan(hosts, 50, true), hosts);
+    // Zone a: weight 1 × availability 1; zone b: 1 × min(1, 1.4 × 1/2) = 0.7 → a 1/1.7, b 0.7/1.7.
+    assert.ok(Math.abs(s[0] + s[1] - 1 / 1.7) < 0.02, `zone a ${s[0] + s[1]}`);
+    assert.ok(Math.abs(s[2] - 0.7 / 1.7) < 0.02, `zone b ${s[2]}`);
+    assert.equal(s[3], 0);
+    assert.equal(s[4], 0);
+    // Without locality weighting every healthy host shares equally.
+    assert.ok(shares(plan(hosts), hosts)[4] > 0.2);
   });
 
   test('counts available hosts', () => {

@@ -6,13 +6,33 @@
  *   goes to degraded hosts, again level by level;
  * - when all levels together reach less than 100% availability, loads are normalised and a level
  *   whose available share is under `healthy_panic_threshold` balances over all of its hosts;
- * - with no available host anywhere, every level panics and load follows host counts.
+ * - with no available host anywhere, every level panics and load follows host counts;
+ * - with locality weighting, each set picks a locality by weight × availability, then a host.
  */
 import type { RandomSource } from './clock.js';
 import type { UpstreamHost } from './host.js';
 import { FastRandom } from './load-balancers/fast-random.js';
-import type { LbSettings, LoadBalancer, LoadBalancerFactory } from './load-balancers/load-balancer.js';
+import type {
+  LbPolicy,
+  LbSettings,
+  LoadBalancer,
+  LoadBalancerFactory,
+} from './load-balancers/load-balancer.js';
+import { LocalityWeightedLoadBalancer } from './load-balancers/locality-weighted.js';
 import type { Host, LbContext } from './types.js';
+
+/** What a plan is built from (all compiled from the cluster's settings). */
+export interface PlanOptions {
+  readonly policy: LbPolicy;
+  readonly factory: LoadBalancerFactory;
+  readonly settings: LbSettings;
+  readonly random: RandomSource;
+  readonly panicThresholdPercent: number;
+  readonly overprovisioningPercent: number;
+  readonly localityWeighted: boolean;
+}
+
+const HASH_POLICIES: ReadonlySet<LbPolicy> = new Set(['RING_HASH', 'MAGLEV']);
 
 interface Level {
   readonly all: UpstreamHost[];
@@ -30,18 +50,17 @@ export class PrioritySet {
   /** Cumulative load percent per balancer (the last is 100). */
   private readonly cumulativeLoad: number[] = [];
   private readonly random: FastRandom;
-  private readonly build: (hosts: UpstreamHost[]) => LoadBalancer;
+  private readonly build: (hosts: UpstreamHost[], level: UpstreamHost[]) => LoadBalancer;
 
-  constructor(
-    hosts: readonly UpstreamHost[],
-    factory: LoadBalancerFactory,
-    settings: LbSettings,
-    random: RandomSource,
-    panicThresholdPercent: number,
-    overprovisioningPercent: number,
-  ) {
+  constructor(hosts: readonly UpstreamHost[], options: PlanOptions) {
+    const { factory, settings, random, panicThresholdPercent, overprovisioningPercent } = options;
     this.random = new FastRandom(random);
-    this.build = (set) => factory(set, settings, random);
+    const build = (set: UpstreamHost[]) => factory(set, settings, random);
+    // Hash policies keep one ring over all localities, as Envoy's do; others pick a locality first.
+    const byLocality = options.localityWeighted && !HASH_POLICIES.has(options.policy);
+    this.build = byLocality
+      ? (set, level) => new LocalityWeightedLoadBalancer(set, level, overprovisioningPercent, build, random)
+      : build;
     const levels = groupByPriority(hosts);
     this.availableCount = levels.reduce((n, l) => n + l.healthy.length + l.degraded.length, 0);
     const share = (n: number, level: Level) =>
@@ -52,7 +71,7 @@ export class PrioritySet {
     if (total === 0) {
       if (panicThresholdPercent > 0) {
         this.panicking = levels.length > 0;
-        for (const level of levels) this.add(level.all, (100 * level.all.length) / hosts.length);
+        for (const level of levels) this.add(level.all, level.all, (100 * level.all.length) / hosts.length);
       }
       return;
     }
@@ -62,10 +81,10 @@ export class PrioritySet {
       const availablePercent = (100 * (level.healthy.length + level.degraded.length)) / level.all.length;
       const inPanic = total < 100 && availablePercent < panicThresholdPercent;
       if (inPanic && healthyLoad[i] + degradedLoad[i] > 0) this.panicking = true;
-      if (inPanic) this.add(level.all, healthyLoad[i] + degradedLoad[i]);
+      if (inPanic) this.add(level.all, level.all, healthyLoad[i] + degradedLoad[i]);
       else {
-        this.add(level.healthy, healthyLoad[i]);
-        this.add(level.degraded, degradedLoad[i]);
+        this.add(level.healthy, level.all, healthyLoad[i]);
+        this.add(level.degraded, level.all, degradedLoad[i]);
       }
     });
   }
@@ -87,9 +106,9 @@ export class PrioritySet {
     return this.balancers[n - 1].chooseHost(ctx);
   }
 
-  private add(hosts: UpstreamHost[], load: number): void {
+  private add(hosts: UpstreamHost[], level: UpstreamHost[], load: number): void {
     if (load <= 0 || hosts.length === 0) return;
-    this.balancers.push(this.build(hosts));
+    this.balancers.push(this.build(hosts, level));
     this.cumulativeLoad.push((this.cumulativeLoad.at(-1) ?? 0) + load);
   }
 }
