@@ -1,13 +1,12 @@
 import { Bulkhead, type BulkheadConfig } from './bulkhead.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { CircuitBreakerConfig } from './circuit-breaker-config.js';
-import type { CircuitBreakerLike } from './circuit-breaker-types.js';
 import type { Clock } from './clock.js';
 import { ConsecutiveBreaker, type ConsecutiveBreakerConfig } from './consecutive-breaker.js';
 import type { Policy } from './context.js';
 import { ConfigError } from './errors.js';
 import { Hedging, type HedgingConfig } from './hedging.js';
-import { RateLimiter, type RateLimiterConfig, type RateLimiterLike } from './rate-limiter.js';
+import { RateLimiter, type RateLimiterConfig } from './rate-limiter.js';
 import { Retry, type RetryConfig } from './retry.js';
 import { TimeLimiter, type TimeLimiterConfig } from './time-limiter.js';
 import { TokenBucket, type TokenBucketConfig } from './token-bucket.js';
@@ -92,21 +91,27 @@ export class PolicyRegistry {
     }
   }
 
-  circuitBreaker(name: string): CircuitBreakerLike & Policy {
-    return this.#get('circuitBreaker', name) as CircuitBreakerLike & Policy;
+  /** The breaker named `name` (a sliding-window or a consecutive-failures breaker, per its `type`). */
+  circuitBreaker(name: string): CircuitBreaker | ConsecutiveBreaker {
+    return this.#get('circuitBreaker', name) as CircuitBreaker | ConsecutiveBreaker;
   }
+  /** The retry named `name`. */
   retry(name: string): Retry {
     return this.#get('retry', name) as Retry;
   }
+  /** The bulkhead named `name`. */
   bulkhead(name: string): Bulkhead {
     return this.#get('bulkhead', name) as Bulkhead;
   }
+  /** The time limiter named `name`. */
   timeLimiter(name: string): TimeLimiter {
     return this.#get('timeLimiter', name) as TimeLimiter;
   }
-  rateLimiter(name: string): RateLimiterLike {
-    return this.#get('rateLimiter', name) as RateLimiterLike;
+  /** The rate limiter named `name` (Resilience4j cycles or a token bucket, per its `type`). */
+  rateLimiter(name: string): RateLimiter | TokenBucket {
+    return this.#get('rateLimiter', name) as RateLimiter | TokenBucket;
   }
+  /** The hedging policy named `name`. */
   hedging(name: string): Hedging {
     return this.#get('hedging', name) as Hedging;
   }
