@@ -96,6 +96,26 @@ describe('PrioritySet', () => {
     assert.ok(shares(plan(hosts), hosts)[4] > 0.2);
   });
 
+  test('a retry reaches the other level when its first draw offers only attempted hosts', () => {
+    const p0 = hostsWith(['HEALTHY', 'UNHEALTHY'], 0);
+    const p1 = hostsWith(['HEALTHY'], 1, 2);
+    const set = plan([...p0, ...p1]);
+    let other = 0;
+    for (let i = 0; i < 200; i++) if (set.chooseHost({ attemptedHosts: [p0[0]] }) === p1[0]) other++;
+    // Without redraws only the 30% of picks that land on level 1 would avoid the attempted host.
+    assert.equal(other, 200);
+  });
+
+  test('a retry reaches another locality under locality weighting', () => {
+    const hosts = hostsWith(['HEALTHY', 'HEALTHY']);
+    hosts.forEach((h, i) => {
+      h.locality = { zone: `z${i}` };
+      h.localityWeight = i === 0 ? 9 : 1;
+    });
+    const set = plan(hosts, 50, true);
+    for (let i = 0; i < 100; i++) assert.equal(set.chooseHost({ attemptedHosts: [hosts[0]] }), hosts[1]);
+  });
+
   test('counts available hosts', () => {
     assert.equal(plan(hostsWith(['HEALTHY', 'DEGRADED', 'TIMEOUT'])).availableCount, 2);
   });

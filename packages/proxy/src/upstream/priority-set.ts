@@ -18,6 +18,7 @@ import type {
   LoadBalancer,
   LoadBalancerFactory,
 } from './load-balancers/load-balancer.js';
+import { wasAttempted } from './load-balancers/load-balancer.js';
 import { LocalityWeightedLoadBalancer } from './load-balancers/locality-weighted.js';
 import type { Host, LbContext } from './types.js';
 
@@ -33,6 +34,8 @@ export interface PlanOptions {
 }
 
 const HASH_POLICIES: ReadonlySet<LbPolicy> = new Set(['RING_HASH', 'MAGLEV']);
+/** Set draws for a retry before settling for an attempted host. */
+const RETRY_DRAWS = 4;
 
 interface Level {
   readonly all: UpstreamHost[];
@@ -99,10 +102,24 @@ export class PrioritySet {
     const n = this.balancers.length;
     if (n === 1) return this.balancers[0].chooseHost(ctx);
     if (n === 0) return null;
+    let host = this.pick(ctx, n);
+    // A retry whose set offered only attempted hosts draws again (bounded), possibly another level.
+    for (let i = 1; i < RETRY_DRAWS && host !== null && wasAttempted(ctx, host); i++)
+      host = this.pick(ctx, n);
+    // Still an attempted host: walk the sets in order for any other before settling.
+    for (let i = 0; i < n && host !== null && wasAttempted(ctx, host); i++) {
+      const candidate = this.balancers[i].chooseHost(ctx);
+      if (candidate !== null && !wasAttempted(ctx, candidate)) host = candidate;
+    }
+    return host;
+  }
+
+  private pick(ctx: LbContext, n: number): Host | null {
     // Loads are percents; a draw in millionths keeps the integer path (no boxed doubles).
     const point = this.random.nextInt(1_000_000) / 10_000;
-    for (let i = 0; i < n - 1; i++)
+    for (let i = 0; i < n - 1; i++) {
       if (point < this.cumulativeLoad[i]) return this.balancers[i].chooseHost(ctx);
+    }
     return this.balancers[n - 1].chooseHost(ctx);
   }
 

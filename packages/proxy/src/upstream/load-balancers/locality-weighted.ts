@@ -9,10 +9,12 @@ import type { UpstreamHost } from '../host.js';
 import type { Host, LbContext } from '../types.js';
 import { FastRandom } from './fast-random.js';
 import type { LoadBalancer } from './load-balancer.js';
-import { searchCumulative } from './load-balancer.js';
+import { searchCumulative, wasAttempted } from './load-balancer.js';
 
 /** Effective weights are kept in thousandths so a draw stays an integer (nothing boxed per pick). */
 const WEIGHT_SCALE = 1000;
+/** Locality draws for a retry before settling for an attempted host. */
+const RETRY_DRAWS = 4;
 
 /** Picks a locality by effective weight, then a host with that locality's balancer. */
 export class LocalityWeightedLoadBalancer implements LoadBalancer {
@@ -62,9 +64,20 @@ export class LocalityWeightedLoadBalancer implements LoadBalancer {
     const n = this.localities.length;
     if (n === 0) return null;
     if (n === 1) return this.localities[0].chooseHost(ctx);
-    return this.localities[searchCumulative(this.cumulative, this.random.nextInt(this.total))].chooseHost(
-      ctx,
-    );
+    let host = this.pick(ctx);
+    // A retry whose locality offered only attempted hosts draws another locality (bounded).
+    for (let i = 1; i < RETRY_DRAWS && host !== null && wasAttempted(ctx, host); i++) host = this.pick(ctx);
+    // Still an attempted host: walk the localities in order for any other before settling.
+    for (let i = 0; i < n && host !== null && wasAttempted(ctx, host); i++) {
+      const candidate = this.localities[i].chooseHost(ctx);
+      if (candidate !== null && !wasAttempted(ctx, candidate)) host = candidate;
+    }
+    return host;
+  }
+
+  private pick(ctx: LbContext): Host | null {
+    const index = searchCumulative(this.cumulative, this.random.nextInt(this.total));
+    return this.localities[index].chooseHost(ctx);
   }
 }
 
