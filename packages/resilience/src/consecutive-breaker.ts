@@ -88,15 +88,17 @@ export class ConsecutiveBreaker implements CircuitBreakerLike, Policy {
   async execute<T>(fn: Task<T>, parent?: ExecutionContext | AbortSignal): Promise<T> {
     checkTask(fn);
     if (!this.tryAcquirePermission()) throw new CallNotPermittedError(this.name, this.#state);
-    const start = this.#clock.now();
+    // Counting needs no durations; time calls only for event listeners (a clock read is ~40 ns).
+    const timed = this.events.hasListeners;
+    const start = timed ? this.#clock.now() : 0;
     let result: T;
     try {
       result = await fn(contextOf(parent));
     } catch (error) {
-      this.onError(this.#clock.now() - start, error);
+      this.onError(timed ? this.#clock.now() - start : 0, error);
       throw error;
     }
-    this.onSuccess(this.#clock.now() - start);
+    this.onSuccess(timed ? this.#clock.now() - start : 0);
     return result;
   }
 
