@@ -112,6 +112,34 @@ describe('ADS interop with a raw @grpc/grpc-js client', () => {
     );
   });
 
+  test('a stale request gets no response, but the names it carries shape the next one', async () => {
+    const eds = (version: string) => ({
+      eds: { version, resources: [loadAssignment('a', Number(version)), loadAssignment('b', 2)] },
+    });
+    server.setSnapshot('raw-3', eds('1'));
+    const call = client.StreamAggregatedResources();
+    calls.push(call);
+    const next = reader(call);
+    const type_url = TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT;
+    call.write({ node: { id: 'raw-3' }, type_url, resource_names: ['a'] });
+    const first = await next();
+    server.setSnapshot('raw-3', eds('2'));
+    const second = await next(); // pushed before the client answered the first
+    assert.equal(second.version_info, '2');
+    const pushes = record(server, 'push');
+    // The client, still answering `first`, now wants b as well: stale nonce, so no response…
+    call.write({ type_url, version_info: '1', response_nonce: first.nonce, resource_names: ['a', 'b'] });
+    await sleep(50);
+    assert.deepEqual(pushes, []);
+    // …but the next response carries both names, without waiting for another request.
+    server.setSnapshot('raw-3', {
+      eds: { version: '3', resources: [loadAssignment('a', 3), loadAssignment('b', 2)] },
+    });
+    const third = await next();
+    assert.equal(third.version_info, '3');
+    assert.deepEqual(third.resources.map((r: any) => decodeAny(r).cluster_name).sort(), ['a', 'b']);
+  });
+
   test('delta: resources carry names and versions, removals are named', async () => {
     server.setSnapshot('raw-2', {
       eds: { version: 'e1', resources: [loadAssignment('a', 1), loadAssignment('b', 2)] },

@@ -15,6 +15,8 @@ interface TypeState {
   sentContent: string | undefined;
   ackedVersion: string;
   nack?: { version: string; message: string };
+  /** The subscription changed (in a stale request) since the last response was sent. */
+  subscriptionChanged: boolean;
 }
 
 /**
@@ -63,12 +65,18 @@ export class SotwStream implements AdsStream {
       this.push(typeUrl, state, true);
       return;
     }
-    // A nonce other than the latest answers a response the client has not seen the successor
-    // of yet; its ACK/NACK and subscription are outdated, the next request will carry both.
-    if (request.response_nonce !== state.nonce) return;
+    if (request.response_nonce !== state.nonce) {
+      // Stale: it answers a response that has a successor in flight, so its ACK/NACK is
+      // outdated and it gets no response. Its resource names are still the client's latest;
+      // keeping them means a client that is always one push behind (constant churn) still
+      // gets its subscription change honoured by the next response instead of never.
+      if (this.resubscribe(typeUrl, state, request.resource_names)) state.subscriptionChanged = true;
+      return;
+    }
     // An empty nonce answers nothing: it only (re)states the subscription.
     if (request.response_nonce !== '') this.settle(typeUrl, state, request);
-    if (this.resubscribe(typeUrl, state, request.resource_names)) this.push(typeUrl, state, true);
+    const changed = this.resubscribe(typeUrl, state, request.resource_names) || state.subscriptionChanged;
+    if (changed) this.push(typeUrl, state, true);
   }
 
   private subscribe(typeUrl: string, names: string[]): TypeState {
@@ -80,6 +88,7 @@ export class SotwStream implements AdsStream {
       sentVersion: '',
       sentContent: undefined,
       ackedVersion: '',
+      subscriptionChanged: false,
     };
     this.types.set(typeUrl, state);
     this.resubscribe(typeUrl, state, names);
@@ -161,6 +170,7 @@ export class SotwStream implements AdsStream {
     state.nonce = nonce;
     state.sentVersion = typeSnapshot.version;
     state.sentContent = content;
+    state.subscriptionChanged = false;
     this.write(encodeDiscoveryResponse(typeSnapshot.version, anys, typeUrl, nonce, this.host.controlPlaneId));
     this.host.emit('push', {
       nodeId: this.node.id,
