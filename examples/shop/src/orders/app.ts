@@ -113,6 +113,11 @@ export async function ordersApp(svc: Service, db: Database, env: NodeJS.ProcessE
   const repo = await openOrdersRepository(db);
   const clients = createOrderClients(env);
   svc.onShutdown(() => clients.close());
+  // Resolve and connect the inventory channel now (xDS or DNS), not on the first order.
+  void clients.inventory().then(
+    (c) => c.waitForReady(Date.now() + 10_000, () => {}),
+    () => {},
+  );
   const addressOf = async (userId: string) =>
     (await clients.users.get<{ address: string }>(`/api/users/${encodeURIComponent(userId)}`)).address;
   const saga = new OrderSaga(repo, remoteParticipants(clients, addressOf), svc.log);

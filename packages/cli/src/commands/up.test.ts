@@ -185,6 +185,8 @@ describe('meshwork up (end to end)', () => {
         `${id} in:\n${res.stdout}`,
       );
     }
+    // orders reaches inventory-grpc as a proxyless xDS client of the control plane.
+    assert.match(res.stdout, /orders-1 +proxyless +\d+ +\d+ +\d+ +\d+ +ACKED/, res.stdout);
   });
 
   test('SIGTERM stops every process and frees every port', async () => {

@@ -4,7 +4,8 @@
  * everything is, and stops it all in reverse order.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { xdsBootstrap } from '../commands/xds-bootstrap.js';
 import { ProgressDisplay, renderCrash } from './display.js';
 import { type Edge, type EdgeEndpoint, loadEdgeRoutes, startEdge } from './edge.js';
 import { MeshError } from './errors.js';
@@ -106,6 +107,7 @@ export class Orchestrator {
       ports,
     );
     this.checkEntryPoints();
+    this.writeXdsBootstraps();
     this.supervisor.add(this.components());
     this.display.start();
     try {
@@ -154,6 +156,21 @@ export class Orchestrator {
           `${s.name}: ${join(relative(process.cwd(), s.cwd), script)} does not exist — run \`npm run build\` first`,
         );
       }
+    }
+  }
+
+  private writeXdsBootstraps(): void {
+    const o = this.plan.options;
+    for (const inst of this.plan.instances) {
+      if (!inst.xdsBootstrap) continue;
+      const doc = xdsBootstrap({
+        server: `127.0.0.1:${o.xdsPort}`,
+        nodeId: inst.id,
+        namespace: o.namespace,
+        cluster: inst.service.name,
+      });
+      mkdirSync(dirname(inst.xdsBootstrap), { recursive: true });
+      writeFileSync(inst.xdsBootstrap, JSON.stringify(doc, null, 2));
     }
   }
 

@@ -123,5 +123,16 @@ describe('plan', () => {
     const orders = app(plan, 'orders-1');
     assert.equal(orders.env.MESHWORK_CONTROL_PLANE, 'http://127.0.0.1:15080');
     assert.equal(orders.env.MESHWORK_ENDPOINTS_CATALOG, undefined);
+    assert.equal(orders.env.GRPC_XDS_BOOTSTRAP, '/state/data/xds-bootstrap/orders-1.json');
+  });
+
+  test('only instances without a sidecar, with a control plane, get an xDS bootstrap', async () => {
+    const direct = await buildPlan(SPEC, base, new PortAllocator());
+    assert.ok(direct.instances.every((i) => i.xdsBootstrap === undefined));
+    const mesh = await buildPlan(SPEC, { ...base, mesh: true, discovery: 'registry' }, new PortAllocator());
+    assert.deepEqual(
+      mesh.instances.filter((i) => i.xdsBootstrap).map((i) => i.id),
+      ['orders-1'],
+    );
   });
 });

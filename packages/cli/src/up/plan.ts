@@ -39,6 +39,11 @@ export interface Instance {
   ports: Record<string, number>;
   /** Sidecar listener ports (mesh mode with a sidecar). */
   sidecar?: { inbound: number; outbound: number; admin: number };
+  /**
+   * gRPC xDS bootstrap file for a proxyless instance (a control plane runs, no sidecar): its
+   * gRPC clients resolve `xds:///<service>` through the control plane.
+   */
+  xdsBootstrap?: string;
 }
 
 /** Components in start order. */
@@ -70,6 +75,10 @@ async function allocateInstances(
         version: service.versions[r],
         ports: Object.fromEntries(envNames.map((e, i) => [e, app[i]])),
         sidecar: side ? { inbound: side[0], outbound: side[1], admin: side[2] } : undefined,
+        xdsBootstrap:
+          !side && (opts.mesh || opts.discovery === 'registry')
+            ? join(opts.dataDir, 'xds-bootstrap', `${service.name}-${r + 1}.json`)
+            : undefined,
       });
     }
   }
@@ -115,6 +124,7 @@ function appEnv(inst: Instance, plan: Omit<Plan, 'tiers'>): NodeJS.ProcessEnv {
   };
   for (const [name, port] of Object.entries(inst.ports)) env[name] = String(port);
   if (o.databaseUrl) env.DATABASE_URL = o.databaseUrl;
+  if (inst.xdsBootstrap) env.GRPC_XDS_BOOTSTRAP = inst.xdsBootstrap;
   if (o.mesh || o.discovery === 'registry')
     env.MESHWORK_CONTROL_PLANE = `http://127.0.0.1:${o.controlPlanePort}`;
   if (o.mesh) {

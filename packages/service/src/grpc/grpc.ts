@@ -79,14 +79,16 @@ function targetOf(endpoints: readonly Endpoint[]): string {
 
 /**
  * Returns a function giving a client for `service`: through the sidecar (authority = service
- * name), or straight to the instances with grpc-js round-robin. With discovery, the client is
- * rebuilt when the endpoint set changes.
+ * name); proxyless over xDS when `GRPC_XDS_BOOTSTRAP` is set; or straight to the instances with
+ * grpc-js round-robin, rebuilt when discovery changes the endpoint set.
  */
 export function grpcClient<C extends grpc.Client>(
   Ctor: ClientCtor<C>,
   service: string,
   options: { env?: NodeJS.ProcessEnv } = {},
 ): () => Promise<C> {
+  const env = options.env ?? process.env;
+  if (!env.MESHWORK_SIDECAR_OUTBOUND_PORT && env.GRPC_XDS_BOOTSTRAP) return xdsClient(Ctor, service);
   const route = resolveRoute(service, options);
   if (route.kind === 'sidecar') {
     const client = new Ctor(`127.0.0.1:${route.outboundPort}`, grpc.credentials.createInsecure(), {
@@ -108,6 +110,22 @@ export function grpcClient<C extends grpc.Client>(
       };
     }
     return current.client;
+  };
+}
+
+/**
+ * Proxyless gRPC over xDS: `xds:///<service>` resolved by `@grpc/grpc-js-xds` from the control
+ * plane named in `GRPC_XDS_BOOTSTRAP`, so routes, weighted subsets, retries, fault injection and
+ * endpoints come from the mesh config with no sidecar. The xDS client loads on first use.
+ */
+function xdsClient<C extends grpc.Client>(Ctor: ClientCtor<C>, service: string): () => Promise<C> {
+  let client: Promise<C> | undefined;
+  return () => {
+    client ??= import('@grpc/grpc-js-xds').then((xds) => {
+      xds.register();
+      return new Ctor(`xds:///${service}`, grpc.credentials.createInsecure());
+    });
+    return client;
   };
 }
 
