@@ -153,6 +153,36 @@ describe('meshwork up (end to end)', () => {
     await api('POST', '/admin/payments/fail', { mode: 'never' });
   });
 
+  test('a fault pushed over xDS reaches the proxyless gRPC hop, and removing it heals orders', async () => {
+    const fault = readFileSync(join(ROOT, 'examples/shop/mesh/toggles/inventory-grpc-fault.yaml'), 'utf8');
+    const applied = await fetch(`${state.controlPlane}/v1/resources`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: fault,
+    });
+    assert.equal(applied.status, 200);
+    const place = () =>
+      api('POST', '/api/orders', { userId: 'u-ada', items: [{ productId: 'sku-mouse', quantity: 1 }] });
+    const rejected = await until(
+      async () => {
+        const o = await place();
+        return o.body.status === 'REJECTED' ? o : undefined;
+      },
+      15_000,
+      'an order rejected by the injected fault',
+    );
+    assert.match(rejected.body.reason, /reserve-inventory failed/);
+    const removed = await fetch(`${state.controlPlane}/v1/resources/virtualservice/default/inventory-grpc`, {
+      method: 'DELETE',
+    });
+    assert.ok(removed.status < 300);
+    await until(
+      async () => ((await place()).body.status === 'CONFIRMED' ? true : undefined),
+      15_000,
+      'orders to heal',
+    );
+  });
+
   test('killing one catalog replica does not fail requests, and it is restarted', async () => {
     const victim = state.components.find((c) => c.id === 'catalog-1')!;
     process.kill(victim.pid!, 'SIGKILL');

@@ -54,6 +54,13 @@ describe('shipped mesh configuration', () => {
     assert.equal(vs.spec.http[0].fault.abort.httpStatus, 503);
   });
 
+  test('the inventory-grpc fault toggle applies and can be deleted again', async () => {
+    const res = await apply([example('shop/mesh/toggles/inventory-grpc-fault.yaml')]);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const del = await fetch(`${cp.url}/v1/resources/virtualservice/default/inventory-grpc`, { method: 'DELETE' });
+    assert.ok(del.status < 300);
+  });
+
   test('the two-services example mesh applies cleanly', async () => {
     const res = await apply(loadSystemSpec(example('two-services/meshwork.yaml')).mesh);
     assert.equal(res.status, 200, JSON.stringify(res.body));
