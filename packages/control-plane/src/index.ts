@@ -45,4 +45,5 @@ export * from './validation/world.js';
 export * from './xds/change-tracker.js';
 export * from './xds/debounce.js';
 export * from './xds/routes.js';
+export * from './xds/type-urls.js';
 export * from './xds/xds-service.js';

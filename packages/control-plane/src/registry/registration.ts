@@ -3,7 +3,13 @@
  * workload with a typo learns exactly what to fix.
  */
 import { ControlPlaneError } from '../errors.js';
-import { HEALTH_CHECK_DEFAULTS, type HealthCheckSpec, type RegistrationRequest } from './instance.js';
+import {
+  HEALTH_CHECK_DEFAULTS,
+  type HealthCheckSpec,
+  type InstanceRecord,
+  type RegistrationRequest,
+  spiffeIdOf,
+} from './instance.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/;
@@ -91,4 +97,43 @@ export function parseHealthCheck(v: unknown): HealthCheckSpec {
   };
   if (spec.timeoutMs > spec.intervalMs) fail('healthCheck.timeoutMs', 'must not exceed intervalMs');
   return spec;
+}
+
+/** A fresh record for a registration: ready, alive, not yet checked. */
+export function newRecord(
+  req: RegistrationRequest,
+  instanceId: string,
+  namespace: string,
+  trustDomain: string,
+  defaultTtlMs: number,
+  nowMs: number,
+): InstanceRecord {
+  const labels: Record<string, string> = { ...(req.labels ?? {}) };
+  if (req.version !== undefined && labels.version === undefined) labels.version = req.version;
+  const serviceAccount = req.serviceAccount ?? req.service;
+  return {
+    instanceId,
+    service: req.service,
+    namespace,
+    address: req.address,
+    port: req.port,
+    sidecarPort: req.sidecarPort,
+    protocol: req.protocol ?? 'http',
+    version: req.version,
+    labels,
+    serviceAccount,
+    spiffeId: spiffeIdOf(trustDomain, namespace, serviceAccount),
+    locality: req.locality,
+    healthCheck: req.healthCheck ? parseHealthCheck(req.healthCheck) : undefined,
+    ttlMs: req.ttlMs ?? defaultTtlMs,
+    registeredAtMs: nowMs,
+    lastHeartbeatMs: nowMs,
+    ready: true,
+    expired: false,
+    checkStatus: 'unknown',
+    consecutivePasses: 0,
+    consecutiveFailures: 0,
+    outlierUntilMs: 0,
+    outlierReports: 0,
+  };
 }

@@ -10,8 +10,10 @@ import { serviceFqdn } from '../resources/hosts.js';
 import { DEFAULT_NAMESPACE } from '../resources/resource.js';
 import type { EndpointSource, RegisteredService, WorkloadEndpoint } from '../translate/model.js';
 import type { AnalysisHooks } from '../validation/world.js';
-import { type InstanceRecord, isServing, type RegistrationRequest, spiffeIdOf } from './instance.js';
-import { parseHealthCheck } from './registration.js';
+import { registryAnalysisHooks } from './analysis-hooks.js';
+import { BlockingQueries } from './blocking-queries.js';
+import { type InstanceRecord, isServing, type RegistrationRequest } from './instance.js';
+import { newRecord } from './registration.js';
 
 /** Why an instance changed. */
 export type ChangeReason =
@@ -56,18 +58,13 @@ export interface RegistryOptions {
 
 type Listener = (change: RegistryChange) => void;
 
-interface Waiter {
-  resolve: (index: number) => void;
-  timer: NodeJS.Timeout;
-}
-
 /** The registry of workload instances. Also the translator's {@link EndpointSource}. */
 export class Registry implements EndpointSource {
   private readonly instances = new Map<string, InstanceRecord>();
   private readonly byService = new Map<string, Set<string>>();
   private readonly serviceIndex = new Map<string, number>();
   private readonly listeners = new Set<Listener>();
-  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly queries = new BlockingQueries();
   private readonly sweepTimer: NodeJS.Timeout | undefined;
   private currentIndex = 1;
   readonly defaultTtlMs: number;
@@ -109,35 +106,8 @@ export class Registry implements EndpointSource {
         { status: 409 },
       );
     }
-    const nowMs = this.now();
-    const labels: Record<string, string> = { ...(req.labels ?? {}) };
-    if (req.version !== undefined && labels.version === undefined) labels.version = req.version;
-    const serviceAccount = req.serviceAccount ?? req.service;
-    const record: InstanceRecord = {
-      instanceId,
-      service: req.service,
-      namespace,
-      address: req.address,
-      port: req.port,
-      sidecarPort: req.sidecarPort,
-      protocol: req.protocol ?? 'http',
-      version: req.version,
-      labels,
-      serviceAccount,
-      spiffeId: spiffeIdOf(this.trustDomain, namespace, serviceAccount),
-      locality: req.locality,
-      healthCheck: req.healthCheck ? parseHealthCheck(req.healthCheck) : undefined,
-      ttlMs: req.ttlMs ?? this.defaultTtlMs,
-      registeredAtMs: existing?.registeredAtMs ?? nowMs,
-      lastHeartbeatMs: nowMs,
-      ready: true,
-      expired: false,
-      checkStatus: 'unknown',
-      consecutivePasses: 0,
-      consecutiveFailures: 0,
-      outlierUntilMs: 0,
-      outlierReports: 0,
-    };
+    const record = newRecord(req, instanceId, namespace, this.trustDomain, this.defaultTtlMs, this.now());
+    if (existing) record.registeredAtMs = existing.registeredAtMs;
     this.instances.set(instanceId, record);
     const key = serviceKey(req.service, namespace);
     let ids = this.byService.get(key);
@@ -277,18 +247,7 @@ export class Registry implements EndpointSource {
     const key = serviceKey(service, namespace);
     const current = this.serviceIndexOf(service, namespace);
     if (current > index || timeoutMs <= 0) return Promise.resolve(current);
-    return new Promise((resolve) => {
-      let set = this.waiters.get(key);
-      if (!set) this.waiters.set(key, (set = new Set()));
-      const waiter: Waiter = {
-        resolve,
-        timer: setTimeout(() => {
-          set.delete(waiter);
-          resolve(this.serviceIndexOf(service, namespace));
-        }, timeoutMs),
-      };
-      set.add(waiter);
-    });
+    return this.queries.wait(key, timeoutMs, () => this.serviceIndexOf(service, namespace));
   }
 
   /** Services with at least one instance (for the translator). */
@@ -321,36 +280,15 @@ export class Registry implements EndpointSource {
     return out;
   }
 
-  /**
-   * Hooks for the resource analysis: routes may name registered services and subsets whose labels
-   * only live instances carry.
-   */
+  /** Hooks for the resource analysis (see {@link registryAnalysisHooks}). */
   analysisHooks(): AnalysisHooks {
-    return {
-      serviceKnown: (host) => {
-        for (const s of this.registeredServices()) if (serviceFqdn(s.name, s.namespace) === host) return true;
-        return undefined;
-      },
-      labelsKnown: (host, labels) => {
-        for (const r of this.instances.values()) {
-          if (serviceFqdn(r.service, r.namespace) !== host) continue;
-          if (Object.entries(labels).every(([k, v]) => r.labels[k] === v)) return true;
-        }
-        return undefined;
-      },
-    };
+    return registryAnalysisHooks(this);
   }
 
   /** Stops the sweep timer and releases blocked queries. */
   close(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    for (const set of this.waiters.values()) {
-      for (const w of set) {
-        clearTimeout(w.timer);
-        w.resolve(this.currentIndex);
-      }
-    }
-    this.waiters.clear();
+    this.queries.close(this.currentIndex);
     this.listeners.clear();
   }
 
@@ -374,14 +312,7 @@ export class Registry implements EndpointSource {
       servicesChanged,
     };
     for (const listener of this.listeners) listener(change);
-    const set = this.waiters.get(key);
-    if (set) {
-      this.waiters.delete(key);
-      for (const w of set) {
-        clearTimeout(w.timer);
-        w.resolve(index);
-      }
-    }
+    this.queries.notify(key, index);
   }
 }
 

@@ -4,7 +4,7 @@
  * ACKs and NACKs proxies send back. A proxy that NACKs keeps its last good configuration (the
  * client's guarantee) and the control plane records why.
  */
-import { AdsServer, TYPE_URLS, type XdsNode, XdsSnapshot } from '@meshwork/xds';
+import { AdsServer, type XdsNode, XdsSnapshot } from '@meshwork/xds';
 import type { Registry, RegistryChange } from '../registry/registry.js';
 import type { ResourceStore, WatchEvent } from '../store/resource-store.js';
 import { type ProxyNode, parseProxyNode } from '../translate/proxy-node.js';
@@ -12,18 +12,10 @@ import type { ProxySnapshot, ResourceKind } from '../translate/snapshot.js';
 import { Translator } from '../translate/translator.js';
 import { ChangeTracker, type NodePush } from './change-tracker.js';
 import { Debouncer } from './debounce.js';
-import { changedKinds } from './snapshot-diff.js';
+import { groupFor, type PushGroup, type PushGroups, snapshotInput } from './push-groups.js';
 
 /** Proxies handed their snapshot per event-loop turn during a push. */
 const PUSH_BATCH = 100;
-
-/** Type URL of each resource kind. */
-export const TYPE_URL_OF: Readonly<Record<ResourceKind, string>> = {
-  listeners: TYPE_URLS.LISTENER,
-  routes: TYPE_URLS.ROUTE_CONFIGURATION,
-  clusters: TYPE_URLS.CLUSTER,
-  endpoints: TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT,
-};
 
 /** What the control plane knows about one connected proxy. */
 export interface ProxyState {
@@ -153,7 +145,7 @@ export class XdsService {
         snapshot,
         pushSeq: this.pushSeq,
         versions,
-        prepared: XdsSnapshot.from(snapshotInput({ sent: snapshot, versions })),
+        prepared: XdsSnapshot.from(snapshotInput(snapshot, versions)),
       };
     }
     state.versions = { ...this.lastAdmitted.versions };
@@ -170,12 +162,12 @@ export class XdsService {
     const version = String(++this.pushSeq);
     const pushes: NodePush[] = [];
     const plan: { state: ProxyState; next: ProxySnapshot; group: PushGroup }[] = [];
-    const groups = new Map<ProxySnapshot, PushGroup[]>();
+    const groups: PushGroups = new Map();
     for (const state of this.proxies.values()) {
       if (!state.sent) continue;
       const next = this.translator.snapshot(state.node);
       if (next === state.sent) continue;
-      const group = this.groupFor(groups, state, next, version);
+      const group = groupFor(groups, state, next, version, this.log);
       if (!group) continue;
       if (!group.prepared) {
         // Same content in new objects: remember them so the next push compares pointers.
@@ -220,53 +212,6 @@ export class XdsService {
     if (end < plan.length) setImmediate(() => this.deliver(plan, generation, end));
   }
 
-  /** The shared diff + encoded snapshot for proxies moving from the same old to the same new snapshot. */
-  private groupFor(
-    groups: Map<ProxySnapshot, PushGroup[]>,
-    state: ProxyState,
-    next: ProxySnapshot,
-    version: string,
-  ): PushGroup | undefined {
-    let list = groups.get(next);
-    if (!list) groups.set(next, (list = []));
-    const versionsKey = versionKey(state.versions);
-    const found = list.find((g) => g.from === state.sent && g.versionsKey === versionsKey);
-    if (found) return found.failed ? undefined : found;
-    const kinds = changedKinds(state.sent, next);
-    const versions = { ...state.versions };
-    for (const kind of kinds) versions[kind] = version;
-    let prepared: XdsSnapshot | undefined;
-    if (kinds.length > 0) {
-      try {
-        prepared = XdsSnapshot.from(snapshotInput({ sent: next, versions }));
-      } catch (err) {
-        // A resource the codec cannot encode is a translator bug; the proxy keeps its last config.
-        this.log(`xds: snapshot for ${state.node.id} cannot be encoded`, err);
-        list.push({
-          from: state.sent,
-          versionsKey,
-          kinds,
-          typeUrls: [],
-          versions,
-          prepared: undefined,
-          failed: true,
-        });
-        return undefined;
-      }
-    }
-    const group: PushGroup = {
-      from: state.sent,
-      versionsKey,
-      kinds,
-      typeUrls: kinds.map((k) => TYPE_URL_OF[k]),
-      versions,
-      prepared,
-      failed: false,
-    };
-    list.push(group);
-    return group;
-  }
-
   private onNack(nodeId: string, typeUrl: string, version: string, error: string): void {
     this.tracker.nack(nodeId, typeUrl, version, error);
     const state = this.proxies.get(nodeId);
@@ -282,30 +227,4 @@ export class XdsService {
     this.ads.clearSnapshot(nodeId);
     this.tracker.disconnected(nodeId);
   }
-}
-
-/** Proxies of one push that share a diff and an encoded snapshot. */
-interface PushGroup {
-  from: ProxySnapshot | undefined;
-  versionsKey: string;
-  kinds: ResourceKind[];
-  typeUrls: string[];
-  versions: Record<ResourceKind, string>;
-  /** Undefined when nothing changed in content. */
-  prepared: XdsSnapshot | undefined;
-  failed: boolean;
-}
-
-function versionKey(v: Record<ResourceKind, string>): string {
-  return `${v.listeners}|${v.routes}|${v.clusters}|${v.endpoints}`;
-}
-
-function snapshotInput(state: Pick<ProxyState, 'sent' | 'versions'>) {
-  const sent = state.sent!;
-  return {
-    lds: { version: state.versions.listeners, resources: sent.listeners },
-    rds: { version: state.versions.routes, resources: sent.routes },
-    cds: { version: state.versions.clusters, resources: sent.clusters },
-    eds: { version: state.versions.endpoints, resources: sent.endpoints },
-  };
 }
