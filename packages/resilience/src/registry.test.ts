@@ -107,6 +107,40 @@ describe('PolicyRegistry', () => {
     );
   });
 
+  test('update keeps unchanged policies (and their state), rebuilds changed ones, and refuses bad config', () => {
+    const clock = new ManualClock();
+    const config = {
+      circuitBreaker: {
+        instances: { inventory: { slidingWindowSize: 1 }, payments: { slidingWindowSize: 1 } },
+      },
+    };
+    const registry = new PolicyRegistry(config, { clock });
+    const inventory = registry.circuitBreaker('inventory') as CircuitBreaker;
+    assert.ok(inventory.tryAcquirePermission());
+    inventory.onError(1, new Error('down'));
+    assert.equal(inventory.state, 'OPEN');
+    const payments = registry.circuitBreaker('payments');
+    registry.update({
+      circuitBreaker: {
+        instances: { inventory: { slidingWindowSize: 1 }, payments: { slidingWindowSize: 5 } },
+      },
+    });
+    assert.equal(registry.circuitBreaker('inventory'), inventory, 'unchanged config keeps the instance');
+    assert.equal(inventory.state, 'OPEN');
+    assert.notEqual(registry.circuitBreaker('payments'), payments);
+    assert.equal((registry.circuitBreaker('payments') as CircuitBreaker).config.slidingWindowSize, 5);
+    assert.throws(
+      () => registry.update({ circuitBreaker: { instances: { inventory: { slidingWindowSize: -1 } } } }),
+      /circuitBreaker\.instances\.inventory\.slidingWindowSize/,
+    );
+    assert.equal(
+      registry.circuitBreaker('inventory'),
+      inventory,
+      'a bad update leaves the old config in force',
+    );
+    assert.equal((registry.circuitBreaker('payments') as CircuitBreaker).config.slidingWindowSize, 5);
+  });
+
   test('a bad value fails at load and names its full path', () => {
     assert.throws(
       () => new PolicyRegistry({ retry: { instances: { inventory: { maxAttempts: -1 } } } }),

@@ -71,9 +71,9 @@ const KINDS: readonly Kind[] = [
  * const policy = registry.pipeline('inventory'); // rate limiter → retry → breaker → bulkhead → time limiter
  */
 export class PolicyRegistry {
-  readonly #config: ResilienceConfig;
+  #config: ResilienceConfig;
   readonly #clock: Clock | undefined;
-  readonly #built = new Map<string, unknown>();
+  #built = new Map<string, unknown>();
 
   constructor(config: ResilienceConfig = {}, options?: { clock?: Clock }) {
     checkKnownKeys('', config, KINDS);
@@ -114,6 +114,28 @@ export class PolicyRegistry {
   /** The hedging policy named `name`. */
   hedging(name: string): Hedging {
     return this.#get('hedging', name) as Hedging;
+  }
+
+  /**
+   * Replaces the configuration, as a control plane push or a YAML reload would. The new config is
+   * validated in full first: if it is bad this throws and the old one stays in force. Policies
+   * whose resolved config is unchanged are kept, so a breaker keeps its state and window; the
+   * others are rebuilt.
+   */
+  update(config: ResilienceConfig): void {
+    const next = new PolicyRegistry(config, { clock: this.#clock });
+    const built = new Map<string, unknown>();
+    const keys = new Set([...this.#built.keys(), ...next.#built.keys()]);
+    for (const key of keys) {
+      const [kind, name] = key.split('\u0000') as [Kind, string];
+      const previous = this.#built.get(key);
+      const unchanged =
+        previous !== undefined && sameConfig(this.#resolve(kind, name, ''), next.#resolve(kind, name, ''));
+      if (unchanged) built.set(key, previous);
+      else if (next.#built.has(key)) built.set(key, next.#built.get(key));
+    }
+    this.#config = config;
+    this.#built = built;
   }
 
   /** True when `name` is configured as an instance of `kind`. */
@@ -209,4 +231,19 @@ export class PolicyRegistry {
     }
     return { ...base, ...instance };
   }
+}
+
+/** Structural equality of plain config values; functions and class instances compare by identity. */
+function sameConfig(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  const proto = Object.getPrototypeOf(a);
+  if (proto !== Object.prototype && proto !== Array.prototype) return false;
+  const keysA = Object.keys(a);
+  if (keysA.length !== Object.keys(b).length) return false;
+  return keysA.every((key) =>
+    sameConfig((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
 }
