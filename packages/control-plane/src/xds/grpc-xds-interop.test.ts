@@ -155,6 +155,21 @@ test('grpc-js-xds resolves xds:///greeter and balances over both registered back
   assert.ok(proxies.proxies.some((p) => p.id === 'proxyless-client-1' && p.mode === 'proxyless'));
 });
 
+test('an instance that leaves the registry stops getting calls and returns when it registers again', async () => {
+  const port = cp.registry.get('greeter-2')!.port;
+  cp.registry.deregister('greeter-2');
+  await callsUntil(20, (x) => x.backends['greeter-v1'] === 20, 'all calls to the remaining instance');
+  cp.registry.register({
+    service: 'greeter',
+    instanceId: 'greeter-2',
+    address: '127.0.0.1',
+    port,
+    protocol: 'grpc',
+    version: 'v2',
+  });
+  await callsUntil(20, (x) => (x.backends['greeter-v2'] ?? 0) > 0, 'the instance is back in rotation');
+});
+
 test('grpc-js-xds follows a weighted split we push', async () => {
   await apply(`
 apiVersion: networking.istio.io/v1
