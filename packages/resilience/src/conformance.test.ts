@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Bulkhead } from './bulkhead.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { CircuitBreakerEvent, CircuitBreakerLike } from './circuit-breaker-types.js';
-import { ManualClock } from './clock.js';
+import { flushMicrotasks, ManualClock } from './clock.js';
 import { ConsecutiveBreaker } from './consecutive-breaker.js';
 import type { Policy } from './context.js';
 import { BulkheadFullError } from './errors.js';
 import type { EventPublisher } from './events.js';
+import { Fallback } from './fallback.js';
+import { Hedging } from './hedging.js';
 import { RateLimiter, type RateLimiterLike } from './rate-limiter.js';
+import { Retry } from './retry.js';
+import { TimeLimiter } from './time-limiter.js';
+import { TimerWheel } from './timer-wheel.js';
 import { TokenBucket } from './token-bucket.js';
+import { wrap } from './wrap.js';
 
 // One suite per pluggable family, run against every implementation.
 
@@ -159,6 +166,57 @@ for (const [name, create] of Object.entries(limiters)) {
         { code: 'MESH_ERR_RATE_LIMITED' },
       );
       assert.equal(called, false);
+    });
+  });
+}
+
+/** Every policy, configured so that it lets a single healthy call through untouched. */
+const policies: Record<string, (clock: ManualClock) => Policy> = {
+  CircuitBreaker: (clock) => new CircuitBreaker('p', {}, { clock }),
+  ConsecutiveBreaker: (clock) => new ConsecutiveBreaker('p', {}, { clock }),
+  Retry: (clock) => new Retry('p', { maxAttempts: 1 }, { clock }),
+  Bulkhead: (clock) => new Bulkhead('p', {}, { clock }),
+  TimeLimiter: (clock) =>
+    new TimeLimiter('p', { timeoutDurationMs: 1000 }, { clock, wheel: new TimerWheel(clock) }),
+  RateLimiter: (clock) => new RateLimiter('p', {}, { clock }),
+  TokenBucket: (clock) => new TokenBucket('p', {}, { clock }),
+  Hedging: (clock) => new Hedging('p', { maxHedgedAttempts: 0 }, { clock }),
+  Fallback: () => new Fallback({ fallback: () => 'fallback', handleExceptions: ['NEVER_THROWN'] }),
+  wrap: (clock) =>
+    wrap(new Retry('p', { maxAttempts: 1 }, { clock }), new CircuitBreaker('p', {}, { clock })),
+};
+
+for (const [name, create] of Object.entries(policies)) {
+  describe(`policy conformance: ${name}`, () => {
+    test('returns the value and passes a context with attempt 1', async () => {
+      const policy = create(new ManualClock());
+      assert.equal(await policy.execute((ctx) => `attempt ${ctx.attempt}`), 'attempt 1');
+      assert.equal(await policy.execute(() => 'sync value'), 'sync value');
+    });
+
+    test('passes errors through unchanged', async () => {
+      const policy = create(new ManualClock());
+      const error = new Error('downstream');
+      await assert.rejects(
+        policy.execute(() => Promise.reject(error)),
+        (e: unknown) => e === error,
+      );
+    });
+
+    test("the callee's signal follows the caller's signal", async () => {
+      const policy = create(new ManualClock());
+      const controller = new AbortController();
+      let seen: AbortSignal | undefined;
+      const pending = policy.execute((ctx) => {
+        seen = ctx.signal;
+        return new Promise((_resolve, reject) =>
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
+        );
+      }, controller.signal);
+      await flushMicrotasks();
+      controller.abort(new Error('caller gone'));
+      await assert.rejects(pending, /caller gone/);
+      assert.equal(seen?.aborted, true);
     });
   });
 }
