@@ -96,8 +96,11 @@ describe('translateHttpRoute', () => {
   test('a route without retries gets Istio default retries and no route timeout', () => {
     const action = translateHttpRoute({ route: [{ destination: { host: 'a' } }] }, 0, ctx)[0].route as any;
     assert.equal(action.timeout, '0s');
-    assert.equal(action.retry_policy.num_retries, 2);
-    assert.match(action.retry_policy.retry_on, /connect-failure/);
+    assert.deepEqual(action.retry_policy, {
+      num_retries: 2,
+      retry_on: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+      retriable_status_codes: [503],
+    });
   });
 
   test('attempts 0 turns retries off', () => {

@@ -34,10 +34,10 @@ export interface RouteContext {
   proxyless: boolean;
 }
 
-/** Istio's retry policy when a route names none: two attempts on connection-level failures. */
+/** Istio's retry policy when a route names none: two attempts on connection-level failures and 503. */
 export const DEFAULT_RETRY: HTTPRetry = {
   attempts: 2,
-  retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+  retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes,503',
 };
 
 /** Translates one Istio HTTP route; an empty array when it cannot be expressed for this client. */
