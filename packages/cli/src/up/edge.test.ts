@@ -14,6 +14,7 @@ describe('no-mesh edge', () => {
   let edge: Edge;
   let base: string;
   const seen: string[] = [];
+  let current: Record<string, { port: number; version: string }[]> = {};
 
   async function upstream(name: string): Promise<number> {
     const server = createServer((req, res) => {
@@ -29,7 +30,7 @@ describe('no-mesh edge', () => {
   before(async () => {
     const ports = new PortAllocator();
     const [dead, edgePort] = await ports.allocate(2);
-    const endpoints = {
+    current = {
       catalog: [
         { port: dead, version: 'v1' },
         { port: await upstream('catalog-2'), version: 'v1' },
@@ -38,7 +39,7 @@ describe('no-mesh edge', () => {
       payments: [{ port: await upstream('payments-1'), version: 'v1' }],
       orders: [{ port: await upstream('orders-1'), version: 'v1' }],
     };
-    edge = await startEdge(edgePort, loadEdgeRoutes(SHOP_MESH), endpoints);
+    edge = await startEdge(edgePort, loadEdgeRoutes(SHOP_MESH), (service) => current[service] ?? []);
     base = `http://127.0.0.1:${edgePort}`;
   });
   after(async () => {
@@ -73,6 +74,16 @@ describe('no-mesh edge', () => {
     const res = await fetch(`${base}/admin/payments/fail`, { method: 'POST', body: '{"mode":"always"}' });
     assert.deepEqual(await res.json(), { name: 'payments-1', url: '/admin/fail' });
     assert.equal(seen.at(-1), 'payments-1 POST /admin/fail');
+  });
+
+  test('a service with no ready instance answers 503, and routing follows the endpoint source', async () => {
+    const saved = current.payments;
+    current = { ...current, payments: [] };
+    const res = await fetch(`${base}/api/payments`);
+    assert.equal(res.status, 503);
+    assert.match(((await res.json()) as { detail: string }).detail, /no ready instance of payments/);
+    current = { ...current, payments: saved };
+    assert.equal((await fetch(`${base}/api/payments`)).status, 200);
   });
 
   test('an unrouted path is a 404 problem', async () => {

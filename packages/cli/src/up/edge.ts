@@ -90,17 +90,20 @@ export interface Edge {
   close(): Promise<void>;
 }
 
-/** Starts the edge on `port`, routing to `endpoints` (service → instances). */
+/**
+ * Starts the edge on `port`; `endpointsOf(service)` gives the instances to route to (a fixed
+ * list, or the registry's ready instances so readiness gates edge traffic too).
+ */
 export async function startEdge(
   port: number,
   routes: EdgeRoute[],
-  endpoints: Record<string, EdgeEndpoint[]>,
+  endpointsOf: (service: string) => readonly EdgeEndpoint[],
 ): Promise<Edge> {
   const cursor = new Map<string, number>();
   const server = createServer((req, res) => void handle(req, res));
 
   const pick = (dest: Destination): EdgeEndpoint[] => {
-    const all = endpoints[dest.service] ?? [];
+    const all = endpointsOf(dest.service);
     const matching = dest.version ? all.filter((e) => e.version === dest.version) : all;
     const start = cursor.get(dest.service) ?? 0;
     cursor.set(dest.service, start + 1);
@@ -126,7 +129,7 @@ export async function startEdge(
       const outcome = await forward(req, res, ep.port, target, body, route.timeoutMs);
       if (outcome !== 'refused') return;
     }
-    problem(res, 503, `no instance of ${dest.service} accepted the connection`);
+    problem(res, 503, `no ready instance of ${dest.service} accepted the connection`);
   }
 
   await new Promise<void>((resolve, reject) => {

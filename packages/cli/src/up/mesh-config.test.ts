@@ -57,7 +57,9 @@ describe('shipped mesh configuration', () => {
   test('the inventory-grpc fault toggle applies and can be deleted again', async () => {
     const res = await apply([example('shop/mesh/toggles/inventory-grpc-fault.yaml')]);
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const del = await fetch(`${cp.url}/v1/resources/virtualservice/default/inventory-grpc`, { method: 'DELETE' });
+    const del = await fetch(`${cp.url}/v1/resources/virtualservice/default/inventory-grpc`, {
+      method: 'DELETE',
+    });
     assert.ok(del.status < 300);
   });
 

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { DiscoveryWatcher } from '@meshwork/service';
 import { xdsBootstrap } from '../commands/xds-bootstrap.js';
 import { ProgressDisplay, renderCrash } from './display.js';
 import { type Edge, type EdgeEndpoint, loadEdgeRoutes, startEdge } from './edge.js';
@@ -58,6 +59,7 @@ export class Orchestrator {
   private spec!: SystemSpec;
   private plan!: Plan;
   private edge: Edge | undefined;
+  private readonly watchers: DiscoveryWatcher[] = [];
   private readyInMs: number | undefined;
   private stopping = false;
 
@@ -129,6 +131,7 @@ export class Orchestrator {
     if (this.stopping) return;
     this.stopping = true;
     await this.edge?.close();
+    for (const w of this.watchers) w.close();
     await this.supervisor.stopAll();
     rmSync(join(this.config.stateDir, STATE_FILE), { force: true });
   }
@@ -206,14 +209,35 @@ export class Orchestrator {
   }
 
   private async startEdge(): Promise<void> {
-    const endpoints: Record<string, EdgeEndpoint[]> = {};
+    const fixed: Record<string, EdgeEndpoint[]> = {};
     for (const inst of this.plan.instances) {
-      (endpoints[inst.service.name] ??= []).push({
-        port: Object.values(inst.ports)[0],
-        version: inst.version,
-      });
+      (fixed[inst.service.name] ??= []).push({ port: Object.values(inst.ports)[0], version: inst.version });
     }
-    this.edge = await startEdge(this.plan.options.gatewayPort, loadEdgeRoutes(this.spec.mesh), endpoints);
+    const fromRegistry = this.registryEndpoints();
+    const endpointsOf = (service: string): readonly EdgeEndpoint[] =>
+      fromRegistry?.(service) ?? fixed[service] ?? [];
+    this.edge = await startEdge(this.plan.options.gatewayPort, loadEdgeRoutes(this.spec.mesh), endpointsOf);
+  }
+
+  /** With a control plane, the edge routes to the registry's ready instances (readiness gates it). */
+  private registryEndpoints(): ((service: string) => EdgeEndpoint[] | undefined) | undefined {
+    if (!this.plan.controlPlane) return undefined;
+    const controlPlane = `http://127.0.0.1:${this.plan.options.controlPlanePort}`;
+    const byService = new Map<string, DiscoveryWatcher>();
+    for (const s of this.spec.services) {
+      const watcher = new DiscoveryWatcher({
+        controlPlane,
+        service: s.name,
+        namespace: this.plan.options.namespace,
+      });
+      byService.set(s.name, watcher);
+      this.watchers.push(watcher);
+    }
+    return (service) => {
+      const w = byService.get(service);
+      if (!w?.known) return undefined;
+      return w.endpoints().map((e) => ({ port: e.port, version: e.version ?? 'v1' }));
+    };
   }
 
   private state(): UpState {

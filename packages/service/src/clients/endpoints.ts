@@ -11,6 +11,8 @@ export interface Endpoint {
   port: number;
   /** Instance id when known (discovery). */
   id?: string;
+  /** Version label when known (discovery), for subset routing. */
+  version?: string;
 }
 
 /** Source of a service's current endpoints. */
@@ -19,6 +21,8 @@ export interface EndpointSource {
   endpoints(): readonly Endpoint[];
   /** Resolves once the first list is known (immediately for static lists). */
   ready(): Promise<void>;
+  /** True once an answer arrived (static lists: always); before that the list means nothing. */
+  readonly known?: boolean;
   close(): void;
 }
 
@@ -58,6 +62,8 @@ interface RegistryInstance {
   port: number;
   ready?: boolean;
   healthy?: boolean;
+  version?: string;
+  labels?: Record<string, string>;
 }
 
 /** Options of {@link DiscoveryWatcher}. */
@@ -79,6 +85,7 @@ export interface DiscoveryOptions {
 export class DiscoveryWatcher implements EndpointSource {
   private list: Endpoint[] = [];
   private index = '0';
+  private answered = false;
   private closed = false;
   private controller = new AbortController();
   private readonly first: Promise<void>;
@@ -96,6 +103,9 @@ export class DiscoveryWatcher implements EndpointSource {
   }
   ready(): Promise<void> {
     return this.first;
+  }
+  get known(): boolean {
+    return this.answered;
   }
   close(): void {
     this.closed = true;
@@ -117,10 +127,16 @@ export class DiscoveryWatcher implements EndpointSource {
         const instances = Array.isArray(body) ? body : body.instances;
         this.list = instances
           .filter((i) => i.ready !== false && i.healthy !== false)
-          .map((i) => ({ host: i.address, port: i.port, id: i.instanceId ?? i.id }));
+          .map((i) => ({
+            host: i.address,
+            port: i.port,
+            id: i.instanceId ?? i.id,
+            version: i.version ?? i.labels?.version,
+          }));
         const next = res.headers['x-meshwork-index'] as string | undefined;
         // An index that goes backwards means the registry restarted: start over from 0.
         this.index = next && Number(next) >= Number(this.index) ? next : '0';
+        this.answered = true;
         this.resolveFirst();
       } catch (err) {
         if (this.closed) return;

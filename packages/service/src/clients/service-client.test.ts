@@ -191,7 +191,10 @@ describe('discovery watcher', () => {
     });
     try {
       await watcher.ready();
-      assert.deepEqual(watcher.endpoints(), [{ host: '127.0.0.1', port: 1001, id: 'c-1' }]);
+      assert.deepEqual(watcher.endpoints(), [
+        { host: '127.0.0.1', port: 1001, id: 'c-1', version: undefined },
+      ]);
+      assert.equal(watcher.known, true);
       assert.match(queries[0], /\/v1\/registry\/services\/catalog\/instances\?healthy=true&index=0&wait=30s/);
       index = 2;
       instances = [...instances, { instanceId: 'c-2', address: '127.0.0.1', port: 1002 }];
