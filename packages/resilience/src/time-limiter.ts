@@ -70,8 +70,10 @@ export class TimeLimiter implements Policy {
     if (deadline <= now) throw this.#timedOut(call);
     this.wheel.schedule(call, deadline);
     try {
-      call.inner = fn(call);
-      const result = (await new TimeoutRace(call)) as T;
+      const inner = fn(call);
+      call.inner = inner;
+      // A synchronous result cannot be late; only a pending promise needs the race.
+      const result = (isThenable(inner) ? await new TimeoutRace(call) : inner) as T;
       if (this.events.hasListeners) this.events.emit({ type: 'SUCCESS', name: this.name });
       return result;
     } catch (error) {
@@ -150,4 +152,12 @@ class TimeoutRace {
       resolve(inner);
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
