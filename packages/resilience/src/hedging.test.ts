@@ -58,6 +58,20 @@ describe('Hedging', () => {
   });
 });
 
+describe('Hedging config', () => {
+  test('rejects bad values naming the field', () => {
+    assert.throws(() => new Hedging('h', { delayMs: -1 }), /hedging\.delayMs: must be >= 0/);
+    assert.throws(
+      () => new Hedging('h', { maxHedgedAttempts: 1.5 }),
+      /hedging\.maxHedgedAttempts: must be an integer/,
+    );
+    assert.throws(
+      () => new Hedging('h', { handleError: 'yes' as never }),
+      /hedging\.handleError: must be a function/,
+    );
+  });
+});
+
 describe('Fallback', () => {
   test('replaces handled errors and matching results, passes others through', async () => {
     const fallback = new Fallback({

@@ -187,6 +187,14 @@ describe('Retry', () => {
     );
   });
 
+  test('rejects a bad retry budget naming the field', () => {
+    assert.throws(
+      () => new Retry('r', { retryBudget: { percentCanRetry: 2 } }),
+      /retry\.retryBudget\.percentCanRetry: must be <= 1, got 2/,
+    );
+    assert.throws(() => new RetryBudget({ ttlMs: 10 }), /retryBudget\.ttlMs: must be >= 1000/);
+  });
+
   test('rejects bad config naming the field', () => {
     assert.throws(
       () => new Retry('r', { maxAttempts: 0 }),
