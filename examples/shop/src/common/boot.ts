@@ -2,7 +2,7 @@
  * Starts a shop service: runtime + storage + readiness on the database, closing the database
  * after the drain. `main.ts` of each service is a one-liner over {@link runMain}.
  */
-import { createService, databaseIndicator, type Service } from '@meshwork/service';
+import { BadRequestError, createService, databaseIndicator, type Service } from '@meshwork/service';
 import type { Database } from '../db/database.js';
 import { openDatabase, type StorageOptions } from '../db/open.js';
 import { storageFromArgs } from './config.js';
@@ -22,6 +22,27 @@ export interface ShopServiceOptions {
 /** Wires routes onto a runtime; may register extra shutdown hooks. */
 export type Setup = (svc: Service, db: Database, env: NodeJS.ProcessEnv) => Promise<void>;
 
+/**
+ * `POST /admin/maintenance {on: boolean}` takes this instance out of rotation without stopping
+ * it: readiness turns DOWN, the registry drops the endpoint, traffic goes elsewhere.
+ */
+function addMaintenanceSwitch(svc: Service): void {
+  let on = false;
+  svc.health({
+    name: 'maintenance',
+    check: () => (on ? { status: 'DOWN', details: { maintenance: true } } : { status: 'UP' }),
+  });
+  svc.router.get('/admin/maintenance', () => ({ on }));
+  svc.router.post('/admin/maintenance', async (ctx) => {
+    const body = (await ctx.body()) as { on?: unknown } | undefined;
+    if (typeof body?.on !== 'boolean')
+      throw new BadRequestError('invalid switch', [{ path: '/on', reason: 'must be a boolean' }]);
+    on = body.on;
+    svc.log.warn({ maintenance: on }, on ? 'entering maintenance' : 'leaving maintenance');
+    return { on };
+  });
+}
+
 /** Creates, wires and starts a shop service; resolves to the running runtime. */
 export async function startShopService(
   name: string,
@@ -38,6 +59,7 @@ export async function startShopService(
     log: options.quiet ? (await import('pino')).default({ level: 'silent' }) : undefined,
   });
   svc.health(databaseIndicator(() => db.ping()));
+  addMaintenanceSwitch(svc);
   if (!options.db) svc.onShutdown(() => db.close());
   await setup(svc, db, env);
   await svc.start();

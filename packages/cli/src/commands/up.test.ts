@@ -183,6 +183,29 @@ describe('meshwork up (end to end)', () => {
     );
   });
 
+  test('a replica in maintenance leaves the registry and gets no traffic until it is back', async () => {
+    const replica = state.components.find((c) => c.id === 'catalog-2')!;
+    const admin = `http://127.0.0.1:${replica.ports.app}/admin/maintenance`;
+    const servedBy = async () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 12; i++)
+        seen.add((await fetch(`${state.gateway}/api/products`)).headers.get('x-served-by')!);
+      return seen;
+    };
+    await fetch(admin, { method: 'POST', body: JSON.stringify({ on: true }) });
+    await until(
+      async () => ((await servedBy()).has('catalog-2') ? undefined : true),
+      15_000,
+      'catalog-2 out of rotation',
+    );
+    await fetch(admin, { method: 'POST', body: JSON.stringify({ on: false }) });
+    await until(
+      async () => ((await servedBy()).has('catalog-2') ? true : undefined),
+      15_000,
+      'catalog-2 back in rotation',
+    );
+  });
+
   test('killing one catalog replica does not fail requests, and it is restarted', async () => {
     const victim = state.components.find((c) => c.id === 'catalog-1')!;
     process.kill(victim.pid!, 'SIGKILL');
