@@ -8,6 +8,7 @@
 //   node bench/resilience/run.mjs --no-write   (print only, leave bench/RESULTS.md alone)
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -20,6 +21,7 @@ const { default: OpossumBreaker } = await import('opossum');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 120);
 const write = !process.argv.includes('--no-write');
+const loadAtStart = loadavg()[0];
 
 const fn = async () => 1;
 
@@ -173,11 +175,29 @@ const comparisons = [
     `| ${label} | ${fmt(overhead(ours))} | ${fmt(overhead(theirs))} | ${ratio(ours, theirs)} |`,
 );
 
+const singles = [
+  'meshwork CircuitBreaker (COUNT_BASED 100) execute',
+  'meshwork ConsecutiveBreaker execute',
+  'meshwork Retry (3 attempts, no failures)',
+  'meshwork Bulkhead (10)',
+  'meshwork TimeLimiter (1 s)',
+];
+const worstSingle = Math.max(...singles.map(overhead));
+const breakerVsOpossum = overhead('opossum fire() (defaults: 10 s timeout)') / overhead(singles[0]);
+const timeoutVsCockatiel =
+  overhead('cockatiel timeout (1 s, cooperative)') / overhead('meshwork TimeLimiter (1 s)');
+const verdict = (ok) => (ok ? 'met' : '**not met**');
+const targets = [
+  `| every single policy < 300 ns/call overhead | worst: ${fmt(worstSingle)} ns | ${verdict(worstSingle < 300)} |`,
+  `| breaker ≥ 3× faster than opossum \`fire()\` (defaults) | ${breakerVsOpossum.toFixed(1)}× | ${verdict(breakerVsOpossum >= 3)} |`,
+  `| timeout ≥ 10× faster than cockatiel's timeout | ${timeoutVsCockatiel.toFixed(1)}× | ${verdict(timeoutVsCockatiel >= 10)} |`,
+];
+
 const date = new Date().toISOString().slice(0, 10);
 const section = [
   '## Resilience',
   '',
-  `Per-call overhead over a bare \`await fn()\` (an async function resolving at once), best of ${ROUNDS} interleaved rounds of ~${ROUND_MS} ms per case, all libraries in one process. ${date}, Node ${process.version}, ${process.platform}/${process.arch}. Command: \`npm run bench:resilience\` (runs on the built \`packages/resilience/dist\`).`,
+  `Per-call overhead over a bare \`await fn()\` (an async function resolving at once), best of ${ROUNDS} interleaved rounds of ~${ROUND_MS} ms per case, all libraries in one process. ${date}, Node ${process.version}, ${process.platform}/${process.arch}, ${availableParallelism()} cores, 1-minute load average ${loadAtStart.toFixed(1)} at start (the machine is shared; absolute numbers move with load, ratios within one run are what count). Command: \`npm run bench:resilience\` (runs on the built \`packages/resilience/dist\`).`,
   '',
   '| case | ns/call | overhead ns/call |',
   '|---|---:|---:|',
@@ -186,6 +206,10 @@ const section = [
   '| comparison | meshwork overhead ns | peer overhead ns | peer ÷ meshwork |',
   '|---|---:|---:|---:|',
   ...comparisons,
+  '',
+  '| target | this run | |',
+  '|---|---:|---|',
+  ...targets,
   '',
 ].join('\n');
 
