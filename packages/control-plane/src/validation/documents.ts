@@ -29,7 +29,7 @@ export function parseDocuments(text: string, source?: string, firstIndex = 1): P
   const documents: SourceDocument[] = [];
   const errors: ValidationIssue[] = [];
   let index = firstIndex;
-  for (const doc of parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true })) {
+  for (const doc of parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true, merge: true })) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const where = e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
