@@ -131,43 +131,20 @@ export function compileCircuitBreakerConfig(
   checkKnownKeys(path, config, KNOWN);
   const c = { ...CIRCUIT_BREAKER_DEFAULTS, ...stripUndefined(config) };
   const percent = { min: 0, max: 100, minExclusive: true };
-  const windowType = checkEnum(at(path, 'slidingWindowType'), c.slidingWindowType, [
-    'COUNT_BASED',
-    'TIME_BASED',
-  ]);
-  const windowSize = checkNumber(at(path, 'slidingWindowSize'), c.slidingWindowSize, {
-    min: 1,
-    integer: true,
-  });
-  let minimumCalls = checkNumber(at(path, 'minimumNumberOfCalls'), c.minimumNumberOfCalls, {
-    min: 1,
-    integer: true,
-  });
-  // Resilience4j caps the minimum at the window size for count-based windows.
-  if (windowType === 'COUNT_BASED') minimumCalls = Math.min(minimumCalls, windowSize);
+  const number = (key: keyof typeof CIRCUIT_BREAKER_DEFAULTS, range: Parameters<typeof checkNumber>[2]) =>
+    checkNumber(at(path, key), c[key], range);
   return {
-    failureRateThreshold: checkNumber(at(path, 'failureRateThreshold'), c.failureRateThreshold, percent),
-    slowCallRateThreshold: checkNumber(at(path, 'slowCallRateThreshold'), c.slowCallRateThreshold, percent),
-    slowCallDurationThresholdMs: checkNumber(
-      at(path, 'slowCallDurationThresholdMs'),
-      c.slowCallDurationThresholdMs,
-      { min: 0, allowInfinity: true },
-    ),
-    slidingWindowType: windowType,
-    slidingWindowSize: windowSize,
-    minimumNumberOfCalls: minimumCalls,
+    failureRateThreshold: number('failureRateThreshold', percent),
+    slowCallRateThreshold: number('slowCallRateThreshold', percent),
+    slowCallDurationThresholdMs: number('slowCallDurationThresholdMs', { min: 0, allowInfinity: true }),
+    ...compileWindow(path, c),
     waitDurationInOpenStateMs: compileOpenWait(path, c),
-    permittedNumberOfCallsInHalfOpenState: checkNumber(
-      at(path, 'permittedNumberOfCallsInHalfOpenState'),
-      c.permittedNumberOfCallsInHalfOpenState,
-      { min: 1, integer: true },
-    ),
-    maxWaitDurationInHalfOpenStateMs: checkNumber(
-      at(path, 'maxWaitDurationInHalfOpenStateMs'),
-      c.maxWaitDurationInHalfOpenStateMs,
-      { min: 0 },
-    ),
-    halfOpenPermitTimeoutMs: checkNumber(at(path, 'halfOpenPermitTimeoutMs'), c.halfOpenPermitTimeoutMs, {
+    permittedNumberOfCallsInHalfOpenState: number('permittedNumberOfCallsInHalfOpenState', {
+      min: 1,
+      integer: true,
+    }),
+    maxWaitDurationInHalfOpenStateMs: number('maxWaitDurationInHalfOpenStateMs', { min: 0 }),
+    halfOpenPermitTimeoutMs: number('halfOpenPermitTimeoutMs', {
       min: 0,
       minExclusive: true,
       allowInfinity: true,
@@ -176,19 +153,42 @@ export function compileCircuitBreakerConfig(
       at(path, 'automaticTransitionFromOpenToHalfOpenEnabled'),
       c.automaticTransitionFromOpenToHalfOpenEnabled,
     ),
-    isRecorded:
-      either(
-        compileErrorList(at(path, 'recordExceptions'), config.recordExceptions),
-        optionalFn(at(path, 'recordException'), config.recordException),
-      ) ?? ANY_ERROR,
-    isIgnored: either(
-      either(
-        compileErrorList(at(path, 'ignoreExceptions'), config.ignoreExceptions),
-        optionalFn(at(path, 'ignoreException'), config.ignoreException),
-      ),
-      isLocalRejection,
-    )!,
-    recordResult: optionalFn(at(path, 'recordResult'), config.recordResult),
+    ...compileClassification(path, config),
+  };
+}
+
+function compileWindow(path: string, c: CircuitBreakerConfig) {
+  const slidingWindowType = checkEnum(at(path, 'slidingWindowType'), c.slidingWindowType, [
+    'COUNT_BASED',
+    'TIME_BASED',
+  ]);
+  const slidingWindowSize = checkNumber(at(path, 'slidingWindowSize'), c.slidingWindowSize, {
+    min: 1,
+    integer: true,
+  });
+  let minimumNumberOfCalls = checkNumber(at(path, 'minimumNumberOfCalls'), c.minimumNumberOfCalls, {
+    min: 1,
+    integer: true,
+  });
+  // Resilience4j caps the minimum at the window size for count-based windows.
+  if (slidingWindowType === 'COUNT_BASED')
+    minimumNumberOfCalls = Math.min(minimumNumberOfCalls, slidingWindowSize);
+  return { slidingWindowType, slidingWindowSize, minimumNumberOfCalls };
+}
+
+function compileClassification(path: string, config: CircuitBreakerConfig) {
+  const recorded = either(
+    compileErrorList(at(path, 'recordExceptions'), config.recordExceptions),
+    optionalFn(at(path, 'recordException'), config.recordException),
+  );
+  const ignored = either(
+    compileErrorList(at(path, 'ignoreExceptions'), config.ignoreExceptions),
+    optionalFn(at(path, 'ignoreException'), config.ignoreException),
+  );
+  return {
+    isRecorded: recorded ?? ANY_ERROR,
+    isIgnored: either(ignored, isLocalRejection) ?? isLocalRejection,
+    recordResult: optionalFn<(result: unknown) => boolean>(at(path, 'recordResult'), config.recordResult),
   };
 }
 
