@@ -29,6 +29,7 @@ describe('Hedging', () => {
     resolvers[1]('second');
     assert.equal(await pending, 'second');
     assert.equal(contexts[0].aborted, true);
+    assert.equal((contexts[0].abortReason as { code?: string }).code, 'MESH_ERR_ABORTED');
     assert.equal(contexts[1].aborted, false);
   });
 

@@ -1,6 +1,7 @@
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import { contextOf, ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
 import { compileErrorList, type ErrorMatcher, type ErrorPredicate, either } from './error-filter.js';
+import { AbortedError } from './errors.js';
 import { at, checkFunction, checkKnownKeys, checkNumber, stripUndefined } from './validate.js';
 
 /** Hedging settings (Polly's hedging strategy names, milliseconds). */
@@ -98,8 +99,9 @@ export class Hedging implements Policy {
     run.pending--;
     if (run.settled) return;
     this.#finish(run);
-    for (const context of run.attempts)
-      if (context !== winner) context.abort(new Error('hedged attempt lost the race'));
+    // Losers are cancelled with a stable code, so callees can tell this from a failure.
+    const reason = new AbortedError(new Error('another hedged attempt answered first'));
+    for (const context of run.attempts) if (context !== winner) context.abort(reason);
     run.resolve(value);
   }
 
