@@ -23,6 +23,20 @@ export interface ServiceSpec {
   clusterIPs?: string[];
   externalName?: string;
   sessionAffinity?: 'None' | 'ClientIP';
+  /** Stored as written; Kubernetes networking fields the mesh does not interpret. */
+  sessionAffinityConfig?: Record<string, unknown>;
+  externalIPs?: string[];
+  externalTrafficPolicy?: 'Cluster' | 'Local';
+  internalTrafficPolicy?: 'Cluster' | 'Local';
+  ipFamilies?: ('IPv4' | 'IPv6')[];
+  ipFamilyPolicy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+  loadBalancerIP?: string;
+  loadBalancerClass?: string;
+  loadBalancerSourceRanges?: string[];
+  allocateLoadBalancerNodePorts?: boolean;
+  healthCheckNodePort?: number;
+  publishNotReadyAddresses?: boolean;
+  trafficDistribution?: string;
 }
 
 /** An address of an Endpoints subset. */

@@ -85,6 +85,13 @@ describe('validator: envelope and schema', () => {
     }
   });
 
+  test('kubectl-generated manifests (creationTimestamp: null, status: {}) are accepted', () => {
+    const { errors } = run(
+      'apiVersion: v1\nkind: Service\nmetadata: { name: web, creationTimestamp: null }\nspec: { ports: [{ port: 80 }] }\nstatus: {}\n',
+    );
+    assert.deepEqual(errors, []);
+  });
+
   test('an invalid name and a missing name are rejected', () => {
     const { errors } = run(
       'apiVersion: v1\nkind: Service\nmetadata: { name: Bad_Name }\nspec: {}\n---\n' +

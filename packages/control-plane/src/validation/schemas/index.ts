@@ -56,7 +56,8 @@ export function envelopeSchema(spec: Schema): Schema {
           resourceVersion: str({ pattern: '^[0-9]+$' }),
           uid: str(),
           generation: { type: 'integer' },
-          creationTimestamp: str(),
+          // kubectl's generated manifests carry `creationTimestamp: null`.
+          creationTimestamp: { type: ['string', 'null'] },
         },
         required: ['name'],
       },

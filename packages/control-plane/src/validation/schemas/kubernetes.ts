@@ -37,6 +37,19 @@ export const serviceSpec: Schema = obj({
   clusterIPs: arr(str()),
   externalName: str(),
   sessionAffinity: oneOfStrings(['None', 'ClientIP']),
+  sessionAffinityConfig: { type: 'object' },
+  externalIPs: arr(str()),
+  externalTrafficPolicy: oneOfStrings(['Cluster', 'Local']),
+  internalTrafficPolicy: oneOfStrings(['Cluster', 'Local']),
+  ipFamilies: arr(oneOfStrings(['IPv4', 'IPv6'])),
+  ipFamilyPolicy: oneOfStrings(['SingleStack', 'PreferDualStack', 'RequireDualStack']),
+  loadBalancerIP: str(),
+  loadBalancerClass: str(),
+  loadBalancerSourceRanges: arr(str()),
+  allocateLoadBalancerNodePorts: { type: 'boolean' },
+  healthCheckNodePort: int(1, 65535),
+  publishNotReadyAddresses: { type: 'boolean' },
+  trafficDistribution: str(),
 });
 
 const address = obj(
