@@ -65,6 +65,7 @@ export {
 } from './rate-limiter.js';
 export {
   type PolicyGroupConfig,
+  type PolicyKind,
   PolicyRegistry,
   type RegistryCircuitBreakerConfig,
   type RegistryRateLimiterConfig,

@@ -24,6 +24,10 @@ describe('PolicyRegistry', () => {
     assert.equal(registry.circuitBreaker('inventory'), breaker);
     const other = registry.circuitBreaker('payments') as CircuitBreaker;
     assert.equal(other.config.slidingWindowSize, 10, 'unlisted names get the default config');
+    assert.deepEqual(
+      [...registry.entries()].map((e) => `${e.kind}/${e.name}`),
+      ['circuitBreaker/inventory', 'circuitBreaker/payments'],
+    );
   });
 
   test('baseConfig selects a shared config; type selects the breaker and limiter kind', () => {

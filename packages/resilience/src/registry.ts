@@ -43,7 +43,9 @@ export interface ResilienceConfig {
   hedging?: PolicyGroupConfig<HedgingConfig>;
 }
 
-type Kind = keyof ResilienceConfig;
+/** The policy kinds a registry builds. */
+export type PolicyKind = keyof ResilienceConfig;
+type Kind = PolicyKind;
 const DEFAULT_TYPES: Partial<Record<Kind, string>> = {
   circuitBreaker: 'SLIDING_WINDOW',
   rateLimiter: 'FIXED_WINDOW',
@@ -136,6 +138,14 @@ export class PolicyRegistry {
     }
     this.#config = config;
     this.#built = built;
+  }
+
+  /** Every policy built so far, for admin endpoints and metrics exporters. */
+  *entries(): IterableIterator<{ kind: Kind; name: string; policy: unknown }> {
+    for (const [key, policy] of this.#built) {
+      const [kind, name] = key.split('\u0000') as [Kind, string];
+      yield { kind, name, policy };
+    }
   }
 
   /** True when `name` is configured as an instance of `kind`. */
