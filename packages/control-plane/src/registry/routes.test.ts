@@ -37,6 +37,7 @@ describe('registry routes', () => {
       protocol: 'http',
     });
     assert.equal(reg.status, 201);
+    assert.equal(reg.headers.get('x-meshwork-index'), String(registry.index()));
     assert.deepEqual(reg.json, {
       instanceId: 'orders-1',
       ttlMs: 10_000,

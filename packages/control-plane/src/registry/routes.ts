@@ -73,7 +73,13 @@ export function registryRoutes(registry: Registry): Route[] {
       path: '/v1/registry/instances',
       async handler({ res, body }) {
         const r = registry.register(parseRegistration(await body()));
-        sendJson(res, 201, { instanceId: r.instanceId, ttlMs: r.ttlMs, spiffeId: r.spiffeId });
+        // The index names the change: `GET /changes/registry-<index>` follows it to the proxies.
+        sendJson(
+          res,
+          201,
+          { instanceId: r.instanceId, ttlMs: r.ttlMs, spiffeId: r.spiffeId },
+          { 'x-meshwork-index': String(registry.index()) },
+        );
       },
     },
     {

@@ -29,7 +29,9 @@ test('a change converges when every affected proxy ACKs every type it was sent',
     ],
     3,
   );
-  advance(10);
+  advance(5);
+  tracker.delivered(['7']);
+  advance(5);
   tracker.ack('a', RDS, '3');
   tracker.ack('b', RDS, '3');
   let r = tracker.report('7')!;
@@ -39,6 +41,7 @@ test('a change converges when every affected proxy ACKs every type it was sent',
   r = tracker.report('7')!;
   assert.equal(r.state, 'pushed');
   assert.equal(r.pushDelayMs, 50);
+  assert.equal(r.deliveredMs, 55);
   assert.deepEqual(r.proxies, { total: 3, acked: 3, nacked: 0, pending: 0, unaffected: 1, disconnected: 0 });
   assert.deepEqual(r.convergenceMs, { p50: 60, p90: 80, p99: 80, max: 80 });
 });

@@ -12,8 +12,10 @@ export interface ChangeReport {
   state: 'debouncing' | 'pushed';
   /** RFC 3339 time the control plane saw the change. */
   observedAt: string;
-  /** From observing the change to handing snapshots to the ADS server. */
+  /** From observing the change to the start of the push that carries it (the debounce). */
   pushDelayMs?: number;
+  /** From observing the change to the last affected proxy's snapshot handed to its stream. */
+  deliveredMs?: number;
   proxies: {
     /** Proxies connected when the change was pushed. */
     total: number;
@@ -41,6 +43,7 @@ interface Change {
   id: string;
   observedAtMs: number;
   pushedAtMs?: number;
+  deliveredAtMs?: number;
   total: number;
   acked: number;
   unaffected: number;
@@ -98,8 +101,8 @@ export class ChangeTracker {
    * The push carrying every change observed since the last one went out: `pushes` are the proxies
    * whose configuration changed, `connected` counts every proxy connected.
    */
-  pushed(pushes: readonly NodePush[], connected: number): void {
-    if (this.unpushed.length === 0) return;
+  pushed(pushes: readonly NodePush[], connected: number): readonly string[] {
+    if (this.unpushed.length === 0) return [];
     const nowMs = this.now();
     const changes = this.unpushed.splice(0);
     for (const c of changes) {
@@ -113,6 +116,16 @@ export class ChangeTracker {
         c.pending.set(p.nodeId, required);
         this.index(p.nodeId).add(c);
       }
+    }
+    return changes.map((c) => c.id);
+  }
+
+  /** The push carrying these changes has handed every affected proxy its snapshot. */
+  delivered(ids: readonly string[]): void {
+    const nowMs = this.now();
+    for (const id of ids) {
+      const c = this.changes.get(id);
+      if (c && c.deliveredAtMs === undefined) c.deliveredAtMs = nowMs;
     }
   }
 
@@ -169,6 +182,7 @@ export class ChangeTracker {
       state: c.pushedAtMs === undefined ? 'debouncing' : 'pushed',
       observedAt: new Date(c.observedAtMs).toISOString(),
       pushDelayMs: c.pushedAtMs === undefined ? undefined : c.pushedAtMs - c.observedAtMs,
+      deliveredMs: c.deliveredAtMs === undefined ? undefined : c.deliveredAtMs - c.observedAtMs,
       proxies: {
         total: c.total,
         acked: c.acked,

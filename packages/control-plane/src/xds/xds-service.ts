@@ -181,8 +181,8 @@ export class XdsService {
         pushes.push({ nodeId: state.node.id, versions: new Map(awaited.map((t) => [t, version])) });
     }
     // Registered before any write, so no ACK can arrive before the change waits for it.
-    this.tracker.pushed(pushes, this.proxies.size);
-    this.deliver(plan, ++this.pushGeneration, 0);
+    const changeIds = this.tracker.pushed(pushes, this.proxies.size);
+    this.deliver(plan, ++this.pushGeneration, 0, changeIds);
   }
 
   /**
@@ -194,6 +194,7 @@ export class XdsService {
     plan: { state: ProxyState; next: ProxySnapshot; group: PushGroup }[],
     generation: number,
     from: number,
+    changeIds: readonly string[],
   ): void {
     if (generation !== this.pushGeneration) return;
     const end = Math.min(plan.length, from + PUSH_BATCH);
@@ -209,7 +210,8 @@ export class XdsService {
       state.sent = next;
       state.versions = group.versions;
     }
-    if (end < plan.length) setImmediate(() => this.deliver(plan, generation, end));
+    if (end < plan.length) setImmediate(() => this.deliver(plan, generation, end, changeIds));
+    else this.tracker.delivered(changeIds);
   }
 
   private onNack(nodeId: string, typeUrl: string, version: string, error: string): void {
