@@ -140,7 +140,7 @@ export class Supervisor extends EventEmitter {
     const rec = this.get(id);
     clearTimeout(rec.timer);
     const child = rec.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
+    if (!child || !isRunning(child)) {
       if (rec.state !== 'pending') this.setState(rec, 'stopped');
       return;
     }
@@ -165,7 +165,7 @@ export class Supervisor extends EventEmitter {
   /** Pids of every live child. */
   pids(): number[] {
     return [...this.records.values()].flatMap((r) =>
-      r.child?.pid && r.child.exitCode === null ? [r.child.pid] : [],
+      r.child?.pid && isRunning(r.child) ? [r.child.pid] : [],
     );
   }
 
@@ -181,7 +181,7 @@ export class Supervisor extends EventEmitter {
       kind: r.spec.kind,
       service: r.spec.service,
       state: r.state,
-      pid: r.child?.exitCode === null ? r.child.pid : undefined,
+      pid: r.child && isRunning(r.child) ? r.child.pid : undefined,
       restarts: r.restarts,
       ports: r.spec.ports,
       since: r.since,
@@ -232,7 +232,7 @@ export class Supervisor extends EventEmitter {
 
   private async pollReady(rec: Record_, child: ChildProcess): Promise<void> {
     const pollMs = this.options.pollMs ?? 100;
-    while (rec.child === child && rec.state === 'starting' && child.exitCode === null) {
+    while (rec.child === child && rec.state === 'starting' && isRunning(child)) {
       if (await probeOnce(rec.spec.readiness)) {
         if (rec.child !== child || rec.state !== 'starting') return;
         this.setState(rec, 'ready');
@@ -271,6 +271,11 @@ export class Supervisor extends EventEmitter {
       this.spawn(rec);
     }, report.restartInMs);
   }
+}
+
+/** A child that was killed by a signal has a null exit code but a signal code. */
+function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
