@@ -44,7 +44,15 @@ export interface EndpointAddress {
   ip: string;
   hostname?: string;
   nodeName?: string;
-  targetRef?: { kind?: string; name?: string; namespace?: string; uid?: string };
+  targetRef?: {
+    apiVersion?: string;
+    kind?: string;
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    fieldPath?: string;
+  };
 }
 
 /** A port of an Endpoints subset. */

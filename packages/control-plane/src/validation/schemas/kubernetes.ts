@@ -57,7 +57,15 @@ const address = obj(
     ip: nonEmpty(),
     hostname: str(),
     nodeName: str(),
-    targetRef: obj({ kind: str(), name: str(), namespace: str(), uid: str() }),
+    targetRef: obj({
+      apiVersion: str(),
+      kind: str(),
+      name: str(),
+      namespace: str(),
+      uid: str(),
+      resourceVersion: str(),
+      fieldPath: str(),
+    }),
   },
   ['ip'],
 );
