@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AdsClient } from './client/ads-client.js';
+import { reject } from './client/update.js';
 import { AdsServer } from './server/ads-server.js';
 import { edsCluster, loadAssignment } from './test-support.js';
 
@@ -43,10 +44,21 @@ function sameKeys(map: ReadonlyMap<string, unknown>, names: string[]): boolean {
   return map.size === names.length && names.every((n) => map.has(n));
 }
 
-for (const delta of [false, true]) {
-  describe(`${delta ? 'delta' : 'state of the world'}: random walk of snapshots and subscriptions`, () => {
-    test('the client always ends up holding exactly what it is served', async (t) => {
-      const rand = random(delta ? 7 : 42);
+// The consumer rejects any cluster set where "f" has a connect timeout other than 1s.
+function acceptable(clusters: string[], timeout: string): boolean {
+  return !(clusters.includes('f') && timeout !== '1s');
+}
+
+for (const [delta, nacks] of [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+]) {
+  const mode = delta ? 'delta' : 'state of the world';
+  describe(`${mode}: random walk of snapshots and subscriptions${nacks ? ', with NACKs' : ''}`, () => {
+    test('the client always ends up holding exactly what it is served (or its last good set)', async (t) => {
+      const rand = random((delta ? 7 : 42) + (nacks ? 1000 : 0));
       const server = new AdsServer();
       const port = await server.listen('127.0.0.1:0');
       t.after(() => server.close());
@@ -55,11 +67,20 @@ for (const delta of [false, true]) {
         node: { id: 'walker' },
         delta,
         backoff: { initialMs: 20, maxMs: 100 },
+        onUpdate: (u) =>
+          nacks &&
+          u.typeUrl.endsWith('Cluster') &&
+          ![...u.resources.values()].every((c: any) => acceptable([c.name], c.connect_timeout))
+            ? reject('f needs a 1s timeout')
+            : undefined,
       });
       t.after(() => client.close());
       let watched: string[] = [];
+      let good = { clusters: [] as string[], timeout: '' };
+      let nackCount = 0;
+      server.on('nack', () => nackCount++);
       client.start();
-      for (let step = 1; step <= 40; step++) {
+      for (let step = 1; step <= 30; step++) {
         const clusters = pick(rand);
         const endpoints = pick(rand);
         const port0 = Math.floor(rand() * 3); // small range: contents often repeat across steps
@@ -75,6 +96,17 @@ for (const delta of [false, true]) {
           client.watch('eds', watched);
         }
         const timeout = `${port0 + 1}s`;
+        const servedIsGood = !nacks || acceptable(clusters, timeout);
+        if (servedIsGood) good = { clusters, timeout };
+        // A rejected delta leaves the client on its last good set plus whatever later deltas it
+        // accepted (deltas in flight were computed on top of the rejected one), a set no snapshot
+        // had; all that is certain is that it holds nothing it would reject. SotW responses are
+        // whole sets, so there it is exactly the last good one.
+        const cdsMatches = (cds: ReadonlyMap<string, unknown>) =>
+          delta && !servedIsGood
+            ? [...cds.values()].every((c: any) => acceptable([c.name], c.connect_timeout))
+            : sameKeys(cds, good.clusters) &&
+              good.clusters.every((n) => (cds.get(n) as any).connect_timeout === good.timeout);
         const edsPort = 1000 + port0;
         const served = watched.filter((n) => endpoints.includes(n));
         await converge(
@@ -83,8 +115,7 @@ for (const delta of [false, true]) {
             const eds = client.resources('eds');
             const cds = client.resources('cds');
             return (
-              sameKeys(cds, clusters) &&
-              clusters.every((n) => (cds.get(n) as any).connect_timeout === timeout) &&
+              cdsMatches(cds) &&
               served.every((n) => portOf(eds.get(n)) === edsPort) &&
               [...eds.keys()].every((n) => watched.includes(n)) &&
               // SotW cannot say "gone" for EDS (xDS spec): a watched assignment the server dropped
@@ -92,9 +123,10 @@ for (const delta of [false, true]) {
               (!delta || eds.size === served.length)
             );
           },
-          `step ${step}: clusters [${clusters}] at ${timeout}, assignments [${served}] at ${edsPort}`,
+          `step ${step}: clusters [${good.clusters}] at ${good.timeout}, assignments [${served}] at ${edsPort}`,
         );
       }
+      if (nacks) assert.ok(nackCount > 0, 'the walk never produced a NACK');
     });
   });
 }

@@ -5,28 +5,21 @@ import {
   type XdsNode,
 } from '../protocol/messages.js';
 import { inPushOrder, isWildcardType } from '../type-urls.js';
+import { ABSENT, DeltaLedger } from './delta-ledger.js';
 import type { PreparedTypeSnapshot } from './snapshot.js';
 import type { AdsStream, StreamHost, StreamTypeStatus } from './stream-host.js';
-
-/** Marks a subscribed name the client was told does not exist. */
-const ABSENT = '';
-/** Unanswered responses remembered per type. */
-const MAX_PENDING = 64;
-
-interface Pending {
-  version: string;
-  /** Per sent name, the version the client had before (undefined: it had none). */
-  previous: Map<string, string | undefined>;
-}
 
 interface TypeState {
   wildcard: boolean;
   names: Set<string>;
-  /** Per resource, the version the client holds (as far as this server knows). */
-  known: Map<string, string>;
-  /** Per resource, a version the client rejected: not resent until it changes. */
-  rejected: Map<string, string>;
-  pending: Map<string, Pending>;
+  /** What the client holds, confirmed and in flight. */
+  ledger: DeltaLedger;
+  /**
+   * What the last rejected response carried: the same delta is not sent again, but what came
+   * with it is resent once anything else changes — a NACK rejects a response, not each
+   * resource in it.
+   */
+  rejectedContent: string | undefined;
   initialSent: boolean;
   sentVersion: string;
   ackedVersion: string;
@@ -78,10 +71,12 @@ export class DeltaStream implements AdsStream {
       state = this.newState(typeUrl, request);
       this.types.set(typeUrl, state);
     }
-    if (request.response_nonce) this.settle(typeUrl, state, request);
+    const rejected = request.response_nonce !== '' && this.settle(typeUrl, state, request);
     // Subscription changes are deltas: unlike SotW they are applied even with a stale nonce.
     const changed = this.applySubscription(state, request);
-    if (changed || !state.initialSent) this.push(typeUrl, state);
+    // After a NACK the client is back on older versions: send what it now lacks (unless that is
+    // exactly the rejected delta again).
+    if (changed || rejected || !state.initialSent) this.push(typeUrl, state);
   }
 
   private newState(typeUrl: string, request: DeltaDiscoveryRequest): TypeState {
@@ -89,9 +84,8 @@ export class DeltaStream implements AdsStream {
     return {
       wildcard: subscribe.length === 0 && isWildcardType(typeUrl),
       names: new Set(),
-      known: new Map(Object.entries(request.initial_resource_versions)),
-      rejected: new Map(),
-      pending: new Map(),
+      ledger: new DeltaLedger(request.initial_resource_versions),
+      rejectedContent: undefined,
       initialSent: false,
       sentVersion: '',
       ackedVersion: '',
@@ -107,7 +101,7 @@ export class DeltaStream implements AdsStream {
         continue;
       }
       // Subscribing again to a held name asks for it again (a client that lost its copy).
-      if (state.names.has(name)) state.known.delete(name);
+      if (state.names.has(name)) state.ledger.forget(name);
       state.names.add(name);
       changed = true;
     }
@@ -115,49 +109,43 @@ export class DeltaStream implements AdsStream {
       if (name === '*') {
         // Leaving the wildcard, the client drops whatever it did not also name.
         state.wildcard = false;
-        for (const held of [...state.known.keys()]) if (!state.names.has(held)) state.known.delete(held);
+        for (const held of [...state.ledger.known.keys()])
+          if (!state.names.has(held)) state.ledger.forget(held);
         continue;
       }
       state.names.delete(name);
       // The client forgets what it unsubscribed from; a later subscribe must resend it.
-      state.known.delete(name);
-      state.rejected.delete(name);
+      state.ledger.forget(name);
     }
     return changed;
   }
 
-  private settle(typeUrl: string, state: TypeState, request: DeltaDiscoveryRequest): void {
-    const pending = state.pending.get(request.response_nonce);
-    if (!pending) return;
-    state.pending.delete(request.response_nonce);
-    const base = {
-      nodeId: this.node!.id,
-      streamId: this.id,
-      delta: true,
-      typeUrl,
-      nonce: request.response_nonce,
-    };
+  /** Applies an ACK or NACK; true when it was a NACK of a known response. */
+  private settle(typeUrl: string, state: TypeState, request: DeltaDiscoveryRequest): boolean {
+    const nonce = request.response_nonce;
+    const wants = (name: string) => wanted(state, name);
+    const base = { nodeId: this.node!.id, streamId: this.id, delta: true, typeUrl, nonce };
     if (request.error_detail) {
-      for (const [name, before] of pending.previous) {
-        const sent = state.known.get(name);
-        if (sent !== undefined) state.rejected.set(name, sent);
-        if (before === undefined) state.known.delete(name);
-        else state.known.set(name, before);
-      }
-      state.nack = { version: pending.version, message: request.error_detail.message };
+      const delta = state.ledger.nack(nonce, wants);
+      if (!delta) return false;
+      state.rejectedContent = delta.content;
+      state.nack = { version: delta.version, message: request.error_detail.message };
       this.host.emit('nack', {
         ...base,
-        version: pending.version,
+        version: delta.version,
         lastGoodVersion: state.ackedVersion,
         errorCode: request.error_detail.code,
         errorMessage: request.error_detail.message,
       });
-      return;
+      return true;
     }
-    for (const name of pending.previous.keys()) state.rejected.delete(name);
-    state.ackedVersion = pending.version;
+    const delta = state.ledger.ack(nonce, wants);
+    if (!delta) return false;
+    state.rejectedContent = undefined;
+    state.ackedVersion = delta.version;
     state.nack = undefined;
-    this.host.emit('ack', { ...base, version: pending.version });
+    this.host.emit('ack', { ...base, version: delta.version });
+    return false;
   }
 
   pushAll(): void {
@@ -171,12 +159,10 @@ export class DeltaStream implements AdsStream {
     if (this.closed || !this.node) return;
     const typeSnapshot = this.host.snapshotFor(this.node.id)?.types.get(typeUrl);
     if (!typeSnapshot) return;
-    for (const name of state.rejected.keys())
-      if (!typeSnapshot.resources.has(name)) state.rejected.delete(name);
     const { updated, removed } = this.diff(state, typeSnapshot);
     if (updated.length === 0 && removed.length === 0 && state.initialSent) {
-      // Rejected resources still in the snapshot mean the client is not current.
-      if (typeSnapshot.version !== state.sentVersion && state.rejected.size === 0) {
+      // Nothing differs from what the client holds: it is current at this version.
+      if (typeSnapshot.version !== state.sentVersion) {
         state.sentVersion = typeSnapshot.version;
         this.host.emit('current', {
           nodeId: this.node.id,
@@ -188,7 +174,9 @@ export class DeltaStream implements AdsStream {
       }
       return;
     }
-    this.send(typeUrl, state, typeSnapshot, updated, removed);
+    const content = deltaContent(typeSnapshot, updated, removed);
+    if (content === state.rejectedContent) return; // exactly what was just rejected
+    this.send(typeUrl, state, typeSnapshot, updated, removed, content);
   }
 
   private send(
@@ -197,16 +185,16 @@ export class DeltaStream implements AdsStream {
     typeSnapshot: PreparedTypeSnapshot,
     updated: string[],
     removed: string[],
+    content: string,
   ): void {
     const nonce = this.host.nextNonce();
-    const previous = new Map<string, string | undefined>();
-    for (const name of updated) {
-      previous.set(name, state.known.get(name));
-      state.known.set(name, typeSnapshot.resources.get(name)!.version);
-    }
-    state.pending.set(nonce, { version: typeSnapshot.version, previous });
-    // A client that never answers must not grow this map without bound; the oldest goes first.
-    if (state.pending.size > MAX_PENDING) state.pending.delete(state.pending.keys().next().value!);
+    const updates = new Map<string, string>();
+    for (const name of updated) updates.set(name, typeSnapshot.resources.get(name)!.version);
+    const removals = new Map<string, boolean>();
+    for (const name of removed) removals.set(name, state.names.has(name));
+    state.ledger.sent(nonce, { version: typeSnapshot.version, updates, removals, content }, (name) =>
+      wanted(state, name),
+    );
     state.initialSent = true;
     state.sentVersion = typeSnapshot.version;
     const encoded = updated.map((name) => typeSnapshot.resources.get(name)!.encodedDeltaResource);
@@ -232,30 +220,24 @@ export class DeltaStream implements AdsStream {
     });
   }
 
-  /** Names to send (new or changed, not rejected at this version) and names to report removed. */
+  /** Names to send (new or changed for the client) and names to report removed. Pure. */
   private diff(state: TypeState, snapshot: PreparedTypeSnapshot): { updated: string[]; removed: string[] } {
     const updated: string[] = [];
     const removed: string[] = [];
     const consider = (name: string) => {
       const resource = snapshot.resources.get(name);
       if (resource) {
-        if (state.known.get(name) !== resource.version && state.rejected.get(name) !== resource.version) {
-          updated.push(name);
-        }
-      } else if (state.known.get(name) !== ABSENT) {
+        if (state.ledger.known.get(name) !== resource.version) updated.push(name);
+      } else if (state.ledger.known.get(name) !== ABSENT) {
         // Gone, or never existed: say so once, so the client does not wait for it.
-        if (state.known.has(name) || state.names.has(name)) removed.push(name);
+        if (state.ledger.known.has(name) || state.names.has(name)) removed.push(name);
       }
     };
     if (state.wildcard) for (const name of snapshot.resources.keys()) consider(name);
     for (const name of state.names) if (!state.wildcard || !snapshot.resources.has(name)) consider(name);
-    for (const name of state.known.keys()) {
-      if (!snapshot.resources.has(name) && !state.names.has(name) && state.known.get(name) !== ABSENT)
+    for (const name of state.ledger.known.keys()) {
+      if (!snapshot.resources.has(name) && !state.names.has(name) && state.ledger.known.get(name) !== ABSENT)
         removed.push(name);
-    }
-    for (const name of removed) {
-      if (state.names.has(name)) state.known.set(name, ABSENT);
-      else state.known.delete(name);
     }
     return { updated, removed };
   }
@@ -289,4 +271,15 @@ export class DeltaStream implements AdsStream {
     this.closed = true;
     this.call.end();
   }
+}
+
+function deltaContent(snapshot: PreparedTypeSnapshot, updated: string[], removed: string[]): string {
+  let key = '';
+  for (const name of updated) key += `${name}@${snapshot.resources.get(name)!.version}\u0001`;
+  for (const name of removed) key += `-${name}\u0001`;
+  return key;
+}
+
+function wanted(state: TypeState, name: string): boolean {
+  return state.wildcard || state.names.has(name);
 }
