@@ -75,7 +75,7 @@ describe('supervisor', () => {
 
   test('a crashed child is reported with its last lines and restarted with backoff', async () => {
     const sup = new Supervisor({ pollMs: 20, backoff: { initialMs: 50, maxMs: 200, resetAfterMs: 60_000 } });
-    sup.add([await component('flaky-1', { CRASH_AFTER_MS: '150' })]);
+    sup.add([await component('flaky-1', { CRASH_AFTER_MS: '400' })]);
     const crashes: CrashReport[] = [];
     sup.on('crash', (r: CrashReport) => crashes.push(r));
     await sup.startGroup(['flaky-1']);
@@ -106,7 +106,7 @@ describe('supervisor', () => {
 
   test('restart: false leaves a crashed component failed', async () => {
     const sup = new Supervisor({ pollMs: 20 });
-    sup.add([await component('once-1', { CRASH_AFTER_MS: '50' }, { restart: false })]);
+    sup.add([await component('once-1', { CRASH_AFTER_MS: '400' }, { restart: false })]);
     const crashed = new Promise<CrashReport>((r) => sup.once('crash', r));
     await sup.startGroup(['once-1']);
     const report = await crashed;
