@@ -19,7 +19,9 @@ import { command as get } from './get.js';
 
 const SEEDS = fileURLToPath(new URL('../../../../examples/seeds', import.meta.url));
 
-function capture(t: { mock: { method: (o: object, m: string, impl: (...a: unknown[]) => void) => unknown } }) {
+function capture(t: {
+  mock: { method: (o: object, m: string, impl: (...a: unknown[]) => void) => unknown };
+}) {
   const lines: string[] = [];
   t.mock.method(console, 'log', (...a: unknown[]) => lines.push(a.join(' ')));
   t.mock.method(console, 'error', (...a: unknown[]) => lines.push(a.join(' ')));
@@ -68,17 +70,27 @@ describe('meshwork apply / get / delete against a real API server', () => {
     assert.equal(await apply.run(['-f', SEEDS, '--server', api.url]), 0);
     assert.ok(lines.includes('VirtualService/default/order-service created'), lines.join('\n'));
     assert.ok(lines.includes('DestinationRule/default/inventory-service created'));
-    assert.ok(lines.some((l) => /^warning: .*001-ingress\.yaml:doc 1 Ingress\/default\/api-ingress: Ingress is stored/.test(l)));
+    assert.ok(
+      lines.some((l) =>
+        /^warning: .*001-ingress\.yaml:doc 1 Ingress\/default\/api-ingress: Ingress is stored/.test(l),
+      ),
+    );
     assert.equal(lines.at(-1), `change id: ${store.revision()}`);
   });
 
   test('re-applying is unchanged; --dry-run writes nothing', async (t) => {
     const lines = capture(t);
     const rev = store.revision();
-    assert.equal(await apply.run(['-f', join(SEEDS, '001-virtualservice-canary.yaml'), '--server', api.url]), 0);
+    assert.equal(
+      await apply.run(['-f', join(SEEDS, '001-virtualservice-canary.yaml'), '--server', api.url]),
+      0,
+    );
     assert.equal(lines[0], 'VirtualService/default/order-service unchanged');
     const file = join(dir, 'new.yaml');
-    await writeFile(file, 'apiVersion: v1\nkind: Service\nmetadata: { name: ratings }\nspec: { ports: [{ port: 80 }] }\n');
+    await writeFile(
+      file,
+      'apiVersion: v1\nkind: Service\nmetadata: { name: ratings }\nspec: { ports: [{ port: 80 }] }\n',
+    );
     assert.equal(await apply.run(['-f', file, '--dry-run', '--server', api.url]), 0);
     assert.equal(lines.at(-1), 'Service/default/ratings created (dry run)');
     assert.equal(store.revision(), rev);
@@ -87,24 +99,36 @@ describe('meshwork apply / get / delete against a real API server', () => {
   test('a rejected apply prints the server errors against the file and document', async (t) => {
     const good = join(dir, 'a-good.yaml');
     const bad = join(dir, 'b-bad.yaml');
-    await writeFile(good, 'apiVersion: v1\nkind: Service\nmetadata: { name: details }\nspec: { ports: [{ port: 80 }] }\n');
+    await writeFile(
+      good,
+      'apiVersion: v1\nkind: Service\nmetadata: { name: details }\nspec: { ports: [{ port: 80 }] }\n',
+    );
     await writeFile(
       bad,
       'apiVersion: v1\nkind: Service\nmetadata: { name: fine }\nspec: {}\n---\napiVersion: v1\nkind: Service\nmetadata: { name: broken }\nspec: { ports: [{ port: 99999 }] }\n',
     );
     const lines = capture(t);
     assert.equal(await apply.run(['-f', good, '-f', bad, '--server', api.url]), 1);
-    assert.equal(lines[0], `${bad}:doc 2 Service/default/broken: spec.ports[0].port: must be <= 65535 (got 99999)`);
+    assert.equal(
+      lines[0],
+      `${bad}:doc 2 Service/default/broken: spec.ports[0].port: must be <= 65535 (got 99999)`,
+    );
     assert.equal(await store.get('Service', 'default', 'details'), undefined);
   });
 
   test('--wait polls the change until it converges (tolerating 404 first) and fails on NACKs', async (t) => {
     const file = join(dir, 'wait.yaml');
-    await writeFile(file, 'apiVersion: v1\nkind: Service\nmetadata: { name: waited }\nspec: { ports: [{ port: 80 }] }\n');
+    await writeFile(
+      file,
+      'apiVersion: v1\nkind: Service\nmetadata: { name: waited }\nspec: { ports: [{ port: 80 }] }\n',
+    );
     const lines = capture(t);
     assert.equal(await apply.run(['-f', file, '--wait', '--server', api.url]), 1);
     assert.equal(changeRequests, 3);
-    assert.match(lines.at(-2) ?? '', /converged: 1\/2 proxies ACKed, 1 NACKed \(p50 4 ms, p99 5 ms, max 5 ms\)/);
+    assert.match(
+      lines.at(-2) ?? '',
+      /converged: 1\/2 proxies ACKed, 1 NACKed \(p50 4 ms, p99 5 ms, max 5 ms\)/,
+    );
     assert.equal(lines.at(-1), '  NACK from orders-1 on RouteConfiguration: bad regex');
   });
 
@@ -152,7 +176,10 @@ describe('meshwork apply / get / delete against a real API server', () => {
     assert.equal(await del.run(['-f', join(SEEDS, '001-ingress.yaml'), '--server', api.url]), 0);
     assert.equal(await store.get('Ingress', 'default', 'api-ingress'), undefined);
     assert.equal(await del.run(['-f', join(SEEDS, '001-ingress.yaml'), '--server', api.url]), 1);
-    assert.equal(await del.run(['-f', join(SEEDS, '001-ingress.yaml'), '--ignore-not-found', '--server', api.url]), 0);
+    assert.equal(
+      await del.run(['-f', join(SEEDS, '001-ingress.yaml'), '--ignore-not-found', '--server', api.url]),
+      0,
+    );
   });
 
   test('an unreachable control plane is a clear error, not a stack trace', async (t) => {
@@ -178,7 +205,13 @@ describe('meshwork apply against the real control plane', () => {
     const reg = await fetch(`${cp.url}/v1/registry/instances`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ service: 'ratings', address: '127.0.0.1', port: 9080, protocol: 'http', version: 'v1' }),
+      body: JSON.stringify({
+        service: 'ratings',
+        address: '127.0.0.1',
+        port: 9080,
+        protocol: 'http',
+        version: 'v1',
+      }),
     });
     assert.equal(reg.status, 201);
     const file = join(dir, 'ratings.yaml');
@@ -188,7 +221,11 @@ describe('meshwork apply against the real control plane', () => {
         'spec:\n  hosts: [ratings]\n  http:\n  - route: [{ destination: { host: ratings } }]\n    timeout: 2s\n',
     );
     const lines = capture(t);
-    assert.equal(await apply.run(['-f', file, '--wait', '--timeout', '5s', '--server', cp.url]), 0, lines.join('\n'));
+    assert.equal(
+      await apply.run(['-f', file, '--wait', '--timeout', '5s', '--server', cp.url]),
+      0,
+      lines.join('\n'),
+    );
     assert.equal(lines[0], 'VirtualService/default/ratings created');
     assert.match(lines.at(-1) ?? '', /^change \d+ converged: 0\/0 proxies ACKed, 0 NACKed/);
   });

@@ -124,7 +124,8 @@ async function send(flags: ApplyFlags, documents: SourceDocument[]): Promise<num
   if (flags.dryRun) return 0;
   console.log(`change id: ${res.changeId}`);
   if (!flags.wait) return 0;
-  if (res.results.every((r) => r.action === 'unchanged')) return say('nothing changed; nothing to wait for', 0);
+  if (res.results.every((r) => r.action === 'unchanged'))
+    return say('nothing changed; nothing to wait for', 0);
   return waitForChange(client, res.changeId, flags.timeoutMs);
 }
 

@@ -8,7 +8,9 @@ import { command } from './check.js';
 
 const SEEDS = fileURLToPath(new URL('../../../../examples/seeds', import.meta.url));
 
-function capture(t: { mock: { method: (o: object, m: string, impl: (...a: unknown[]) => void) => unknown } }) {
+function capture(t: {
+  mock: { method: (o: object, m: string, impl: (...a: unknown[]) => void) => unknown };
+}) {
   const lines: string[] = [];
   t.mock.method(console, 'log', (...a: unknown[]) => lines.push(a.join(' ')));
   t.mock.method(console, 'error', (...a: unknown[]) => lines.push(a.join(' ')));
@@ -63,7 +65,10 @@ spec:
     await writeFile(file, (await import('node:fs')).readFileSync(file, 'utf8').replace('3 seconds', '3s'));
     lines.length = 0;
     assert.equal(await command.run(['-f', file]), 1);
-    assert.match(lines[0], /bad\.yaml:doc 2 VirtualService\/default\/reviews: spec\.http\[0\]\.route\[0\]\.destination\.subset: subset "v1" is not defined/);
+    assert.match(
+      lines[0],
+      /bad\.yaml:doc 2 VirtualService\/default\/reviews: spec\.http\[0\]\.route\[0\]\.destination\.subset: subset "v1" is not defined/,
+    );
   });
 
   test('a YAML syntax error names the file, document and line', async (t) => {

@@ -79,10 +79,15 @@ async function follow(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const { fromRevision } = filter;
-  for await (const e of client.watch({ fromRevision, kind: filter.kind, namespace: filter.namespace }, signal)) {
+  for await (const e of client.watch(
+    { fromRevision, kind: filter.kind, namespace: filter.namespace },
+    signal,
+  )) {
     const m = e.resource.metadata;
     if (filter.name && m.name !== filter.name) continue;
-    console.log(json ? JSON.stringify(e) : `${e.type} ${e.resource.kind}/${m.namespace}/${m.name} ${e.revision}`);
+    console.log(
+      json ? JSON.stringify(e) : `${e.type} ${e.resource.kind}/${m.namespace}/${m.name} ${e.revision}`,
+    );
   }
 }
 
