@@ -30,6 +30,7 @@ const USAGE = `usage: meshwork up [-f system.yaml] [options]
   --control-plane-port <n>   default 15080
   --xds-port <n>             default 15010
   --log-level <level>        services' log level (default: info)
+  --fresh                    delete the state dir's data first (seeded stock, no orders)
   --plain                    plain progress lines even on a terminal`;
 
 /**
@@ -71,7 +72,7 @@ async function run(argv: string[]): Promise<number> {
   const args = parseArgs(
     argv,
     ['--file', '--state-dir', '--db', '--gateway-port', '--control-plane-port', '--xds-port', '--log-level'],
-    ['--mesh', '--no-mesh', '--direct', '--plain'],
+    ['--mesh', '--no-mesh', '--direct', '--plain', '--fresh'],
     { '-f': '--file' },
   );
   const mode = chooseMode(args);
@@ -89,6 +90,7 @@ async function run(argv: string[]): Promise<number> {
     cliBin: CLI_BIN,
     out: process.stdout,
     live: args.has('--plain') ? false : undefined,
+    fresh: args.has('--fresh'),
   });
   const stopped = new Promise<number>((resolveExit) => {
     let signalled = false;

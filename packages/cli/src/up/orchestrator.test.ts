@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -82,6 +82,17 @@ spec:
   await orchestrator.down();
   for (const port of ports) assert.equal(await isPortFree(port), true, `port ${port}`);
   assert.deepEqual(orchestrator.pids(), []);
+});
+
+test('a state dir in use by a live `meshwork up` is refused; a stale one is taken over', async () => {
+  const cfg = config('spec:\n  services:\n    - { name: web, args: [ok.js] }\n', 'claim');
+  mkdirSync(cfg.stateDir, { recursive: true });
+  writeFileSync(join(cfg.stateDir, 'up.json'), JSON.stringify({ pid: process.ppid }));
+  await assert.rejects(new Orchestrator(cfg).up(), /meshwork up is already running \(pid \d+\)/);
+  writeFileSync(join(cfg.stateDir, 'up.json'), JSON.stringify({ pid: 2 ** 22 + 12345 }));
+  const orchestrator = new Orchestrator(cfg);
+  await orchestrator.up();
+  await orchestrator.down();
 });
 
 test('an unbuilt entry point is reported before anything starts', async () => {

@@ -33,6 +33,8 @@ export interface UpConfig {
   /** Force the live table on or off; default: live when `out` is a TTY. */
   live?: boolean;
   stopGraceMs?: number;
+  /** Delete the data directory first (a fresh shop: seeded stock, no orders). */
+  fresh?: boolean;
 }
 
 /** What `meshwork status` and tests read from `<stateDir>/up.json`. */
@@ -45,6 +47,15 @@ export interface UpState {
   controlPlane?: string;
   readyInMs?: number;
   components: ComponentStatus[];
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const GATEWAY_PLACEHOLDER = '$' + '{GATEWAY}';
@@ -81,6 +92,7 @@ export class Orchestrator {
   /** Starts everything and waits until it is ready; on failure, stops what started and rethrows. */
   async up(): Promise<UpState> {
     const startedAt = performance.now();
+    this.claimStateDir();
     this.spec = loadSystemSpec(this.config.specFile);
     const ports = new PortAllocator();
     const c = this.config;
@@ -124,6 +136,27 @@ export class Orchestrator {
     this.writeState();
     this.config.out.write(`${this.summary().join('\n')}\n`);
     return this.state();
+  }
+
+  /** Refuses a state dir another live `meshwork up` uses; clears a stale one; wipes data on `fresh`. */
+  private claimStateDir(): void {
+    const file = join(this.config.stateDir, STATE_FILE);
+    if (existsSync(file)) {
+      let pid = 0;
+      try {
+        pid = (JSON.parse(readFileSync(file, 'utf8')) as UpState).pid;
+      } catch {
+        // Unreadable: treat as stale.
+      }
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new MeshError(
+          'MESH_ERR_UP_RUNNING',
+          `meshwork up is already running (pid ${pid}) with state in ${this.config.stateDir}; stop it or pass --state-dir`,
+        );
+      }
+      rmSync(file, { force: true });
+    }
+    if (this.config.fresh) rmSync(join(this.config.stateDir, 'data'), { recursive: true, force: true });
   }
 
   /** Stops everything in reverse order and removes the state file. Idempotent. */
