@@ -126,6 +126,49 @@ describe('TimeLimiter', () => {
     for (const p of all) await assert.rejects(p, { code: 'MESH_ERR_TIMEOUT' });
   });
 
+  test('a deadline that passes while the callee runs synchronously still times the call out', async () => {
+    const { clock, limiter } = make(100);
+    await assert.rejects(
+      limiter.execute(async () => {
+        clock.advance(150);
+        return 'too late';
+      }),
+      { code: 'MESH_ERR_TIMEOUT' },
+    );
+  });
+
+  test('a late answer after the timeout changes nothing and leaks no rejection', async () => {
+    const { clock, limiter } = make(100);
+    let finish: (v: string) => void = () => {};
+    let fail: (e: Error) => void = () => {};
+    const first = limiter.execute(() => new Promise<string>((resolve) => (finish = resolve)));
+    const second = limiter.execute(() => new Promise<string>((_r, reject) => (fail = reject)));
+    await flushMicrotasks();
+    clock.advance(100);
+    await assert.rejects(first, { code: 'MESH_ERR_TIMEOUT' });
+    await assert.rejects(second, { code: 'MESH_ERR_TIMEOUT' });
+    finish('late');
+    fail(new Error('late failure'));
+    await flushMicrotasks();
+  });
+
+  test('many concurrent calls each get their own outcome', async () => {
+    const { clock, limiter } = make(100);
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) =>
+        limiter.execute(async () => {
+          if (i % 3 === 0) throw new Error(`fail ${i}`);
+          return i;
+        }),
+      ),
+    );
+    results.forEach((r, i) => {
+      if (i % 3 === 0) assert.equal(r.status === 'rejected' && (r.reason as Error).message, `fail ${i}`);
+      else assert.equal(r.status === 'fulfilled' && r.value, i);
+    });
+    clock.advance(1000);
+  });
+
   test('rejects bad config', () => {
     assert.throws(
       () => new TimeLimiter('t', { timeoutDurationMs: 0 }),

@@ -63,34 +63,54 @@ export class TimeLimiter implements Policy {
     this.wheel = options?.wheel ?? timerWheelFor(this.clock);
   }
 
-  async execute<T>(fn: Task<T>, parent?: ExecutionContext | AbortSignal): Promise<T> {
+  execute<T>(fn: Task<T>, parent?: ExecutionContext | AbortSignal): Promise<T> {
     const call = new TimeoutCall(this, contextOf(parent));
     const now = this.clock.now();
     const deadline = Math.min(now + this.timeoutDurationMs, call.deadline);
-    if (deadline <= now) throw this.#timedOut(call);
+    if (deadline <= now) return Promise.reject(this.timedOut(call));
     this.wheel.schedule(call, deadline);
+    let inner: T | PromiseLike<T>;
     try {
-      const inner = fn(call);
-      call.inner = inner;
-      // A synchronous result cannot be late; only a pending promise needs the race.
-      const result = (isThenable(inner) ? await new TimeoutRace(call) : inner) as T;
-      if (this.events.hasListeners) this.events.emit({ type: 'SUCCESS', name: this.name });
-      return result;
+      inner = fn(call);
     } catch (error) {
-      if (this.events.hasListeners && !call.timedOut)
-        this.events.emit({ type: 'ERROR', name: this.name, error });
-      throw error;
-    } finally {
       this.wheel.cancel(call);
+      this.#emitError(call, error);
+      return Promise.reject(error);
+    }
+    if (call.timedOut) {
+      // The deadline passed while `fn` ran synchronously (a blocking callee, or a test clock).
+      if (isThenable(inner)) inner.then(undefined, noop);
+      return Promise.reject(call.error);
+    }
+    if (!isThenable(inner)) {
+      // A synchronous result cannot be late.
+      this.wheel.cancel(call);
+      if (this.events.hasListeners) this.events.emit({ type: 'SUCCESS', name: this.name });
+      return Promise.resolve(inner);
+    }
+    const promise = new Promise<T>(captureResolvers);
+    call.resolve = capturedResolve;
+    call.reject = capturedReject;
+    const settler = takeSettler(call);
+    inner.then(settler.onFulfilled, settler.onRejected);
+    return promise;
+  }
+
+  /** @internal The callee's promise settled (before or after the deadline). */
+  settled(call: TimeoutCall, value: unknown, failed: boolean): void {
+    this.wheel.cancel(call);
+    if (call.timedOut) return; // the caller already has its TimeoutError
+    if (failed) {
+      this.#emitError(call, value);
+      call.reject(value);
+    } else {
+      if (this.events.hasListeners) this.events.emit({ type: 'SUCCESS', name: this.name });
+      call.resolve(value);
     }
   }
 
-  /** @internal Called by the wheel when a call's deadline passes. */
+  /** @internal Marks `call` timed out: aborts its signal (if configured) and returns the error. */
   timedOut(call: TimeoutCall): TimeoutError {
-    return this.#timedOut(call);
-  }
-
-  #timedOut(call: TimeoutCall): TimeoutError {
     const error = new TimeoutError(this.name, this.timeoutDurationMs);
     call.timedOut = true;
     call.error = error;
@@ -98,6 +118,62 @@ export class TimeLimiter implements Policy {
     if (this.events.hasListeners) this.events.emit({ type: 'TIMEOUT', name: this.name });
     return error;
   }
+
+  #emitError(_call: TimeoutCall, error: unknown): void {
+    if (this.events.hasListeners) this.events.emit({ type: 'ERROR', name: this.name, error });
+  }
+}
+
+// `new Promise(executor)` runs the executor synchronously, so one shared executor can hand the
+// resolving functions over through these two slots — no closure per call.
+let capturedResolve: (value: unknown) => void = noop;
+let capturedReject: (error: unknown) => void = noop;
+function captureResolvers(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve as (value: unknown) => void;
+  capturedReject = reject;
+}
+function noop(): void {}
+
+/**
+ * The pair of reaction handlers attached to a callee's promise. Their closures are created once
+ * per Settler and Settlers are pooled, so a call borrows handlers instead of allocating them.
+ */
+class Settler {
+  call: TimeoutCall | undefined = undefined;
+  next: Settler | undefined = undefined;
+  readonly onFulfilled = (value: unknown): void => this.#settle(value, false);
+  readonly onRejected = (error: unknown): void => this.#settle(error, true);
+
+  #settle(value: unknown, failed: boolean): void {
+    const call = this.call!;
+    this.call = undefined;
+    releaseSettler(this);
+    call.limiter.settled(call, value, failed);
+  }
+}
+
+const MAX_POOLED_SETTLERS = 1024;
+let freeSettlers: Settler | undefined;
+let pooledSettlers = 0;
+
+function takeSettler(call: TimeoutCall): Settler {
+  let settler = freeSettlers;
+  if (settler === undefined) settler = new Settler();
+  else {
+    freeSettlers = settler.next;
+    settler.next = undefined;
+    pooledSettlers--;
+  }
+  settler.call = call;
+  return settler;
+}
+
+function releaseSettler(settler: Settler): void {
+  // A callee that never settles keeps its Settler; the pool simply makes another.
+  if (pooledSettlers >= MAX_POOLED_SETTLERS) return;
+  settler.next = freeSettlers;
+  freeSettlers = settler;
+  pooledSettlers++;
 }
 
 /** One call's context and wheel entry (a single allocation per call). */
@@ -105,52 +181,19 @@ class TimeoutCall extends ExecutionContext implements TimerEntry {
   wheelPrev: TimerEntry | null = null;
   wheelNext: TimerEntry | null = null;
   wheelBucket: TimerBucket | null = null;
-  inner: unknown = undefined;
   timedOut = false;
-  error: unknown = undefined;
-  reject: ((error: unknown) => void) | undefined = undefined;
-  readonly #limiter: TimeLimiter;
+  error: TimeoutError | undefined = undefined;
+  resolve: (value: unknown) => void = noop;
+  reject: (error: unknown) => void = noop;
+  readonly limiter: TimeLimiter;
 
   constructor(limiter: TimeLimiter, parent: ExecutionContext) {
     super(parent);
-    this.#limiter = limiter;
+    this.limiter = limiter;
   }
 
   onDeadline(): void {
-    const error = this.#limiter.timedOut(this);
-    this.reject?.(error);
-    this.reject = undefined;
-  }
-}
-
-/**
- * A thenable the limiter awaits: the engine hands it resolving functions, which it forwards to
- * the callee's promise and keeps for the deadline — a race without Promise.race's allocations.
- */
-class TimeoutRace {
-  readonly #call: TimeoutCall;
-  constructor(call: TimeoutCall) {
-    this.#call = call;
-  }
-
-  // biome-ignore lint/suspicious/noThenProperty: deliberately a thenable; see the class comment.
-  then(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
-    const call = this.#call;
-    if (call.timedOut) {
-      reject(call.error);
-      return;
-    }
-    call.reject = reject;
-    const inner = call.inner;
-    if (
-      inner !== null &&
-      typeof inner === 'object' &&
-      typeof (inner as PromiseLike<unknown>).then === 'function'
-    ) {
-      (inner as PromiseLike<unknown>).then(resolve, reject);
-    } else {
-      resolve(inner);
-    }
+    this.reject(this.limiter.timedOut(this));
   }
 }
 
