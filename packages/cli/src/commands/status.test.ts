@@ -58,5 +58,8 @@ test('a direct-mode state file is shown without a control plane', async () => {
 });
 
 test('unknown options are refused by name', async () => {
-  await assert.rejects(command.run(['--bogus']), /unknown option "--bogus"/);
+  const out = capture();
+  const code = await command.run(['--bogus']).finally(out.restore);
+  assert.equal(code, 2);
+  assert.match(out.lines.join('\n'), /unknown option "--bogus" \(see `meshwork status --help`\)/);
 });

@@ -76,8 +76,19 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Usage errors exit 2 with the problem and a pointer to --help; everything else propagates. */
+async function runChecked(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'MESH_ERR_USAGE') throw err;
+    console.error(`meshwork status: ${(err as Error).message} (see \`meshwork status --help\`)`);
+    return 2;
+  }
+}
+
 /** The `status` verb. */
 export const command: Command = {
   summary: 'show services, instances, health and sidecar config versions',
-  run,
+  run: runChecked,
 };

@@ -123,8 +123,19 @@ async function run(argv: string[]): Promise<number> {
   return stopped;
 }
 
+/** Usage errors exit 2 with the problem and a pointer to --help; everything else propagates. */
+async function runChecked(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'MESH_ERR_USAGE') throw err;
+    console.error(`meshwork up: ${(err as Error).message} (see \`meshwork up --help\`)`);
+    return 2;
+  }
+}
+
 /** The `up` verb. */
 export const command: Command = {
   summary: 'run a whole system (default: the reference shop) with its mesh on this machine',
-  run,
+  run: runChecked,
 };
