@@ -229,4 +229,21 @@ describe('meshwork apply against the real control plane', () => {
     assert.equal(lines[0], 'VirtualService/default/ratings created');
     assert.match(lines.at(-1) ?? '', /^change \d+ converged: 0\/0 proxies ACKed, 0 NACKed/);
   });
+
+  test('a subset whose labels no registered instance carries is applied with a warning', async (t) => {
+    const file = join(dir, 'ratings-dr.yaml');
+    await writeFile(
+      file,
+      'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: ratings }\n' +
+        'spec:\n  host: ratings\n  subsets:\n  - { name: v1, labels: { version: v1 } }\n  - { name: v2, labels: { version: v2 } }\n',
+    );
+    const lines = capture(t);
+    assert.equal(await apply.run(['-f', file, '--server', cp.url]), 0, lines.join('\n'));
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('warning:')),
+      [
+        `warning: ${file}:doc 1 DestinationRule/default/ratings: spec.subsets[1].labels: no known instance of ratings.default.svc.cluster.local carries {"version":"v2"}`,
+      ],
+    );
+  });
 });

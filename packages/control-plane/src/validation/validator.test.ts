@@ -451,6 +451,19 @@ spec: { servers: [{ port: { number: 8080, protocol: HTTP }, hosts: ["*"] }] }
     );
   });
 
+  test('a host the registry knows, whose instances lack the labels, gets the warning', () => {
+    const { warnings } = run(BASE, {
+      hooks: {
+        serviceKnown: (h) => (h === 'reviews.default.svc.cluster.local' ? true : undefined),
+        labelsKnown: (_h, l) => (l.version === 'v1' ? true : undefined),
+      },
+    });
+    assert.deepEqual(
+      warnings.map((w) => w.path),
+      ['spec.subsets[1].labels'],
+    );
+  });
+
   test('static instances answer the label question when the registry cannot', () => {
     const { warnings } = run(`${BASE}---
 apiVersion: meshwork.dev/v1alpha1

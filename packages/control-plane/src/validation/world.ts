@@ -15,7 +15,10 @@ import { keyOf, type Resource } from '../resources/resource.js';
 export interface AnalysisHooks {
   /** True when a registered (or otherwise known) service has this FQDN. */
   serviceKnown?(hostFqdn: string): boolean | undefined;
-  /** True when some known instance of `hostFqdn` carries every label in `labels`. */
+  /**
+   * True when some known instance of `hostFqdn` carries every label in `labels`. For a host the
+   * registry knows (`serviceKnown` true), anything but `true` means no instance carries them.
+   */
   labelsKnown?(hostFqdn: string, labels: Record<string, string>): boolean | undefined;
 }
 
@@ -152,6 +155,8 @@ export class World {
     const statics = this.#staticLabels.get(fqdn);
     if (statics?.some((have) => Object.entries(labels).every(([k, v]) => have[k] === v))) return true;
     if (fromRegistry === false) return false;
+    // The registry has instances of this host and none of them carries the labels.
+    if (this.hooks.labelsKnown && this.hooks.serviceKnown?.(fqdn) === true) return false;
     return statics && statics.length > 0 ? false : undefined;
   }
 }
