@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { AdsClient } from './client/ads-client.js';
 import { reject } from './client/update.js';
 import { AdsServer } from './server/ads-server.js';
-import { edsCluster, loadAssignment } from './test-support.js';
+import { edsCluster, loadAssignment, sleep } from './test-support.js';
 
 // A seeded walk through snapshot changes and subscription changes; after every step the client
 // must hold exactly what the server serves it. Catches state-machine slips (lost removals,
@@ -49,17 +49,22 @@ function acceptable(clusters: string[], timeout: string): boolean {
   return !(clusters.includes('f') && timeout !== '1s');
 }
 
-for (const [delta, nacks] of [
-  [false, false],
-  [true, false],
-  [false, true],
-  [true, true],
+for (const [delta, nacks, restarts] of [
+  [false, false, false],
+  [true, false, false],
+  [false, true, false],
+  [true, true, false],
+  [false, true, true],
+  [true, true, true],
 ]) {
   const mode = delta ? 'delta' : 'state of the world';
-  describe(`${mode}: random walk of snapshots and subscriptions${nacks ? ', with NACKs' : ''}`, () => {
+  const extras = `${nacks ? ', with NACKs' : ''}${restarts ? ' and server restarts' : ''}`;
+  describe(`${mode}: random walk of snapshots and subscriptions${extras}`, () => {
     test('the client always ends up holding exactly what it is served (or its last good set)', async (t) => {
-      const rand = random((delta ? 7 : 42) + (nacks ? 1000 : 0));
-      const server = new AdsServer();
+      const rand = random((delta ? 7 : 42) + (nacks ? 1000 : 0) + (restarts ? 5000 : 0));
+      let nackCount = 0;
+      let server = new AdsServer();
+      server.on('nack', () => nackCount++);
       const port = await server.listen('127.0.0.1:0');
       t.after(() => server.close());
       const client = new AdsClient({
@@ -77,13 +82,20 @@ for (const [delta, nacks] of [
       t.after(() => client.close());
       let watched: string[] = [];
       let good = { clusters: [] as string[], timeout: '' };
-      let nackCount = 0;
-      server.on('nack', () => nackCount++);
+      let restartCount = 0;
       client.start();
       for (let step = 1; step <= 30; step++) {
         const clusters = pick(rand);
         const endpoints = pick(rand);
         const port0 = Math.floor(rand() * 3); // small range: contents often repeat across steps
+        if (restarts && rand() < 0.15) {
+          // The control plane restarts on the same port: a new server with no memory of the client.
+          await server.close();
+          server = new AdsServer();
+          server.on('nack', () => nackCount++);
+          await server.listen(`127.0.0.1:${port}`);
+          restartCount++;
+        }
         server.setSnapshot('walker', {
           cds: {
             version: String(step),
@@ -127,6 +139,13 @@ for (const [delta, nacks] of [
         );
       }
       if (nacks) assert.ok(nackCount > 0, 'the walk never produced a NACK');
+      if (restarts) {
+        assert.ok(restartCount > 0, 'the walk never restarted the server');
+        // The client is really back on the latest server, not just holding a matching state.
+        const deadline = Date.now() + 3_000;
+        while (!server.connectedNodes().includes('walker') && Date.now() < deadline) await sleep(20);
+        assert.deepEqual(server.connectedNodes(), ['walker']);
+      }
     });
   });
 }
