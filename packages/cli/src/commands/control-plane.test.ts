@@ -48,7 +48,8 @@ test('the control plane serves on the ports it prints and stops cleanly on SIGTE
     body: 'apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { ports: [{ port: 80 }] }\n',
   });
   assert.equal(res.status, 200);
-  assert.equal((await (await fetch(`${m[1]}/v1/proxies`)).json()).proxies.length, 0);
+  const proxies = (await (await fetch(`${m[1]}/v1/proxies`)).json()) as { proxies: unknown[] };
+  assert.equal(proxies.proxies.length, 0);
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
   assert.match(readFileSync(join(dataDir, 'resources.jsonl'), 'utf8'), /"name":"web"/);
