@@ -169,6 +169,24 @@ describe('TimeLimiter', () => {
     clock.advance(1000);
   });
 
+  test('a misbehaving thenable that answers twice cannot settle another call', async () => {
+    const { limiter } = make(1000);
+    let answerAgain: (v: unknown) => void = () => {};
+    const twice = {
+      // biome-ignore lint/suspicious/noThenProperty: a deliberately misbehaving thenable.
+      then(onFulfilled: (v: unknown) => void) {
+        onFulfilled('first');
+        answerAgain = onFulfilled;
+      },
+    };
+    assert.equal(await limiter.execute(() => twice as unknown as Promise<string>), 'first');
+    let release: (v: string) => void = () => {};
+    const other = limiter.execute(() => new Promise<string>((resolve) => (release = resolve)));
+    answerAgain('second');
+    release('other');
+    assert.equal(await other, 'other');
+  });
+
   test('rejects bad config', () => {
     assert.throws(
       () => new TimeLimiter('t', { timeoutDurationMs: 0 }),

@@ -92,7 +92,10 @@ export class TimeLimiter implements Policy {
     call.resolve = capturedResolve;
     call.reject = capturedReject;
     const settler = takeSettler(call);
-    inner.then(settler.onFulfilled, settler.onRejected);
+    // Pooled handlers must run at most once; only a native promise guarantees that, so foreign
+    // thenables are adopted into one first.
+    const native = inner instanceof Promise ? inner : Promise.resolve(inner);
+    native.then(settler.onFulfilled, settler.onRejected);
     return promise;
   }
 
