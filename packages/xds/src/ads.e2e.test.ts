@@ -252,6 +252,24 @@ describe('ADS state of the world, server and client end to end', () => {
     });
   });
 
+  test('a wildcard type can be narrowed to names (as proxyless gRPC subscribes)', async (t) => {
+    const { server, port } = await startServer(t);
+    server.setSnapshot('web-1', snapshot('1', [edsCluster('a'), edsCluster('b')]));
+    const client = startClient(t, port);
+    client.start();
+    await client.whenSynced();
+    const narrowed = waitFor(server, 'push', (p) => p.typeUrl === CDS && p.resourceNames.length === 1);
+    client.watch('cds', ['b']);
+    assert.deepEqual((await narrowed).resourceNames, ['b']);
+    assert.deepEqual([...client.resources('cds').keys()], ['b']);
+    const status = server.streams('web-1')[0].types.find((s) => s.typeUrl === CDS)!;
+    assert.deepEqual([status.wildcard, status.resourceNames], [false, ['b']]);
+    // Removing b from the snapshot removes it from the client: CDS responses are complete sets.
+    const emptied = waitFor(client, 'update', (u) => u.typeUrl === CDS && u.version === '2');
+    server.setSnapshot('web-1', snapshot('2', [edsCluster('a')]));
+    assert.deepEqual((await emptied).removed, ['b']);
+  });
+
   test('whenSynced rejects when the client is closed before its first update', async (t) => {
     const { port } = await startServer(t); // no snapshot: nothing is ever sent
     const client = startClient(t, port);
@@ -302,6 +320,28 @@ describe('ADS delta, server and client end to end', () => {
       ],
     );
     assert.deepEqual([...client.resources('cds').keys()].sort(), ['a', 'c']);
+  });
+
+  test('a delta wildcard narrowed to names leaves the wildcard on the server', async (t) => {
+    const { server, port } = await startServer(t);
+    server.setSnapshot('web-1', snapshot('1', [edsCluster('a'), edsCluster('b')]));
+    const client = startClient(t, port, { delta: true });
+    client.start();
+    await client.whenSynced();
+    client.watch('cds', ['b']);
+    assert.deepEqual([...client.resources('cds').keys()], ['b']);
+    const deadline = Date.now() + 2_000;
+    const status = () => server.streams('web-1')[0].types.find((s) => s.typeUrl === CDS)!;
+    while (status().wildcard && Date.now() < deadline) await sleep(10);
+    assert.deepEqual([status().wildcard, status().resourceNames], [false, ['b']]);
+    const changed = waitFor(client, 'update', (u) => u.typeUrl === CDS && u.version === '2');
+    server.setSnapshot(
+      'web-1',
+      snapshot('2', [edsCluster('a', { connect_timeout: '5s' }), edsCluster('b', { connect_timeout: '5s' })]),
+    );
+    const update = await changed;
+    assert.deepEqual(update.updated, ['b']);
+    assert.deepEqual([...client.resources('cds').keys()], ['b']);
   });
 
   test('named delta subscriptions: subscribe, unsubscribe, and absent names reported removed', async (t) => {
