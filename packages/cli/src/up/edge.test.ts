@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Edge, loadEdgeRoutes, startEdge } from './edge.js';
@@ -14,11 +14,13 @@ describe('no-mesh edge', () => {
   let edge: Edge;
   let base: string;
   const seen: string[] = [];
+  let lastHeaders: Record<string, unknown> = {};
   let current: Record<string, { port: number; version: string }[]> = {};
 
   async function upstream(name: string): Promise<number> {
     const server = createServer((req, res) => {
       seen.push(`${name} ${req.method} ${req.url}`);
+      lastHeaders = req.headers;
       res.writeHead(200, { 'content-type': 'application/json', 'x-served-by': name });
       res.end(JSON.stringify({ name, url: req.url }));
     });
@@ -84,6 +86,26 @@ describe('no-mesh edge', () => {
     assert.match(((await res.json()) as { detail: string }).detail, /no ready instance of payments/);
     current = { ...current, payments: saved };
     assert.equal((await fetch(`${base}/api/payments`)).status, 200);
+  });
+
+  test('hop-by-hop headers are dropped, forwarding headers and a request id added', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const headers = {
+        'x-custom': 'kept',
+        'keep-alive': 'timeout=5',
+        connection: 'x-custom-hop',
+        'x-custom-hop': 'dropped',
+      };
+      request(`${base}/api/orders`, { headers }, (res) => res.resume().on('end', resolve))
+        .on('error', reject)
+        .end();
+    });
+    assert.equal(lastHeaders['x-custom'], 'kept');
+    assert.equal(lastHeaders['x-custom-hop'], undefined);
+    assert.equal(lastHeaders['keep-alive'], undefined);
+    assert.equal(lastHeaders['x-forwarded-for'], '127.0.0.1');
+    assert.equal(lastHeaders['x-forwarded-proto'], 'http');
+    assert.match(String(lastHeaders['x-request-id']), /^[0-9a-f-]{36}$/);
   });
 
   test('an unrouted path is a 404 problem', async () => {

@@ -5,8 +5,17 @@
  * and a refused connection fails over to the next one, so a dead replica costs no request.
  * The mesh gateway (`meshwork proxy --mode gateway`) replaces it when the mesh runs.
  */
+
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { parseAllDocuments } from 'yaml';
 
 /** One instance as the edge sees it. */
@@ -155,11 +164,11 @@ function forward(
   timeoutMs: number,
 ): Promise<'done' | 'refused'> {
   return new Promise((resolve) => {
-    const headers = { ...req.headers, 'content-length': String(body.length) };
+    const headers = forwardHeaders(req, body.length);
     const up = request(
       { host: '127.0.0.1', port, path, method: req.method, headers, timeout: timeoutMs },
       (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        res.writeHead(upRes.statusCode ?? 502, withoutHopByHop(upRes.headers));
         upRes.pipe(res);
         upRes.once('end', () => resolve('done'));
         upRes.once('error', () => resolve('done'));
@@ -182,6 +191,40 @@ function forward(
     });
     up.end(body);
   });
+}
+
+/** Connection-scoped headers (RFC 9110 §7.6.1) never cross a proxy. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function withoutHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase()),
+  );
+  for (const [k, v] of Object.entries(headers)) if (!HOP_BY_HOP.has(k) && !named.has(k)) out[k] = v;
+  return out;
+}
+
+function forwardHeaders(req: IncomingMessage, bodyLength: number): IncomingHttpHeaders {
+  const out = withoutHopByHop(req.headers);
+  const client = req.socket.remoteAddress ?? '';
+  out['x-forwarded-for'] = out['x-forwarded-for'] ? `${out['x-forwarded-for']}, ${client}` : client;
+  out['x-forwarded-proto'] = 'http';
+  out['x-request-id'] ??= randomUUID();
+  out['content-length'] = String(bodyLength);
+  return out;
 }
 
 function problem(res: ServerResponse, status: number, detail: string): void {
