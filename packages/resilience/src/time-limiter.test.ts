@@ -187,6 +187,11 @@ describe('TimeLimiter', () => {
     assert.equal(await other, 'other');
   });
 
+  test('a non-function task rejects with a TypeError', async () => {
+    const { limiter } = make();
+    await assert.rejects(limiter.execute(42 as never), /fn must be a function, got 42/);
+  });
+
   test('rejects bad config', () => {
     assert.throws(
       () => new TimeLimiter('t', { timeoutDurationMs: 0 }),

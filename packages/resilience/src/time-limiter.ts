@@ -4,7 +4,7 @@ import { TimeoutError } from './errors.js';
 import { EventPublisher } from './events.js';
 import type { TimerBucket, TimerEntry, TimerWheel } from './timer-wheel.js';
 import { timerWheelFor } from './timer-wheel.js';
-import { at, checkBoolean, checkKnownKeys, checkNumber } from './validate.js';
+import { at, checkBoolean, checkKnownKeys, checkNumber, taskTypeError } from './validate.js';
 
 /** TimeLimiter settings (Resilience4j's `TimeLimiterConfig`). */
 export interface TimeLimiterConfig {
@@ -64,6 +64,7 @@ export class TimeLimiter implements Policy {
   }
 
   execute<T>(fn: Task<T>, parent?: ExecutionContext | AbortSignal): Promise<T> {
+    if (typeof fn !== 'function') return Promise.reject(taskTypeError(fn));
     const call = new TimeoutCall(this, contextOf(parent));
     const now = this.clock.now();
     const deadline = Math.min(now + this.timeoutDurationMs, call.deadline);

@@ -86,6 +86,10 @@ export function stripUndefined<T extends object>(config: T): Partial<T> {
  * a downstream failure a breaker records or a retry retries.
  */
 export function checkTask(fn: unknown): void {
-  if (typeof fn !== 'function')
-    throw new TypeError(`execute(fn): fn must be a function, got ${describe(fn)}`);
+  if (typeof fn !== 'function') throw taskTypeError(fn);
+}
+
+/** The TypeError for a non-function task (for policies that reject instead of throwing). */
+export function taskTypeError(fn: unknown): TypeError {
+  return new TypeError(`execute(fn): fn must be a function, got ${describe(fn)}`);
 }
