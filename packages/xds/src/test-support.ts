@@ -1,4 +1,7 @@
 import type { EventEmitter } from 'node:events';
+import { AdsClient } from './client/ads-client.js';
+import type { AdsClientOptions } from './client/client-options.js';
+import { AdsServer } from './server/ads-server.js';
 
 /**
  * Resolves with the first `event` whose argument satisfies `predicate`; rejects after
@@ -93,4 +96,44 @@ export function httpListener(name: string, port: number, routeName: string): Rec
       },
     ],
   };
+}
+
+/** Fast reconnects for tests. */
+export const BACKOFF = { initialMs: 20, maxMs: 200 };
+
+/** LDS (one HTTP listener), CDS and EDS at one version. */
+export function snapshot(
+  version: string,
+  clusters: Record<string, unknown>[],
+  endpoints: Record<string, unknown>[] = [],
+) {
+  return {
+    lds: { version, resources: [httpListener('http', 8080, 'http.8080')] },
+    cds: { version, resources: clusters },
+    eds: { version, resources: endpoints },
+  };
+}
+
+/** An AdsServer on a loopback port, closed after the test. */
+export async function startServer(t: { after(fn: () => unknown): void }, port = 0) {
+  const server = new AdsServer();
+  const bound = await server.listen(`127.0.0.1:${port}`);
+  t.after(() => server.close());
+  return { server, port: bound };
+}
+
+/** An AdsClient (node web-1) for `port`, closed after the test; not started. */
+export function startClient(
+  t: { after(fn: () => unknown): void },
+  port: number,
+  extra: Partial<AdsClientOptions> = {},
+) {
+  const client = new AdsClient({
+    address: `127.0.0.1:${port}`,
+    node: { id: 'web-1', cluster: 'web' },
+    backoff: BACKOFF,
+    ...extra,
+  });
+  t.after(() => client.close());
+  return client;
 }
