@@ -60,8 +60,9 @@ function buildTable(hosts: readonly Host[], size: number): Uint32Array {
   const weight = new Float64Array(n);
   const target = new Float64Array(n);
   for (let j = 0; j < n; j++) {
-    position[j] = Number(xxHash64(hosts[j].key, 0) % m);
-    skip[j] = Number(xxHash64(hosts[j].key, 1) % (m - 1n)) + 1;
+    const p = permutation(hosts[j].key, size, m);
+    position[j] = p.offset;
+    skip[j] = p.skip;
     weight[j] = hosts[j].weight / maxWeight;
   }
   const table = new Uint32Array(size);
@@ -85,4 +86,22 @@ function buildTable(hosts: readonly Host[], size: number): Uint32Array {
     }
   }
   return table;
+}
+
+/**
+ * Each host's permutation (offset, skip) per table size, kept across rebuilds: BigInt xxHash64 of
+ * every key on each ejection or health flip would cost milliseconds for large clusters.
+ */
+const permutationCache = new Map<string, { offset: number; skip: number }>();
+const PERMUTATION_CACHE_MAX = 8192;
+
+function permutation(key: string, size: number, m: bigint): { offset: number; skip: number } {
+  const cacheKey = `${size}|${key}`;
+  let p = permutationCache.get(cacheKey);
+  if (p === undefined) {
+    if (permutationCache.size >= PERMUTATION_CACHE_MAX) permutationCache.clear();
+    p = { offset: Number(xxHash64(key, 0) % m), skip: Number(xxHash64(key, 1) % (m - 1n)) + 1 };
+    permutationCache.set(cacheKey, p);
+  }
+  return p;
 }

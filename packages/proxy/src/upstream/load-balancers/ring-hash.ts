@@ -28,14 +28,13 @@ export class RingHashLoadBalancer implements LoadBalancer {
   constructor(hosts: readonly Host[], settings: LbSettings, random: RandomSource) {
     this.hosts = hosts;
     this.random = new FastRandom(random);
-    const entries = buildRing(hosts, settings.minRingSize, settings.maxRingSize);
-    this.hi = new Uint32Array(entries.length);
-    this.lo = new Uint32Array(entries.length);
-    this.owner = new Uint32Array(entries.length);
-    for (let i = 0; i < entries.length; i++) {
-      this.hi[i] = Number(entries[i].hash >> 32n);
-      this.lo[i] = Number(BigInt.asUintN(32, entries[i].hash));
-      this.owner[i] = entries[i].host;
+    const { hashes, owners } = buildRing(hosts, settings.minRingSize, settings.maxRingSize);
+    this.hi = new Uint32Array(hashes.length);
+    this.lo = new Uint32Array(hashes.length);
+    this.owner = owners;
+    for (let i = 0; i < hashes.length; i++) {
+      this.hi[i] = Number(hashes[i] >> 32n);
+      this.lo[i] = Number(BigInt.asUintN(32, hashes[i]));
     }
   }
 
@@ -75,11 +74,6 @@ export class RingHashLoadBalancer implements LoadBalancer {
   }
 }
 
-interface RingEntry {
-  hash: bigint;
-  host: number;
-}
-
 /**
  * Ring construction. Keys (`address:port_i`, xxHash64) are Envoy's; entry counts differ on
  * purpose: Envoy rescales every host's share whenever N changes (at 10 → 9 hosts each survivor
@@ -87,8 +81,12 @@ interface RingEntry {
  * rounded up to a power of two, so removing a host usually leaves every survivor's entries
  * untouched and only the removed host's keys move.
  */
-function buildRing(hosts: readonly Host[], minRingSize: number, maxRingSize: number): RingEntry[] {
-  if (hosts.length === 0) return [];
+function buildRing(
+  hosts: readonly Host[],
+  minRingSize: number,
+  maxRingSize: number,
+): { hashes: BigUint64Array; owners: Uint32Array } {
+  if (hosts.length === 0) return { hashes: new BigUint64Array(0), owners: new Uint32Array(0) };
   let totalWeight = 0;
   let minWeight = Number.POSITIVE_INFINITY;
   for (const h of hosts) {
@@ -98,14 +96,23 @@ function buildRing(hosts: readonly Host[], minRingSize: number, maxRingSize: num
   const lightest = 2 ** Math.ceil(Math.log2(Math.max(1, (minRingSize * minWeight) / totalWeight)));
   // Entries per unit of weight, shrunk only when the ring would pass maximum_ring_size.
   const perWeight = Math.min(lightest / minWeight, maxRingSize / totalWeight);
-  const ring: RingEntry[] = [];
-  for (let index = 0; index < hosts.length; index++) {
-    const count = Math.max(1, Math.round(hosts[index].weight * perWeight));
-    const hashes = entryHashes(hosts[index].key, count);
-    for (let i = 0; i < count; i++) ring.push({ hash: hashes[i], host: index });
-  }
-  ring.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-  return ring;
+  const counts = hosts.map((h) => Math.max(1, Math.round(h.weight * perWeight)));
+  const hashes = new BigUint64Array(counts.reduce((a, b) => a + b, 0));
+  const ownerOf = new Map<bigint, number>();
+  let n = 0;
+  hosts.forEach((host, index) => {
+    const own = entryHashes(host.key, counts[index]);
+    for (let i = 0; i < counts[index]; i++) {
+      hashes[n++] = own[i];
+      ownerOf.set(own[i], index);
+    }
+  });
+  // A typed-array sort is native and numeric; owners are found again by hash (64-bit collisions
+  // between entries are not a practical concern).
+  hashes.sort();
+  const owners = new Uint32Array(hashes.length);
+  for (let i = 0; i < hashes.length; i++) owners[i] = ownerOf.get(hashes[i])!;
+  return { hashes, owners };
 }
 
 /**
