@@ -21,8 +21,10 @@ function sidecarClient(
   address: string,
   id: string,
   onUpdate?: (u: XdsUpdate) => ReturnType<typeof accept> | undefined,
+  delta = false,
 ) {
   const client = new AdsClient({
+    delta,
     address,
     node: {
       id,
@@ -133,6 +135,22 @@ describe('control plane over real sockets', () => {
     assert.equal(config.json.routes.resources[0].name, 'outbound');
     assert.equal((await rest(cp, 'GET', '/v1/proxies/orders-1/config?type=secrets')).status, 400);
     assert.equal((await rest(cp, 'GET', '/changes/999999')).status, 404);
+  });
+
+  test('a delta ADS client gets the same configuration and converges', async () => {
+    const cp = await start();
+    const client = sidecarClient(cp.xdsAddress, 'orders-delta', undefined, true);
+    const applied = await rest(cp, 'POST', '/v1/resources', REVIEWS_YAML('v2'), 'application/yaml');
+    await until(
+      'route to v2',
+      () => routeCluster(client, 'reviews') === 'outbound|9080|v2|reviews.default.svc.cluster.local',
+    );
+    await until('convergence', async () => {
+      const r = await rest(cp, 'GET', `/changes/${applied.json.changeId}`);
+      return r.json.state === 'pushed' && r.json.proxies.pending === 0 && r.json.proxies.acked === 1;
+    });
+    const proxy = await rest(cp, 'GET', '/v1/proxies/orders-delta');
+    assert.equal(proxy.json.streams[0].delta, true);
   });
 
   test('a NACKed push is recorded and the proxy keeps its last good routes', async () => {
