@@ -23,6 +23,9 @@ export type TimeLimiterEvent =
   | { readonly type: 'ERROR'; readonly name: string; readonly error: unknown }
   | { readonly type: 'TIMEOUT'; readonly name: string };
 
+let settleCall: (call: TimeoutCall, value: unknown, failed: boolean) => void;
+let timeOutCall: (call: TimeoutCall) => TimeoutError;
+
 /**
  * Bounds how long a call may run. The callee receives an {@link ExecutionContext} whose
  * `signal` aborts on timeout; the caller gets a `TimeoutError` (code `MESH_ERR_TIMEOUT`) at the
@@ -68,7 +71,7 @@ export class TimeLimiter implements Policy {
     const call = new TimeoutCall(this, contextOf(parent));
     const now = this.clock.now();
     const deadline = Math.min(now + this.timeoutDurationMs, call.deadline);
-    if (deadline <= now) return Promise.reject(this.timedOut(call));
+    if (deadline <= now) return Promise.reject(this.#timedOut(call));
     this.wheel.schedule(call, deadline);
     let inner: T | PromiseLike<T>;
     try {
@@ -100,8 +103,14 @@ export class TimeLimiter implements Policy {
     return promise;
   }
 
-  /** @internal The callee's promise settled (before or after the deadline). */
-  settled(call: TimeoutCall, value: unknown, failed: boolean): void {
+  static {
+    // Module-private access for the call and handler classes below; not part of the API.
+    settleCall = (call, value, failed) => call.limiter.#settled(call, value, failed);
+    timeOutCall = (call) => call.limiter.#timedOut(call);
+  }
+
+  /** The callee's promise settled (before or after the deadline). */
+  #settled(call: TimeoutCall, value: unknown, failed: boolean): void {
     this.wheel.cancel(call);
     if (call.timedOut) return; // the caller already has its TimeoutError
     if (failed) {
@@ -113,8 +122,8 @@ export class TimeLimiter implements Policy {
     }
   }
 
-  /** @internal Marks `call` timed out: aborts its signal (if configured) and returns the error. */
-  timedOut(call: TimeoutCall): TimeoutError {
+  /** Marks `call` timed out: aborts its signal (if configured) and returns the error. */
+  #timedOut(call: TimeoutCall): TimeoutError {
     const error = new TimeoutError(this.name, this.timeoutDurationMs);
     call.timedOut = true;
     call.error = error;
@@ -152,7 +161,7 @@ class Settler {
     const call = this.call!;
     this.call = undefined;
     releaseSettler(this);
-    call.limiter.settled(call, value, failed);
+    settleCall(call, value, failed);
   }
 }
 
@@ -197,7 +206,7 @@ class TimeoutCall extends ExecutionContext implements TimerEntry {
   }
 
   onDeadline(): void {
-    this.reject(this.limiter.timedOut(this));
+    this.reject(timeOutCall(this));
   }
 }
 
