@@ -23,6 +23,7 @@ function port(name: string, text: string | undefined, fallback: number): number 
   return n;
 }
 
+/** The `meshwork control-plane` verb. */
 export const command: Command = {
   summary: 'run the control plane (REST on 15080, ADS on 15010)',
   async run(argv) {

@@ -123,6 +123,7 @@ function listProxies(body: Json): string {
   return pad(rows);
 }
 
+/** The `meshwork proxy-config` verb. */
 export const command: Command = {
   summary: 'show the configuration the control plane last sent a proxy',
   async run(argv) {

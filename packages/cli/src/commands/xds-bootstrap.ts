@@ -42,6 +42,7 @@ export function xdsBootstrap(opts: BootstrapOptions): Record<string, unknown> {
   };
 }
 
+/** The `meshwork xds-bootstrap` verb. */
 export const command: Command = {
   summary: 'print a gRPC xDS bootstrap for proxyless clients',
   async run(argv) {
