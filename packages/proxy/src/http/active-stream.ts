@@ -193,9 +193,9 @@ export class ActiveStream implements FilterStream, RouteRequest, StreamCallbacks
     return this.downstream.writeData(chunk);
   }
 
-  encodeEnd(): void {
+  encodeEnd(trailers: string[] | null = null): void {
     if (this.ended) return;
-    this.downstream.end();
+    this.downstream.end(trailers);
     this.finish();
   }
 

@@ -39,6 +39,10 @@ export interface HcmConfig {
   readonly accessLogPaths: readonly string[];
   /** `server` response header to set, or null to pass the upstream's through. */
   readonly serverName: string | null;
+  /** `codec_type`: AUTO sniffs the HTTP/2 connection preface (h2c prior knowledge). */
+  readonly codec: 'AUTO' | 'HTTP1' | 'HTTP2';
+  /** `http2_protocol_options.max_concurrent_streams` (default 100). */
+  readonly maxConcurrentStreams: number;
 }
 
 const FIELDS = [
@@ -60,6 +64,7 @@ const FIELDS = [
   'merge_slashes',
   'path_with_escaped_slashes_action',
   'upgrade_configs',
+  'http2_protocol_options',
   'server_name',
 ];
 
@@ -70,7 +75,7 @@ const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 export function compileHcm(v: unknown, path: string): HcmConfig {
   const o = obj(v, path, FIELDS);
   const codec = str(o, 'codec_type', path) ?? 'AUTO';
-  if (codec !== 'AUTO' && codec !== 'HTTP1')
+  if (codec !== 'AUTO' && codec !== 'HTTP1' && codec !== 'HTTP2')
     throw new ProxyConfigError(`${path}.codec_type`, `codec ${codec} is not supported yet (HTTP1, AUTO)`);
   if ((o.route_config === undefined) === (o.rds === undefined))
     throw new ProxyConfigError(path, 'exactly one of route_config or rds is required');
@@ -132,7 +137,18 @@ export function compileHcm(v: unknown, path: string): HcmConfig {
     rdsName,
     accessLogPaths: arr(o, 'access_log', path).map((a, i) => accessLogPath(a, `${path}.access_log[${i}]`)),
     serverName: str(o, 'server_name', path) ?? null,
+    codec: codec as HcmConfig['codec'],
+    maxConcurrentStreams: http2MaxStreams(o, path),
   };
+}
+
+function http2MaxStreams(o: Json, path: string): number {
+  if (o.http2_protocol_options === undefined) return 100;
+  const p = `${path}.http2_protocol_options`;
+  const h = obj(o.http2_protocol_options, p, ['max_concurrent_streams']);
+  const n = uint(h, 'max_concurrent_streams', p, 100);
+  if (n < 1) throw new ProxyConfigError(`${p}.max_concurrent_streams`, 'must be at least 1');
+  return n;
 }
 
 function escapedSlashes(o: Json, path: string): EscapedSlashesAction {

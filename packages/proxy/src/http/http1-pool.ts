@@ -6,13 +6,13 @@
  */
 import type { Cluster, Host } from '../upstream/types.js';
 import { Http1UpstreamConnection, type PoolOwner } from './http1-upstream-connection.js';
-import type { UpstreamCallbacks, UpstreamFailure } from './upstream-callbacks.js';
+import type { ConnectionPool, UpstreamCallbacks, UpstreamFailure } from './upstream-callbacks.js';
 
 /** Idle upstream connections are closed after this long without use. */
 const IDLE_TIMEOUT_MS = 60_000;
 
 /** The connection pool of one upstream host. */
-export class Http1Pool implements PoolOwner {
+export class Http1Pool implements PoolOwner, ConnectionPool {
   private readonly idle: Http1UpstreamConnection[] = [];
   private readonly connecting = new Set<Http1UpstreamConnection>();
   private readonly waiting: UpstreamCallbacks[] = [];

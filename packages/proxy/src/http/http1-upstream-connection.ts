@@ -7,7 +7,12 @@
 import { connect, type Socket } from 'node:net';
 import { CHUNKED_ERROR, ChunkedDecoder, type ChunkSink } from './chunked-decoder.js';
 import { parseResponseHead, ResponseHead } from './head-parser.js';
-import type { UpstreamCallbacks, UpstreamConnection, UpstreamFailure } from './upstream-callbacks.js';
+import type {
+  OutboundHead,
+  UpstreamCallbacks,
+  UpstreamConnection,
+  UpstreamFailure,
+} from './upstream-callbacks.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
@@ -69,7 +74,7 @@ export class Http1UpstreamConnection implements UpstreamConnection, ChunkSink {
 
   send(
     cb: UpstreamCallbacks,
-    head: string,
+    head: OutboundHead,
     bodyLength: number,
     headRequest: boolean,
     upgrade: boolean,
@@ -83,7 +88,7 @@ export class Http1UpstreamConnection implements UpstreamConnection, ChunkSink {
     this.responseDone = false;
     this.keepAlive = true;
     this.rstate = R_HEAD;
-    this.socket.write(head, 'latin1');
+    this.socket.write(head.http1Head(), 'latin1');
   }
 
   writeBody(chunk: Buffer): boolean {
@@ -245,7 +250,7 @@ export class Http1UpstreamConnection implements UpstreamConnection, ChunkSink {
     this.responseDone = true;
     const cb = this.cb;
     if (this.requestDone) this.finishExchange();
-    cb?.onResponseEnd();
+    cb?.onResponseEnd(null);
   }
 
   private finishExchange(): void {
@@ -280,7 +285,7 @@ export class Http1UpstreamConnection implements UpstreamConnection, ChunkSink {
     this.cb = null;
     if (this.rstate === R_UNTIL_CLOSE) {
       this.rstate = R_IDLE;
-      cb.onResponseEnd();
+      cb.onResponseEnd(null);
       return;
     }
     cb.onUpstreamFailure('reset', this.served > 0 && !this.gotResponseBytes);

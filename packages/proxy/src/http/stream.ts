@@ -55,8 +55,8 @@ export interface DownstreamStream {
   writeHead(status: number, headers: string[], contentLength: number, endStream: boolean): void;
   /** Writes body bytes; false means back-pressure (wait for `onDownstreamDrain`). */
   writeData(chunk: Buffer): boolean;
-  /** Ends the response. */
-  end(): void;
+  /** Ends the response, with trailers when the protocol carries them (HTTP/2, gRPC). */
+  end(trailers?: string[] | null): void;
   /** Aborts the stream (resets the connection on HTTP/1.1). */
   reset(): void;
   /** After a `101` head: hands both sockets over to a byte tunnel (WebSocket / Upgrade). */

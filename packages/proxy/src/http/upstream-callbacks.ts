@@ -13,7 +13,8 @@ export interface UpstreamCallbacks {
   onPoolReady(conn: UpstreamConnection): void;
   onResponseHead(status: number, headers: string[], contentLength: number, endStream: boolean): void;
   onResponseData(chunk: Buffer): void;
-  onResponseEnd(): void;
+  /** The response ended; `trailers` (flat, lower-case) when the upstream sent any (HTTP/2, gRPC). */
+  onResponseEnd(trailers: string[] | null): void;
   /**
    * The attempt failed. `safeToRetry` is true when the failure happened on a reused keep-alive
    * connection before any response byte arrived: the upstream closed it between requests, so
@@ -26,13 +27,42 @@ export interface UpstreamCallbacks {
   onUpstreamDrain(): void;
 }
 
-/** A connection that carries one request at a time (HTTP/1.1) or many (HTTP/2). */
+/** The request head an upstream codec sends, in protocol-neutral parts. */
+export interface OutboundHead {
+  readonly method: string;
+  /** Path with query, after rewrites. */
+  readonly path: string;
+  /** Host / `:authority` to send. */
+  readonly authority: string;
+  /** End-to-end headers, flat, lower-case names (no Host, no hop-by-hop). */
+  readonly headers: readonly string[];
+  /** The HTTP/1.1 serialisation (request line, headers, framing), built only by HTTP/1.1 pools. */
+  http1Head(): string;
+}
+
+/** Where an attempt gets its connection: an HTTP/1.1 or HTTP/2 pool of one host. */
+export interface ConnectionPool {
+  /** Gets a connection for `cb` (`onPoolReady`), or fails it (`onUpstreamFailure`). `fresh` skips reuse. */
+  acquire(cb: UpstreamCallbacks, fresh: boolean): void;
+  /** Forgets a waiting `cb` (its request was cancelled). */
+  cancel(cb: UpstreamCallbacks): void;
+  /** Closes idle connections now, the rest as they finish. */
+  close(): void;
+}
+
+/** A connection that carries one request at a time (HTTP/1.1) or one stream of many (HTTP/2). */
 export interface UpstreamConnection {
   /**
-   * Sends a request head. `bodyLength`: 0 none, n > 0 exact length, -1 chunked.
+   * Sends a request head. `bodyLength`: 0 none, n > 0 exact length, -1 unknown (chunked).
    * `headRequest` tells the codec the response has no body whatever its headers say.
    */
-  send(cb: UpstreamCallbacks, head: string, bodyLength: number, headRequest: boolean, upgrade: boolean): void;
+  send(
+    cb: UpstreamCallbacks,
+    head: OutboundHead,
+    bodyLength: number,
+    headRequest: boolean,
+    upgrade: boolean,
+  ): void;
   /** Request body bytes; false = back-pressure. */
   writeBody(chunk: Buffer): boolean;
   endBody(): void;

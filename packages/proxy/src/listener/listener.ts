@@ -4,16 +4,28 @@
  * connections keep the one they started with. Drain stops accepting, lets in-flight requests
  * finish and closes idle keep-alive connections.
  */
+import {
+  createServer as createH2Server,
+  type Http2Server,
+  type Http2Session,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ProxyError } from '../errors.js';
 import type { HttpConnectionManager } from '../http/connection-manager.js';
 import { Http1ServerConnection } from '../http/http1-server-connection.js';
+import { Http2ServerStream } from '../http/http2-server-stream.js';
 import type { ListenerConfig } from './listener-config.js';
 
 /** One bound listener. */
 export class ProxyListener {
   private readonly server: Server;
   private readonly connections = new Set<Http1ServerConnection>();
+  private readonly sessions = new Set<Http2Session>();
+  /** AUTO-codec connections that have not sent their first bytes yet (idle by definition). */
+  private readonly sniffing = new Set<Socket>();
+  private h2: Http2Server | null = null;
   private draining = false;
 
   constructor(
@@ -52,7 +64,7 @@ export class ProxyListener {
 
   /** Number of open downstream connections. */
   get connectionCount(): number {
-    return this.connections.size;
+    return this.connections.size + this.sessions.size + this.sniffing.size;
   }
 
   /** Replaces the config and HCM for connections accepted from now on. */
@@ -66,6 +78,58 @@ export class ProxyListener {
       socket.destroy();
       return;
     }
+    const codec = this.hcm.config.codec;
+    if (codec === 'HTTP1') this.startHttp1(socket);
+    else if (codec === 'HTTP2') this.startHttp2(socket);
+    else {
+      this.sniffing.add(socket);
+      socket.once('close', () => this.sniffing.delete(socket));
+      socket.on('error', () => {});
+      const idleMs = this.hcm.config.limits.idleTimeoutMs;
+      if (idleMs > 0) socket.setTimeout(idleMs, destroySocket);
+      socket.once('data', (first: Buffer) => this.sniff(socket, first));
+    }
+  }
+
+  /** AUTO: HTTP/2 prior knowledge starts with the connection preface; anything else is HTTP/1.x. */
+  private sniff(socket: Socket, first: Buffer): void {
+    this.sniffing.delete(socket);
+    socket.setTimeout(0);
+    socket.removeListener('timeout', destroySocket);
+    socket.pause();
+    socket.unshift(first);
+    if (first.length >= 4 && first.toString('latin1', 0, 4) === 'PRI ') this.startHttp2(socket);
+    else {
+      this.startHttp1(socket);
+      socket.resume();
+    }
+  }
+
+  private startHttp2(socket: Socket): void {
+    if (this.h2 === null) {
+      this.h2 = createH2Server({ settings: { maxConcurrentStreams: this.hcm.config.maxConcurrentStreams } });
+      this.h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
+        this.hcm.onRequest(new Http2ServerStream(stream, headers, false));
+      });
+      this.h2.on('session', (session: Http2Session) => {
+        const stats = this.hcm.stats;
+        this.sessions.add(session);
+        stats.cxTotal.inc();
+        stats.cxActive.value++;
+        session.on('error', () => {});
+        session.once('close', () => {
+          this.sessions.delete(session);
+          stats.cxActive.value--;
+        });
+        if (this.draining) session.close();
+      });
+      this.h2.on('sessionError', () => {});
+    }
+    // node:http2 takes over the socket's handle and first drains what sniffing put back.
+    this.h2.emit('connection', socket);
+  }
+
+  private startHttp1(socket: Socket): void {
     const hcm = this.hcm;
     const conn = new Http1ServerConnection(socket, hcm, hcm.config.limits, false);
     this.connections.add(conn);
@@ -85,9 +149,11 @@ export class ProxyListener {
     this.draining = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.connections) c.drain();
+    for (const s of this.sessions) s.close();
+    for (const s of this.sniffing) s.destroy();
     const allGone = new Promise<void>((resolve) => {
       const check = () => {
-        if (this.connections.size === 0) resolve();
+        if (this.connectionCount === 0) resolve();
         else setTimeout(check, 20).unref();
       };
       check();
@@ -96,6 +162,7 @@ export class ProxyListener {
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
         for (const c of this.connections) c.socket.destroy();
+        for (const s of this.sessions) s.destroy();
         resolve();
       }, timeoutMs);
     });
@@ -108,6 +175,13 @@ export class ProxyListener {
   async close(): Promise<void> {
     this.draining = true;
     for (const c of this.connections) c.socket.destroy();
+    for (const s of this.sessions) s.destroy();
+    for (const s of this.sniffing) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** Timeout handler for a connection that never said anything (`this` is the socket). */
+function destroySocket(this: Socket): void {
+  this.destroy();
 }

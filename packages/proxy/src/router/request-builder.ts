@@ -1,23 +1,47 @@
 /**
- * Builds the upstream HTTP/1.1 request head for a routed request, once per request: rewrites
- * (prefix, regex, host), header mutations in Envoy's order (weighted cluster → route → virtual
- * host → route configuration) and the header block serialised to one string. Per attempt only
- * the `host` (auto_host_rewrite), the attempt count and framing are appended.
+ * Builds the upstream request head for a routed request, once per request: rewrites (prefix,
+ * regex, host) and header mutations in Envoy's order (weighted cluster → route → virtual host →
+ * route configuration). Per attempt only the authority (auto_host_rewrite) and the attempt count
+ * change.
  */
 import type { ActiveStream } from '../http/active-stream.js';
-import { applyHeaderMutation } from './header-mutation.js';
+import type { OutboundHead } from '../http/upstream-callbacks.js';
+import { applyHeaderMutation, setHeader } from './header-mutation.js';
 import type { RouteAction, WeightedCluster } from './route-action.js';
 
-/** The parts of an upstream request head that do not change between attempts. */
-export interface UpstreamHead {
-  /** `METHOD path HTTP/1.1\r\n` */
-  readonly requestLine: string;
-  /** Host to send, or null with auto_host_rewrite (the chosen host's address is used). */
-  readonly host: string | null;
-  /** Serialised end-to-end headers, each `name: value\r\n`. */
-  readonly headerText: string;
-  /** Framing for the body: `content-length: n\r\n`, `transfer-encoding: chunked\r\n` or ''. */
-  readonly framing: string;
+/**
+ * The upstream request head of one routed request, shared by its attempts (each sets its
+ * authority and attempt count) and by mirrors. HTTP/1.1 pools serialise it with
+ * {@link PreparedHead.http1Head}; HTTP/2 pools read the parts.
+ */
+export class PreparedHead implements OutboundHead {
+  authority: string;
+
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    /** Host to send, or null with auto_host_rewrite (the chosen host's address is used). */
+    readonly hostOverride: string | null,
+    readonly headers: string[],
+    /** HTTP/1.1 framing/upgrade lines, e.g. `content-length: 3\r\n`. */
+    readonly framing: string,
+  ) {
+    this.authority = hostOverride ?? '';
+  }
+
+  /** Prepares the head for an attempt to `hostKey`. */
+  forAttempt(hostKey: string, attempt: number): this {
+    if (this.hostOverride === null) this.authority = hostKey;
+    setHeader(this.headers, 'x-envoy-attempt-count', String(attempt));
+    return this;
+  }
+
+  http1Head(): string {
+    const h = this.headers;
+    let out = this.method + ' ' + this.path + ' HTTP/1.1\r\nhost: ' + this.authority + '\r\n';
+    for (let i = 0; i < h.length; i += 2) out += h[i] + ': ' + h[i + 1] + '\r\n';
+    return out + this.framing + '\r\n';
+  }
 }
 
 /** Upstream path for a request after prefix/regex rewrites, with the query. */
@@ -37,47 +61,25 @@ export function upstreamPath(as: ActiveStream, action: RouteAction): string {
   return as.query === '' ? p : p + '?' + as.query;
 }
 
-/** Applies header mutations and serialises the head parts. */
+/** Applies header mutations and prepares the upstream head. */
 export function buildUpstreamHead(
   as: ActiveStream,
   action: RouteAction,
   weighted: WeightedCluster | null,
-): UpstreamHead {
+): PreparedHead {
   const h = as.requestHeaders;
   if (weighted !== null) applyHeaderMutation(weighted.requestHeaders, h);
   applyHeaderMutation(as.route!.requestHeaders, h);
   applyHeaderMutation(as.vhost!.requestHeaders, h);
   applyHeaderMutation(as.routeTable!.requestHeaders, h);
-  let headerText = '';
-  for (let i = 0; i < h.length; i += 2) headerText += h[i] + ': ' + h[i + 1] + '\r\n';
   const d = as.downstream;
   let framing = '';
   if (d.upgrade !== '') framing = 'connection: upgrade\r\nupgrade: ' + d.upgrade + '\r\n';
   else if (d.hasBody)
     framing =
       d.contentLength >= 0 ? 'content-length: ' + d.contentLength + '\r\n' : 'transfer-encoding: chunked\r\n';
-  return {
-    requestLine: as.method + ' ' + upstreamPath(as, action) + ' HTTP/1.1\r\n',
-    host: action.hostRewriteLiteral ?? (action.autoHostRewrite ? null : as.authority),
-    headerText,
-    framing,
-  };
-}
-
-/** The full head for one attempt. */
-export function headForAttempt(u: UpstreamHead, hostAddress: string, attempt: number): string {
-  return (
-    u.requestLine +
-    'host: ' +
-    (u.host ?? hostAddress) +
-    '\r\n' +
-    u.headerText +
-    'x-envoy-attempt-count: ' +
-    attempt +
-    '\r\n' +
-    u.framing +
-    '\r\n'
-  );
+  const host = action.hostRewriteLiteral ?? (action.autoHostRewrite ? null : as.authority);
+  return new PreparedHead(as.method, upstreamPath(as, action), host, h, framing);
 }
 
 /** Picks a weighted cluster (`random` in [0, 1)). */

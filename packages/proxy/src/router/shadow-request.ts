@@ -4,9 +4,9 @@
  * failures are counted and never touch the main response.
  */
 import type { Socket } from 'node:net';
-import { Http1Pool } from '../http/http1-pool.js';
+import { poolFor } from '../http/pools.js';
 import type { BodyReader } from '../http/stream.js';
-import type { UpstreamCallbacks, UpstreamConnection } from '../http/upstream-callbacks.js';
+import type { OutboundHead, UpstreamCallbacks, UpstreamConnection } from '../http/upstream-callbacks.js';
 import type { Cluster, Host } from '../upstream/types.js';
 
 /** Shadow requests are abandoned after this long. */
@@ -23,7 +23,7 @@ export class ShadowRequest implements UpstreamCallbacks, BodyReader {
   constructor(
     private readonly cluster: Cluster,
     private readonly host: Host,
-    private readonly head: string,
+    private readonly head: OutboundHead,
     private readonly bodyLength: number,
     private readonly headRequest: boolean,
   ) {
@@ -36,7 +36,7 @@ export class ShadowRequest implements UpstreamCallbacks, BodyReader {
   start(): boolean {
     if (!this.cluster.limits.tryAcquireRequest()) return false;
     this.host.activeRequests++;
-    Http1Pool.of(this.host, this.cluster).acquire(this, false);
+    poolFor(this.host, this.cluster).acquire(this, false);
     return true;
   }
 

@@ -7,14 +7,19 @@
  */
 import type { Socket } from 'node:net';
 import type { ActiveStream, DownstreamWatcher } from '../http/active-stream.js';
-import { Http1Pool } from '../http/http1-pool.js';
+import { poolFor } from '../http/pools.js';
 import type { BodyReader } from '../http/stream.js';
-import type { UpstreamCallbacks, UpstreamConnection, UpstreamFailure } from '../http/upstream-callbacks.js';
+import type {
+  ConnectionPool,
+  UpstreamCallbacks,
+  UpstreamConnection,
+  UpstreamFailure,
+} from '../http/upstream-callbacks.js';
 import type { ClusterStats } from '../stats/stats.js';
 import type { Cluster, Host, LbContext, UpstreamOutcome } from '../upstream/types.js';
 import { computeHash } from './hash-policy.js';
 import { applyHeaderMutation, indexOfHeader } from './header-mutation.js';
-import { buildUpstreamHead, headForAttempt, type UpstreamHead } from './request-builder.js';
+import { buildUpstreamHead, type PreparedHead } from './request-builder.js';
 import {
   type AttemptFailure,
   backoffMs,
@@ -42,10 +47,10 @@ function responseOutcome(status: number): UpstreamOutcome {
 /** One routed request towards a cluster. */
 export class UpstreamRequest implements UpstreamCallbacks, BodyReader, DownstreamWatcher {
   private readonly retry: RetryPolicy;
-  private readonly head: UpstreamHead;
+  private readonly head: PreparedHead;
   private readonly hash: number | undefined;
   private conn: UpstreamConnection | null = null;
-  private pool: Http1Pool | null = null;
+  private pool: ConnectionPool | null = null;
   private host: Host | null = null;
   private attempted: Host[] | null = null;
   private body: Buffer[] | null = [];
@@ -84,8 +89,8 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     this.hash = action.hashPolicy.length > 0 ? computeHash(action.hashPolicy, as) : undefined;
   }
 
-  /** The request head as sent upstream, for mirrors (`host` replaced by the caller). */
-  get upstreamHead(): UpstreamHead {
+  /** The request head as sent upstream, for mirrors. */
+  get upstreamHead(): PreparedHead {
     return this.head;
   }
 
@@ -148,7 +153,7 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     this.attemptStartMs = performance.now();
     const perTry = this.retry.perTryTimeoutMs;
     if (perTry > 0) this.tryTimer = setTimeout(this.onPerTryTimeout.bind(this), perTry);
-    this.pool = Http1Pool.of(host, cluster);
+    this.pool = poolFor(host, cluster);
     this.pool.acquire(this, false);
   }
 
@@ -159,7 +164,7 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     }
     this.conn = conn;
     const d = this.as.downstream;
-    const head = headForAttempt(this.head, this.host.key, this.attempt);
+    const head = this.head.forAttempt(this.host.key, this.attempt);
     conn.send(this, head, d.hasBody ? d.contentLength : 0, this.as.method === 'HEAD', d.upgrade !== '');
     if (this.body !== null) {
       for (const chunk of this.body) conn.writeBody(chunk);
@@ -244,7 +249,7 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     this.conn?.resume();
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(trailers: string[] | null): void {
     if (this.discardEnd) {
       this.discardEnd = false;
       return;
@@ -254,7 +259,7 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     this.conn = null;
     this.endAttempt();
     this.cleanup();
-    this.as.encodeEnd();
+    this.as.encodeEnd(trailers);
   }
 
   onUpgrade(socket: Socket, leftover: Buffer | null, headers: string[]): void {

@@ -5,7 +5,7 @@
  */
 import type { ActiveStream } from '../../http/active-stream.js';
 import { redirectLocation } from '../../router/local-actions.js';
-import { pickWeighted } from '../../router/request-builder.js';
+import { PreparedHead, pickWeighted } from '../../router/request-builder.js';
 import { ShadowRequest } from '../../router/shadow-request.js';
 import { UpstreamRequest } from '../../router/upstream-request.js';
 import { obj } from '../../xds/fields.js';
@@ -74,8 +74,8 @@ export class RouterFilter implements HttpFilter {
       const cluster = runtime.getCluster(m.cluster);
       const host = cluster?.chooseHost({});
       if (cluster === undefined || host == null) continue;
-      const authority = (u.host ?? host.key).replace(/(:\d+)?$/, '-shadow$1');
-      const head = `${u.requestLine}host: ${authority}\r\n${u.headerText}${u.framing}\r\n`;
+      const authority = (u.hostOverride ?? host.key).replace(/(:\d+)?$/, '-shadow$1');
+      const head = new PreparedHead(u.method, u.path, authority, u.headers.slice(), u.framing);
       const shadow = new ShadowRequest(
         cluster,
         host,

@@ -1,0 +1,105 @@
+/** One request/response exchange on an upstream HTTP/2 session, reported as {@link UpstreamCallbacks}. */
+import {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  constants,
+  type IncomingHttpHeaders,
+} from 'node:http2';
+import { fromH2Headers, toH2Headers } from './h2-headers.js';
+import type { OutboundHead, UpstreamCallbacks, UpstreamConnection } from './upstream-callbacks.js';
+
+const END_STREAM = 0x1;
+
+/** An upstream HTTP/2 stream. */
+export class Http2UpstreamStream implements UpstreamConnection {
+  private cb: UpstreamCallbacks | null = null;
+  private req: ClientHttp2Stream | null = null;
+  private trailers: string[] | null = null;
+  private gotResponse = false;
+  private ended = false;
+
+  constructor(private readonly session: ClientHttp2Session) {}
+
+  send(cb: UpstreamCallbacks, head: OutboundHead, bodyLength: number): void {
+    this.cb = cb;
+    const headers = toH2Headers(head.headers, {
+      ':method': head.method,
+      ':path': head.path,
+      ':authority': head.authority,
+      ':scheme': 'http',
+    });
+    if (bodyLength > 0) headers['content-length'] = String(bodyLength);
+    let req: ClientHttp2Stream;
+    try {
+      req = this.session.request(headers, { endStream: bodyLength === 0 });
+    } catch {
+      this.fail();
+      return;
+    }
+    this.req = req;
+    req.on('response', (h: IncomingHttpHeaders, flags: number) => this.onResponse(h, flags));
+    req.on('data', (chunk: Buffer) => this.cb?.onResponseData(chunk));
+    req.on('trailers', (h: IncomingHttpHeaders) => {
+      this.trailers = fromH2Headers(h);
+    });
+    req.on('end', () => this.onEnd());
+    req.on('drain', () => this.cb?.onUpstreamDrain());
+    req.on('error', () => {});
+    req.on('close', () => {
+      if (!this.ended) this.fail();
+    });
+  }
+
+  private onResponse(h: IncomingHttpHeaders, flags: number): void {
+    const cb = this.cb;
+    if (cb === null) return;
+    const status = Number(h[':status']);
+    if (status < 200) return;
+    this.gotResponse = true;
+    const cl = h['content-length'];
+    cb.onResponseHead(
+      status,
+      fromH2Headers(h),
+      cl === undefined ? -1 : Number(cl),
+      (flags & END_STREAM) !== 0,
+    );
+  }
+
+  private onEnd(): void {
+    this.ended = true;
+    const cb = this.cb;
+    this.cb = null;
+    if (cb === null) return;
+    if (!this.gotResponse) cb.onUpstreamFailure('protocol', false);
+    else cb.onResponseEnd(this.trailers);
+  }
+
+  private fail(): void {
+    this.ended = true;
+    const cb = this.cb;
+    this.cb = null;
+    cb?.onUpstreamFailure('reset', false);
+  }
+
+  writeBody(chunk: Buffer): boolean {
+    return this.req === null || this.req.destroyed ? true : this.req.write(chunk);
+  }
+
+  endBody(): void {
+    if (this.req !== null && !this.req.destroyed) this.req.end();
+  }
+
+  abort(): void {
+    this.cb = null;
+    this.ended = true;
+    if (this.req !== null && !this.req.destroyed) this.req.close(constants.NGHTTP2_CANCEL);
+  }
+
+  pause(): void {
+    this.req?.pause();
+  }
+
+  resume(): void {
+    this.req?.resume();
+  }
+}
