@@ -3,8 +3,10 @@ import { ConfigError } from './errors.js';
 /**
  * How long to wait before retry number `attempt` (1 = the wait after the first failed call).
  * `previousWaitMs` is the last wait returned (0 before the first), for stateful jitter.
+ * `outcome` is what is being retried: the thrown error, or the result `retryOnResult` matched
+ * (Resilience4j's `intervalBiFunction`), e.g. to honour a `Retry-After` header.
  */
-export type IntervalFunction = (attempt: number, previousWaitMs: number) => number;
+export type IntervalFunction = (attempt: number, previousWaitMs: number, outcome?: unknown) => number;
 
 /** A random source in [0, 1); injectable so tests are deterministic. */
 export type RandomSource = () => number;

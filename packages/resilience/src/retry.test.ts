@@ -129,6 +129,23 @@ describe('Retry', () => {
     });
   });
 
+  test('the interval function sees the outcome, e.g. to honour Retry-After', async () => {
+    const { clock, retry } = make({
+      maxAttempts: 2,
+      retryOnResult: (r) => (r as { status: number }).status === 503,
+      intervalFunction: (_attempt, _previous, outcome) =>
+        (outcome as { retryAfterMs?: number })?.retryAfterMs ?? 10,
+    });
+    const seen: number[] = [];
+    const pending = retry.execute(async ({ attempt }) => {
+      seen.push(clock.now());
+      return attempt === 1 ? { status: 503, retryAfterMs: 750 } : { status: 200 };
+    });
+    await clock.advanceAsync(1000);
+    assert.deepEqual(await pending, { status: 200 });
+    assert.deepEqual(seen, [0, 750]);
+  });
+
   test('an abort during the backoff wait rejects with MESH_ERR_ABORTED and stops retrying', async () => {
     const { clock, retry } = make({ maxAttempts: 5, waitDurationMs: 1000 });
     const { fn, seen } = flaky(clock, 5);

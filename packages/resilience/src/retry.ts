@@ -178,7 +178,7 @@ export class Retry implements Policy {
         continue;
       }
       if (this.#retryOnResult?.(result)) {
-        const waitMs = this.#waitBeforeRetry(attempt, previousWaitMs, false, undefined, context);
+        const waitMs = this.#waitBeforeRetry(attempt, previousWaitMs, false, result, context);
         if (waitMs >= 0) {
           previousWaitMs = waitMs;
           if (waitMs > 0) await this.#pause(waitMs, context);
@@ -218,16 +218,17 @@ export class Retry implements Policy {
     attempt: number,
     previousWaitMs: number,
     isError: boolean,
-    error: unknown,
+    outcome: unknown,
     context: ExecutionContext,
   ): number {
+    const error = isError ? outcome : undefined;
     if (isError && (this.#ignored?.(error) || error instanceof AbortedError)) {
       if (this.events.hasListeners) this.events.emit({ type: 'IGNORED_ERROR', name: this.name, error });
       return -1;
     }
     const retryable = !isError || this.#isRetryable(error);
     const waitMs =
-      retryable && attempt < this.maxAttempts ? this.intervalFunction(attempt, previousWaitMs) : -1;
+      retryable && attempt < this.maxAttempts ? this.intervalFunction(attempt, previousWaitMs, outcome) : -1;
     // Do not retry into a dead caller or past the deadline: the attempt could not finish anyway.
     const allowed =
       waitMs >= 0 &&
