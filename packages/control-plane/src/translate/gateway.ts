@@ -5,7 +5,7 @@
 import { hostMatches, toFqdn } from '../resources/hosts.js';
 import type { Gateway, VirtualService } from '../resources/kinds.js';
 import { type EnvoyJson, hcmFilterChain, hcmWithRds, socketAddress } from './envoy.js';
-import { destinationRuleFor, labelsMatch, type MeshConfig } from './mesh-config.js';
+import { destinationRuleFor, exportedTo, labelsMatch, type MeshConfig } from './mesh-config.js';
 import { gatewayRouteName, outboundClusterName } from './names.js';
 import type { ProxyNode } from './proxy-node.js';
 import type { RouteContext } from './route-action.js';
@@ -78,6 +78,7 @@ function routeConfigFor(config: MeshConfig, node: ProxyNode, binding: PortBindin
   const used = new Set<string>();
   const virtualHosts: EnvoyJson[] = [];
   for (const vs of config.virtualServices) {
+    if (!exportedTo(vs.spec.exportTo, vs.metadata.namespace, node.namespace)) continue;
     const bound = boundGateways(vs);
     for (const server of binding.servers) {
       if (!bound.includes(server.gatewayRef)) continue;

@@ -13,8 +13,8 @@ import { buildServiceCatalog, type ServiceCatalog } from './service-catalog.js';
 /** Everything translation reads, indexed. */
 export interface MeshConfig {
   catalog: ServiceCatalog;
-  /** VirtualServices that apply to sidecars (`gateways` empty or containing `mesh`), by host FQDN. */
-  meshRoutes: Map<string, VirtualService>;
+  /** VirtualServices that apply to sidecars (`gateways` empty or containing `mesh`), by host FQDN, oldest first. */
+  meshRoutes: Map<string, VirtualService[]>;
   virtualServices: readonly VirtualService[];
   destinationRules: readonly DestinationRule[];
   gateways: readonly Gateway[];
@@ -60,17 +60,45 @@ export function appliesToMesh(vs: VirtualService): boolean {
   return !gws || gws.length === 0 || gws.includes('mesh');
 }
 
-function indexMeshRoutes(virtualServices: readonly VirtualService[]): Map<string, VirtualService> {
-  const out = new Map<string, VirtualService>();
+function indexMeshRoutes(virtualServices: readonly VirtualService[]): Map<string, VirtualService[]> {
+  const out = new Map<string, VirtualService[]>();
   for (const vs of virtualServices) {
     if (!appliesToMesh(vs)) continue;
     for (const host of vs.spec.hosts ?? []) {
       const fqdn = toFqdn(host, vs.metadata.namespace);
-      // The oldest rule for a host wins, as in Istio.
-      if (!out.has(fqdn)) out.set(fqdn, vs);
+      let list = out.get(fqdn);
+      if (!list) out.set(fqdn, (list = []));
+      list.push(vs);
     }
   }
   return out;
+}
+
+/**
+ * True when a resource's `exportTo` lets a proxy in `proxyNamespace` see it: absent or `*` means
+ * everywhere, `.` the resource's own namespace, anything else a namespace by name.
+ */
+export function exportedTo(
+  exportTo: readonly string[] | undefined,
+  ownNamespace: string,
+  proxyNamespace: string,
+): boolean {
+  if (!exportTo || exportTo.length === 0) return true;
+  for (const e of exportTo) {
+    if (e === '*' || e === proxyNamespace || (e === '.' && ownNamespace === proxyNamespace)) return true;
+  }
+  return false;
+}
+
+/** The VirtualService for a host as seen from `proxyNamespace`: the oldest one exported there, as in Istio. */
+export function meshRouteFor(
+  config: MeshConfig,
+  hostFqdn: string,
+  proxyNamespace: string,
+): VirtualService | undefined {
+  return config.meshRoutes
+    .get(hostFqdn)
+    ?.find((vs) => exportedTo(vs.spec.exportTo, vs.metadata.namespace, proxyNamespace));
 }
 
 /**
@@ -87,6 +115,7 @@ export function destinationRuleFor(
   let bestScore = -1;
   for (const dr of config.destinationRules) {
     const ns = dr.metadata.namespace;
+    if (!exportedTo(dr.spec.exportTo, ns, proxyNamespace)) continue;
     const pattern = toFqdn(dr.spec.host, ns);
     if (!hostMatches(pattern, hostFqdn)) continue;
     const score =

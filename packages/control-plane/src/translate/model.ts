@@ -30,6 +30,8 @@ export interface ServiceModel {
   ports: ServicePortModel[];
   /** `EDS` for endpoints we know; `DNS` when the proxy must resolve the host itself. */
   resolution: 'EDS' | 'DNS';
+  /** Istio `exportTo` of the ServiceEntry that declares it (absent: visible everywhere). */
+  exportTo?: readonly string[];
 }
 
 /** Health of an endpoint as Envoy's `health_status` spells it. */

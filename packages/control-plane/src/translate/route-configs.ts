@@ -6,7 +6,7 @@ import { toFqdn } from '../resources/hosts.js';
 import type { Destination, HTTPRoute } from '../resources/istio-networking.js';
 import type { VirtualService } from '../resources/kinds.js';
 import type { EnvoyJson } from './envoy.js';
-import { destinationRuleFor, type MeshConfig } from './mesh-config.js';
+import { destinationRuleFor, type MeshConfig, meshRouteFor } from './mesh-config.js';
 import type { ServiceModel } from './model.js';
 import {
   OUTBOUND_ROUTE_NAME,
@@ -75,7 +75,7 @@ export function vsRoutes(vs: VirtualService, port: number, gateway: string, ctx:
 
 /** Routes of one service port: its VirtualService's, or one default route to the service. */
 function serviceRoutes(config: MeshConfig, node: ProxyNode, svc: ServiceModel, port: number): EnvoyJson[] {
-  const vs = config.meshRoutes.get(svc.fqdn);
+  const vs = meshRouteFor(config, svc.fqdn, node.namespace);
   if (vs) return vsRoutes(vs, port, 'mesh', routeContext(config, node, vs.metadata.namespace, svc, port));
   const cluster = outboundClusterName(port, undefined, svc.fqdn);
   const ctx = routeContext(config, node, svc.namespace, svc, port);

@@ -5,7 +5,7 @@
  */
 import { hostMatches } from '../resources/hosts.js';
 import type { Sidecar } from '../resources/kinds.js';
-import { labelsMatch, type MeshConfig } from './mesh-config.js';
+import { exportedTo, labelsMatch, type MeshConfig } from './mesh-config.js';
 import type { ServiceModel } from './model.js';
 import type { ProxyNode } from './proxy-node.js';
 
@@ -65,9 +65,9 @@ export interface ProxyScope {
 /** Computes a proxy's scope. */
 export function scopeFor(config: MeshConfig, node: ProxyNode): ProxyScope {
   const sidecar = sidecarFor(config, node);
-  const all = [...config.catalog.services.values()].sort((a, b) =>
-    a.fqdn < b.fqdn ? -1 : a.fqdn > b.fqdn ? 1 : 0,
-  );
+  const all = [...config.catalog.services.values()]
+    .filter((svc) => exportedTo(svc.exportTo, svc.namespace, node.namespace))
+    .sort((a, b) => (a.fqdn < b.fqdn ? -1 : a.fqdn > b.fqdn ? 1 : 0));
   if (!sidecar?.spec.egress || sidecar.spec.egress.length === 0) {
     return { key: `all|${node.namespace}`, services: all };
   }

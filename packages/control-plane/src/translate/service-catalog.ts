@@ -104,6 +104,7 @@ function addServiceEntry(
       origin: 'service-entry',
       ports,
       resolution: dns ? 'DNS' : 'EDS',
+      exportTo: se.spec.exportTo,
     });
     const list = listFor(staticEndpoints, fqdn);
     declared.forEach((ep, i) => {

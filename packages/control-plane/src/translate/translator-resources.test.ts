@@ -215,6 +215,62 @@ describe('Translator: traffic policy precedence', () => {
   });
 });
 
+describe('Translator: exportTo', () => {
+  test('a VirtualService exported only to its namespace routes only proxies there', () => {
+    const { registry, t } = setup([
+      res(
+        'DestinationRule',
+        'pay',
+        { host: 'pay', subsets: [{ name: 'v2', labels: { version: 'v2' } }] },
+        'billing',
+      ),
+      res(
+        'VirtualService',
+        'pay',
+        {
+          hosts: ['pay'],
+          exportTo: ['.'],
+          http: [{ route: [{ destination: { host: 'pay', subset: 'v2' } }] }],
+        },
+        'billing',
+      ),
+    ]);
+    registry.register({
+      service: 'pay',
+      namespace: 'billing',
+      instanceId: 'p1',
+      address: '127.0.0.1',
+      port: 7000,
+      version: 'v2',
+    });
+    t.servicesChanged();
+    const routeOf = (ns: string) =>
+      (t.snapshot(sidecar({}, ns)).routes.get('outbound') as any).virtual_hosts.find((v: any) =>
+        v.domains.includes('pay.billing'),
+      ).routes[0].route.cluster;
+    assert.equal(routeOf('billing'), 'outbound|7000|v2|pay.billing.svc.cluster.local');
+    assert.equal(routeOf('shop'), 'outbound|7000||pay.billing.svc.cluster.local', 'default route elsewhere');
+  });
+
+  test('a ServiceEntry exported to one namespace is invisible to the others', () => {
+    const { t } = setup([
+      res(
+        'ServiceEntry',
+        'ext',
+        {
+          hosts: ['api.example.com'],
+          ports: [{ number: 443, name: 'tls' }],
+          resolution: 'DNS',
+          exportTo: ['shop'],
+        },
+        'infra',
+      ),
+    ]);
+    assert.ok(t.snapshot(sidecar({}, 'shop')).clusters.has('outbound|443||api.example.com'));
+    assert.equal(t.snapshot(sidecar({}, 'billing')).clusters.has('outbound|443||api.example.com'), false);
+  });
+});
+
 describe('Translator: gateways and scoping', () => {
   test('a gateway binds VirtualServices by name or ns/name and honours match.gateways', () => {
     const { registry, t } = setup([
