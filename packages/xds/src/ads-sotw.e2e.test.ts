@@ -246,6 +246,28 @@ describe('ADS state of the world, server and client end to end', () => {
     assert.deepEqual((await emptied).removed, ['b']);
   });
 
+  test('followReferences subscribes to the routes and assignments accepted resources name', async (t) => {
+    const { server, port } = await startServer(t);
+    const full = (version: string, clusters: string[]) => ({
+      ...snapshot(
+        version,
+        clusters.map((c) => edsCluster(c)),
+        [loadAssignment('a', 1), loadAssignment('b', 2)],
+      ),
+      rds: { version, resources: [{ name: 'http.8080', virtual_hosts: [{ name: 'v', domains: ['*'] }] }] },
+    });
+    server.setSnapshot('web-1', full('1', ['a', 'b']));
+    const client = startClient(t, port, { followReferences: true });
+    client.start();
+    await client.whenSynced(['lds', 'cds', 'rds', 'eds']);
+    assert.deepEqual([...client.resources('rds').keys()], ['http.8080']);
+    assert.deepEqual([...client.resources('eds').keys()].sort(), ['a', 'b']);
+    const narrowed = waitFor(server, 'push', (p) => p.typeUrl === EDS && p.resourceNames.length === 1);
+    server.setSnapshot('web-1', full('2', ['b']));
+    assert.deepEqual((await narrowed).resourceNames, ['b']);
+    assert.deepEqual([...client.resources('eds').keys()], ['b']);
+  });
+
   test('whenSynced rejects when the client is closed before its first update', async (t) => {
     const { port } = await startServer(t); // no snapshot: nothing is ever sent
     const client = startClient(t, port);

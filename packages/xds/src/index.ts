@@ -6,6 +6,7 @@
 export { AdsClient } from './client/ads-client.js';
 export { Backoff, type BackoffOptions } from './client/backoff.js';
 export type { AdsClientEvents, AdsClientOptions, ClientNackEvent } from './client/client-options.js';
+export { edsNamesOf, routeNamesOf } from './client/references.js';
 export { accept, reject, type UpdateHandler, type UpdateVerdict, type XdsUpdate } from './client/update.js';
 export {
   type AnyMessage,

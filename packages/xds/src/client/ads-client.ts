@@ -18,6 +18,7 @@ import { xdsRoot } from '../protos.js';
 import { TYPE_URLS, toTypeUrl } from '../type-urls.js';
 import { Backoff } from './backoff.js';
 import type { AdsClientEvents, AdsClientOptions } from './client-options.js';
+import { referencedNames } from './references.js';
 import { ackRequest, initialRequest, sotwRequest } from './requests.js';
 import { judge } from './update.js';
 import {
@@ -274,6 +275,17 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     this.backoff.reset();
     if (stream === this.stream) this.send(ackRequest(watch, response.nonce, this.delta));
     this.emit('update', update);
+    if (this.options.followReferences) this.follow(watch);
+  }
+
+  /** Keeps RDS/EDS subscriptions in step with what the accepted LDS/CDS reference. */
+  private follow(watch: WatchState): void {
+    const referenced = referencedNames(watch.typeUrl, watch.resources.values());
+    if (!referenced) return;
+    const current = this.watches.get(referenced.typeUrl);
+    if (current ? !sameNames(current, referenced.names) : referenced.names.length > 0) {
+      this.watch(referenced.typeUrl, referenced.names);
+    }
   }
 
   private nack(
@@ -296,4 +308,8 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
       error,
     });
   }
+}
+
+function sameNames(watch: WatchState, names: string[]): boolean {
+  return !watch.wildcard && watch.names.size === names.length && names.every((n) => watch.names.has(n));
 }

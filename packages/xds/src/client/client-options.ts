@@ -15,6 +15,12 @@ export interface AdsClientOptions {
   delta?: boolean;
   /** Types subscribed by wildcard from the start (default LDS and CDS). */
   wildcardTypes?: string[];
+  /**
+   * Subscribe to what accepted resources reference, as Envoy does: the RDS names of the
+   * listeners' HTTP connection managers and the EDS names of EDS clusters (default false: the
+   * consumer calls `watch`).
+   */
+  followReferences?: boolean;
   /** Judges each update before it is ACKed (default: accept all). */
   onUpdate?: UpdateHandler;
   backoff?: BackoffOptions;
