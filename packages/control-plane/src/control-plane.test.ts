@@ -137,6 +137,27 @@ describe('control plane over real sockets', () => {
     assert.equal((await rest(cp, 'GET', '/changes/999999')).status, 404);
   });
 
+  test('changes within the debounce window go out as one push', async () => {
+    const cp = await start({ debounceMs: 400 });
+    const client = sidecarClient(cp.xdsAddress, 'orders-burst');
+    await until('routes', () => client.resources(TYPE_URLS.ROUTE_CONFIGURATION).has('outbound'));
+    const before = client.version(TYPE_URLS.ROUTE_CONFIGURATION);
+    const [first, second] = await Promise.all([
+      rest(cp, 'POST', '/v1/resources', REVIEWS_YAML('v1'), 'application/yaml'),
+      rest(cp, 'POST', '/v1/resources', REVIEWS_YAML('v2'), 'application/yaml'),
+    ]);
+    // Applies are serialized by the store: whichever landed last decides the route.
+    const lastSubset = Number(first.json.changeId) > Number(second.json.changeId) ? 'v1' : 'v2';
+    await until('final route', () => routeCluster(client, 'reviews')?.includes(`|${lastSubset}|`));
+    const after = client.version(TYPE_URLS.ROUTE_CONFIGURATION);
+    assert.equal(Number(after) - Number(before), 1, 'one version step for two applies');
+    const a = (await rest(cp, 'GET', `/changes/${first.json.changeId}`)).json;
+    const b = (await rest(cp, 'GET', `/changes/${second.json.changeId}`)).json;
+    assert.equal(a.state, 'pushed');
+    assert.ok(a.pushDelayMs >= 390, `debounced ${a.pushDelayMs} ms`);
+    assert.equal(b.state, 'pushed');
+  });
+
   test('a delta ADS client gets the same configuration and converges', async () => {
     const cp = await start();
     const client = sidecarClient(cp.xdsAddress, 'orders-delta', undefined, true);
