@@ -49,19 +49,23 @@ function acceptable(clusters: string[], timeout: string): boolean {
   return !(clusters.includes('f') && timeout !== '1s');
 }
 
-for (const [delta, nacks, restarts] of [
-  [false, false, false],
-  [true, false, false],
-  [false, true, false],
-  [true, true, false],
-  [false, true, true],
-  [true, true, true],
+for (const [delta, nacks, restarts, follow] of [
+  [false, false, false, false],
+  [true, false, false, false],
+  [false, true, false, false],
+  [true, true, false, false],
+  [false, true, true, false],
+  [true, true, true, false],
+  [false, false, false, true],
+  [true, false, false, true],
 ]) {
   const mode = delta ? 'delta' : 'state of the world';
-  const extras = `${nacks ? ', with NACKs' : ''}${restarts ? ' and server restarts' : ''}`;
+  const extras = `${nacks ? ', with NACKs' : ''}${restarts ? ' and server restarts' : ''}${follow ? ', EDS following CDS' : ''}`;
   describe(`${mode}: random walk of snapshots and subscriptions${extras}`, () => {
     test('the client always ends up holding exactly what it is served (or its last good set)', async (t) => {
-      const rand = random((delta ? 7 : 42) + (nacks ? 1000 : 0) + (restarts ? 5000 : 0));
+      const rand = random(
+        (delta ? 7 : 42) + (nacks ? 1000 : 0) + (restarts ? 5000 : 0) + (follow ? 9000 : 0),
+      );
       let nackCount = 0;
       let server = new AdsServer();
       server.on('nack', () => nackCount++);
@@ -71,6 +75,7 @@ for (const [delta, nacks, restarts] of [
         address: `127.0.0.1:${port}`,
         node: { id: 'walker' },
         delta,
+        followReferences: follow,
         backoff: { initialMs: 20, maxMs: 100 },
         onUpdate: (u) =>
           nacks &&
@@ -103,7 +108,9 @@ for (const [delta, nacks, restarts] of [
           },
           eds: { version: String(step), resources: endpoints.map((n) => loadAssignment(n, 1000 + port0)) },
         });
-        if (rand() < 0.4) {
+        if (follow)
+          watched = clusters; // the client derives its EDS names from the clusters
+        else if (rand() < 0.4) {
           watched = pick(rand);
           client.watch('eds', watched);
         }
