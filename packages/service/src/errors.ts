@@ -138,6 +138,16 @@ export class UpstreamStatusError extends MeshError {
   }
 }
 
+/**
+ * The request being handled has no time left (its caller's deadline passed): an outbound call is
+ * not attempted. Not an upstream failure — breakers do not count it, retries do not repeat it.
+ */
+export class DeadlineExceededError extends MeshError {
+  constructor(detail: string) {
+    super('MESH_ERR_DEADLINE_EXCEEDED', detail);
+  }
+}
+
 /** Configuration given to the runtime is invalid; the message names the field. */
 export class InvalidConfigError extends MeshError {
   constructor(detail: string) {

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { InvalidConfigError } from './errors.js';
 import type { HealthIndicator } from './health/health.js';
 import { type ProbeResult, Probes } from './health/probes.js';
+import { budgetFromHeaders, runWithDeadline } from './http/deadline.js';
 import { Router, sendJson } from './http/router.js';
 import { DrainTracker } from './lifecycle/drain.js';
 import { createLogger } from './logging/logger.js';
@@ -172,10 +173,12 @@ class ServiceRuntime implements Service {
     const probe = req.method === 'GET' ? this.probeRoutes[(req.url ?? '/').split('?', 1)[0]] : undefined;
     if (probe) return void this.answerProbe(probe, res);
     const trace = childContext(parseTraceparent(req.headers.traceparent));
+    const budgetMs = budgetFromHeaders(req.headers);
     runWithTrace(trace, () => {
       res.setHeader('x-served-by', this.instanceId);
       if (this.log.isLevelEnabled('debug')) this.accessLog(req, res);
-      void this.router.handle(req, res, this.log);
+      if (budgetMs === undefined) void this.router.handle(req, res, this.log);
+      else runWithDeadline(Date.now() + budgetMs, () => void this.router.handle(req, res, this.log));
     });
   }
 

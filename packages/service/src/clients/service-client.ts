@@ -8,7 +8,8 @@
  * The active `traceparent` is forwarded on every call.
  */
 import type { Dispatcher } from 'undici';
-import { UpstreamStatusError, UpstreamUnavailableError } from '../errors.js';
+import { DeadlineExceededError, UpstreamStatusError, UpstreamUnavailableError } from '../errors.js';
+import { remainingMs, TIMEOUT_HEADER } from '../http/deadline.js';
 import { currentTrace, formatTraceparent } from '../logging/trace-context.js';
 import type { Endpoint, EndpointSource } from './endpoints.js';
 
@@ -158,7 +159,21 @@ export class ServiceClient {
       payload = JSON.stringify(req.body);
       headers['content-type'] = 'application/json';
     }
-    const timeoutMs = this.options.timeoutMs ?? 5000;
+    let timeoutMs = this.options.timeoutMs ?? 5000;
+    const left = remainingMs();
+    if (left !== undefined) {
+      // Spend only what the caller still waits for, and tell the next hop what that is.
+      if (left <= 0) {
+        throw new DeadlineExceededError(
+          `${this.service}: ${req.method} ${req.path} not sent, the request's deadline has passed`,
+        );
+      }
+      timeoutMs = Math.min(timeoutMs, left);
+      headers[TIMEOUT_HEADER] = String(timeoutMs);
+      // undici's own timeouts are coarse; a deadline needs a precise timer.
+      const deadline = AbortSignal.timeout(timeoutMs);
+      signal = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    }
     let res: Dispatcher.ResponseData;
     try {
       const dispatcher = this.dispatcher ?? (await this.pool());
