@@ -90,3 +90,25 @@ test('percentiles use nearest rank', () => {
   assert.equal(percentile(values, 99), 99);
   assert.equal(percentile([], 99), 0);
 });
+
+test('proxies a newer push took over from stop being pending on the older change', () => {
+  const { tracker } = setup();
+  tracker.observe('4');
+  tracker.pushed(
+    [
+      { nodeId: 'a', versions: new Map([[RDS, '1']]) },
+      { nodeId: 'b', versions: new Map([[RDS, '1']]) },
+    ],
+    2,
+  );
+  tracker.ack('a', RDS, '1');
+  tracker.superseded(['b'], ['4']);
+  assert.deepEqual(tracker.report('4')?.proxies, {
+    total: 2,
+    acked: 2,
+    nacked: 0,
+    pending: 0,
+    unaffected: 1,
+    disconnected: 0,
+  });
+});

@@ -162,6 +162,24 @@ export class ChangeTracker {
     }
   }
 
+  /**
+   * A newer push took over before these proxies were handed the older one: their part of the older
+   * changes is now followed by the newer change (which may not touch them at all), so they stop
+   * being pending here and count as unaffected.
+   */
+  superseded(nodeIds: readonly string[], changeIds: readonly string[]): void {
+    for (const id of changeIds) {
+      const c = this.changes.get(id);
+      if (!c) continue;
+      for (const nodeId of nodeIds) {
+        if (!c.pending.delete(nodeId)) continue;
+        c.unaffected++;
+        c.acked++;
+        this.byNode.get(nodeId)?.delete(c);
+      }
+    }
+  }
+
   /** A proxy's last stream closed: whatever it had pending will not be answered. */
   disconnected(nodeId: string): void {
     const set = this.byNode.get(nodeId);

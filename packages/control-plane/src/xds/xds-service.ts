@@ -196,7 +196,13 @@ export class XdsService {
     from: number,
     changeIds: readonly string[],
   ): void {
-    if (generation !== this.pushGeneration) return;
+    if (generation !== this.pushGeneration) {
+      this.tracker.superseded(
+        plan.slice(from).map((p) => p.state.node.id),
+        changeIds,
+      );
+      return;
+    }
     const end = Math.min(plan.length, from + PUSH_BATCH);
     for (let i = from; i < end; i++) {
       const { state, next, group } = plan[i];
