@@ -7,7 +7,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { resolveRoute } from '../clients/connect.js';
 import type { Endpoint } from '../clients/endpoints.js';
-import { InvalidConfigError } from '../errors.js';
+import { DeadlineExceededError, InvalidConfigError } from '../errors.js';
+import { remainingMs } from '../http/deadline.js';
 
 export { healthService, type ServingStatus } from './health.js';
 export { grpc };
@@ -129,7 +130,7 @@ function xdsClient<C extends grpc.Client>(Ctor: ClientCtor<C>, service: string):
   };
 }
 
-/** Promisifies one unary method call with a deadline. */
+/** Promisifies one unary method call with a deadline (capped by the current request's). */
 export function unary<Req, Res>(
   client: grpc.Client,
   method: string,
@@ -140,6 +141,12 @@ export function unary<Req, Res>(
     client as unknown as Record<string, grpc.requestCallback<Res> & ((...a: unknown[]) => unknown)>
   )[method];
   if (typeof fn !== 'function') throw new InvalidConfigError(`gRPC client has no method "${method}"`);
+  // Inside a request with a deadline, the call gets only what is left of it.
+  const left = remainingMs();
+  if (left !== undefined && left <= 0) {
+    return Promise.reject(new DeadlineExceededError(`${method} not sent, the request's deadline has passed`));
+  }
+  if (left !== undefined) deadlineMs = Math.min(deadlineMs, left);
   return new Promise<Res>((resolve, reject) => {
     fn.call(
       client,
