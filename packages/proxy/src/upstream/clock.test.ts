@@ -29,7 +29,10 @@ test('ManualClock clearTimeout cancels', () => {
   assert.equal(clock.pending(), 0);
 });
 
-test('systemClock timers fire and can be cleared', async () => {
+test('systemClock timers fire and can be cleared', async (t) => {
+  // systemClock timers are unref'd (they never hold a process open), so the test holds it.
+  const keepAlive = setTimeout(() => {}, 1000);
+  t.after(() => clearTimeout(keepAlive));
   const start = systemClock.now();
   await new Promise<void>((resolve) => systemClock.setTimeout(resolve, 5));
   assert.ok(systemClock.now() - start >= 4);

@@ -48,7 +48,10 @@ describe('compileCluster', () => {
       'clusters[0]',
       staticCluster({
         lb_policy: 'LEAST_REQUEST',
-        least_request_lb_config: { choice_count: 3 },
+        least_request_lb_config: {
+          choice_count: 3,
+          active_request_bias: { default_value: 0.5, runtime_key: 'lr.bias' },
+        },
         circuit_breakers: {
           thresholds: [
             { max_connections: 100, max_pending_requests: 50, max_requests: 100 },
@@ -76,6 +79,7 @@ describe('compileCluster', () => {
       }),
     );
     assert.equal(s.lbSettings.choiceCount, 3);
+    assert.equal(s.lbSettings.activeRequestBias, 0.5);
     assert.equal(s.limits.DEFAULT.maxPendingRequests, 50);
     assert.equal(s.limits.DEFAULT.maxRetries, 3);
     assert.equal(s.limits.HIGH.maxRetries, 10);

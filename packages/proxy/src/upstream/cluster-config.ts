@@ -13,6 +13,7 @@ import {
   readDurationMs,
   readEnum,
   readMessage,
+  readNumber,
   readObject,
   readPercent,
   readString,
@@ -106,7 +107,8 @@ const ENVOY_LB_POLICIES = [
   'LOAD_BALANCING_POLICY_CONFIG',
 ];
 const EDS_FIELDS = new Set(['eds_config', 'service_name']);
-const LEAST_REQUEST_FIELDS = new Set(['choice_count']);
+const LEAST_REQUEST_FIELDS = new Set(['choice_count', 'active_request_bias']);
+const RUNTIME_DOUBLE_FIELDS = new Set(['default_value', 'runtime_key']);
 const RING_FIELDS = new Set(['minimum_ring_size', 'maximum_ring_size', 'hash_function']);
 const MAGLEV_FIELDS = new Set(['table_size']);
 const COMMON_LB_FIELDS = new Set(['healthy_panic_threshold', 'locality_weighted_lb_config']);
@@ -213,6 +215,7 @@ function compileEds(path: string, c: EnvoyJson, type: ClusterDiscoveryType, name
 function compileLbSettings(path: string, c: EnvoyJson): LbSettings {
   const d = DEFAULT_LB_SETTINGS;
   let choiceCount = d.choiceCount;
+  let activeRequestBias = d.activeRequestBias;
   let minRingSize = d.minRingSize;
   let maxRingSize = d.maxRingSize;
   let maglevTableSize = d.maglevTableSize;
@@ -221,6 +224,14 @@ function compileLbSettings(path: string, c: EnvoyJson): LbSettings {
     const lr = readMessage(p, c.least_request_lb_config, LEAST_REQUEST_FIELDS);
     choiceCount = readUint(at(p, 'choice_count'), lr.choice_count, d.choiceCount);
     if (choiceCount < 2) throw new ProxyConfigError(at(p, 'choice_count'), 'must be at least 2');
+    if (lr.active_request_bias !== undefined) {
+      // A RuntimeDouble: there is no runtime layer here, so the default value is the value.
+      const bp = at(p, 'active_request_bias');
+      const bias = readMessage(bp, lr.active_request_bias, RUNTIME_DOUBLE_FIELDS);
+      readString(at(bp, 'runtime_key'), bias.runtime_key);
+      activeRequestBias = readNumber(at(bp, 'default_value'), bias.default_value, 1);
+      if (activeRequestBias < 0) throw new ProxyConfigError(at(bp, 'default_value'), 'must not be negative');
+    }
   }
   if (c.ring_hash_lb_config !== undefined) {
     const p = at(path, 'ring_hash_lb_config');
@@ -243,7 +254,7 @@ function compileLbSettings(path: string, c: EnvoyJson): LbSettings {
       throw new ProxyConfigError(at(p, 'table_size'), `must be a prime number, got ${maglevTableSize}`);
     }
   }
-  return Object.freeze({ choiceCount, minRingSize, maxRingSize, maglevTableSize });
+  return Object.freeze({ choiceCount, activeRequestBias, minRingSize, maxRingSize, maglevTableSize });
 }
 
 function compileCommonLbConfig(path: string, value: unknown) {

@@ -30,14 +30,39 @@ test('choice_count widens the comparison', () => {
   assert.ok(idlePicks > 550 && idlePicks < 750, `idle host picked ${idlePicks} times`);
 });
 
-test('load is weighed against weight: a heavy host takes more concurrent requests', () => {
-  const hosts = makeHosts(2, [1, 4]);
-  hosts[0].activeRequests = 2;
-  hosts[1].activeRequests = 4;
+test('unequal weights: an idle cluster splits by weight', () => {
+  const hosts = makeHosts(2, [1, 3]);
   const lb = new LeastRequestLoadBalancer(hosts, DEFAULT_LB_SETTINGS, seededRandom(5));
   let heavy = 0;
   for (let i = 0; i < 4000; i++) if (lb.chooseHost({}) === hosts[1]) heavy++;
-  // 4 in flight at weight 4 (1 per unit) beats 2 at weight 1, so the heavy host wins whenever it
-  // is drawn at all: 1 − 0.2² = 96% of picks.
-  assert.ok(Math.abs(heavy / 4000 - 0.96) < 0.02, `heavy share ${heavy / 4000}`);
+  assert.equal(heavy, 3000);
+});
+
+test('unequal weights: requests in flight push a host back (weight / (active + 1))', () => {
+  const hosts = makeHosts(2, [1, 4]);
+  hosts[0].activeRequests = 0;
+  hosts[1].activeRequests = 7; // effective weights 1 and 4/8 = 0.5
+  const lb = new LeastRequestLoadBalancer(hosts, DEFAULT_LB_SETTINGS, seededRandom(5));
+  let heavy = 0;
+  for (let i = 0; i < 3000; i++) if (lb.chooseHost({}) === hosts[1]) heavy++;
+  assert.ok(Math.abs(heavy / 3000 - 1 / 3) < 0.02, `heavy share ${heavy / 3000}`);
+});
+
+test('active_request_bias 0 ignores load (weighted round robin)', () => {
+  const hosts = makeHosts(2, [1, 4]);
+  hosts[1].activeRequests = 100;
+  const lb = new LeastRequestLoadBalancer(
+    hosts,
+    { ...DEFAULT_LB_SETTINGS, activeRequestBias: 0 },
+    seededRandom(5),
+  );
+  let heavy = 0;
+  for (let i = 0; i < 1000; i++) if (lb.chooseHost({}) === hosts[1]) heavy++;
+  assert.equal(heavy, 800);
+});
+
+test('a retry on unequal weights avoids the attempted host', () => {
+  const hosts = makeHosts(3, [1, 2, 3]);
+  const lb = new LeastRequestLoadBalancer(hosts, DEFAULT_LB_SETTINGS, seededRandom(5));
+  for (let i = 0; i < 100; i++) assert.notEqual(lb.chooseHost({ attemptedHosts: [hosts[2]] }), hosts[2]);
 });

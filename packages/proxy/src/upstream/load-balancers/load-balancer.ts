@@ -28,6 +28,8 @@ export const LB_POLICIES: readonly LbPolicy[] = [
 export interface LbSettings {
   /** `least_request_lb_config.choice_count` (default 2: power of two choices). */
   readonly choiceCount: number;
+  /** `least_request_lb_config.active_request_bias` (default 1.0; used when weights differ). */
+  readonly activeRequestBias: number;
   /** `ring_hash_lb_config.minimum_ring_size` / `maximum_ring_size` (defaults 1024 / 8M). */
   readonly minRingSize: number;
   readonly maxRingSize: number;
@@ -38,6 +40,7 @@ export interface LbSettings {
 /** Envoy's defaults. */
 export const DEFAULT_LB_SETTINGS: LbSettings = Object.freeze({
   choiceCount: 2,
+  activeRequestBias: 1,
   minRingSize: 1024,
   maxRingSize: 8 * 1024 * 1024,
   maglevTableSize: 65537,
