@@ -15,6 +15,7 @@ describe('deadline propagation', () => {
   before(async () => {
     slow = createServer((req, res) => {
       budgets.push(String(req.headers[TIMEOUT_HEADER]));
+      if (req.url === '/fast') return void res.end('{}');
       setTimeout(() => res.end('{}'), 3000).unref();
     });
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
@@ -27,14 +28,20 @@ describe('deadline propagation', () => {
   const client = () =>
     connect('slow', { env: { MESHWORK_ENDPOINTS_SLOW: `127.0.0.1:${port}` }, policy: null });
 
-  test('an outbound call spends only what is left and passes the remainder on', async () => {
+  test('an outbound call passes the remaining budget on to the next hop', async () => {
+    const c = client();
+    await runWithDeadline(Date.now() + 5000, () => c.get('/fast'));
+    const sent = Number(budgets.at(-1));
+    assert.ok(sent > 0 && sent <= 5000, `sent budget ${sent}`);
+    await c.close();
+  });
+
+  test('an outbound call gives up when the deadline passes, not when the upstream answers', async () => {
     const c = client();
     const startedAt = Date.now();
-    const err = await runWithDeadline(Date.now() + 120, () => c.get('/')).catch((e: unknown) => e);
+    const err = await runWithDeadline(Date.now() + 300, () => c.get('/slow')).catch((e: unknown) => e);
     assert.ok(err instanceof UpstreamUnavailableError, String(err));
-    assert.ok(Date.now() - startedAt < 2500, 'gave up at the deadline, not when the upstream answered');
-    const sent = Number(budgets.at(-1));
-    assert.ok(sent > 0 && sent <= 120, `sent budget ${sent}`);
+    assert.ok(Date.now() - startedAt < 2500, 'the upstream answers only after 3 s');
     await c.close();
   });
 
