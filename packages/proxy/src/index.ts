@@ -21,5 +21,8 @@ export { compileRouteConfig, matchRequest, type RouteTable } from './router/rout
 export { StatsStore } from './stats/stats.js';
 export { ClusterManager } from './upstream/cluster-manager.js';
 export type * from './upstream/types.js';
+export { AdsSource, type AdsSourceEvents, type AdsSourceOptions } from './xds/ads-source.js';
 export { type Bootstrap, compileBootstrap, loadBootstrap, parseBootstrap } from './xds/bootstrap.js';
 export { ConfigStore } from './xds/config-store.js';
+export { type ProxyIdentity, proxyNode, type XdsNodeJson } from './xds/node-identity.js';
+export { adsAddressOf, startXdsProxy, type XdsProxy, type XdsProxyOptions } from './xds/xds-proxy.js';

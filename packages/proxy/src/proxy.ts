@@ -24,6 +24,11 @@ export interface ProxyOptions {
   accessLogFactory?: (path: string) => AccessLogSink;
   /** Request hooks (tracing). */
   hooks?: RequestHook[];
+  /**
+   * Extra readiness condition: `/ready` answers `PRE_INITIALIZING` until it holds (xDS mode: the
+   * first complete configuration from the control plane is serving).
+   */
+  initialized?: () => boolean;
 }
 
 /** A running proxy. */
@@ -60,7 +65,8 @@ export class ProxyServer {
           store,
           node: bootstrap.node,
           mode: proxy.mode,
-          state: () => proxy.state,
+          state: () =>
+            proxy.state === 'LIVE' && options.initialized?.() === false ? 'PRE_INITIALIZING' : proxy.state,
           startedAt: Date.now(),
           drain: () => void proxy.drain(10_000),
         });

@@ -257,6 +257,39 @@ describe('timeouts', () => {
     assert.equal(res.body, 'fast');
   });
 
+  test('hedge_on_per_try_timeout races a second attempt and the first response wins', async () => {
+    const up = await startUpstream((_req, res, _b, seen) => {
+      const n = seen.length;
+      setTimeout(() => res.end(`attempt ${n}`), n === 1 ? 300 : 10);
+    });
+    const px = await startProxy(
+      buildBootstrap({
+        routes: [
+          {
+            match: { prefix: '/' },
+            route: {
+              cluster: 'b',
+              timeout: '2s',
+              hedge_policy: { hedge_on_per_try_timeout: true },
+              retry_policy: { retry_on: '5xx', num_retries: 1, per_try_timeout: '0.05s' },
+            },
+          },
+        ],
+        clusters: [staticCluster('b', [up.port])],
+      }),
+    );
+    cleanups.push(px.close, up.close);
+    const t0 = Date.now();
+    const res = await send(px.port);
+    assert.equal(res.body, 'attempt 2');
+    assert.ok(Date.now() - t0 < 250, 'the hedged attempt answered before the slow one');
+    assert.deepEqual(
+      up.seen.map((s) => s.headers['x-envoy-attempt-count']),
+      ['1', '2'],
+    );
+    assert.equal(px.log.entries.at(-1)!.attempts, 2);
+  });
+
   test('route idle_timeout answers 408 with flag SI when nothing moves', async () => {
     const up = await startUpstream((_req, res) => {
       setTimeout(() => res.end('late'), 400);

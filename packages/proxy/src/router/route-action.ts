@@ -160,10 +160,7 @@ function hedge(v: unknown, path: string): boolean {
   if (o.initial_requests !== undefined || o.additional_request_chance !== undefined) {
     throw new ProxyConfigError(path, 'only hedge_on_per_try_timeout is supported');
   }
-  if (bool(o, 'hedge_on_per_try_timeout', path, false)) {
-    throw new ProxyConfigError(`${path}.hedge_on_per_try_timeout`, 'hedging is not supported yet');
-  }
-  return false;
+  return bool(o, 'hedge_on_per_try_timeout', path, false);
 }
 
 function clusterNotFound(o: Json, path: string): number {

@@ -106,6 +106,31 @@ describe('route configuration errors', () => {
           {
             name: 'a',
             domains: ['*'],
+            routes: [
+              {
+                match: { prefix: '/' },
+                route: {
+                  weighted_clusters: {
+                    total_weight: 10,
+                    clusters: [
+                      { name: 'x', weight: 95 },
+                      { name: 'y', weight: 5 },
+                    ],
+                  },
+                },
+              },
+            ],
+          },
+        ],
+      },
+      'rc.virtual_hosts[0].routes[0].route.weighted_clusters.total_weight',
+    ],
+    [
+      {
+        virtual_hosts: [
+          {
+            name: 'a',
+            domains: ['*'],
             routes: [{ match: { prefix: '/' }, route: { cluster: 'c', bogus: 1 } }],
           },
         ],

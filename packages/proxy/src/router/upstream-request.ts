@@ -1,25 +1,21 @@
 /**
- * The router's per-request state machine: picks the cluster and host, sends attempts over the
- * host's connection pool, applies the route's timeout, per-try timeout, retry policy (with
- * back-off, `max_retries` and budget from the cluster limits) and forwards the response. A
- * pooled connection found closed by the upstream before any response byte is replaced by a
- * fresh one without spending a retry.
+ * The router's per-request state machine: sends attempts ({@link UpstreamAttempt}) to hosts the
+ * cluster picks, applies the route timeout, idle and request timeouts, the retry policy (full
+ * jitter back-off, `num_retries`, the cluster's `max_retries` / retry budget), hedging on
+ * per-try timeout, and forwards the winning response. Request bodies are kept (up to 1 MiB) so
+ * retries and hedged attempts can replay them.
  */
 import type { Socket } from 'node:net';
 import type { ActiveStream, DownstreamWatcher } from '../http/active-stream.js';
 import { poolFor } from '../http/pools.js';
 import type { BodyReader } from '../http/stream.js';
-import type {
-  ConnectionPool,
-  UpstreamCallbacks,
-  UpstreamConnection,
-  UpstreamFailure,
-} from '../http/upstream-callbacks.js';
+import type { UpstreamConnection, UpstreamFailure } from '../http/upstream-callbacks.js';
 import type { ClusterStats } from '../stats/stats.js';
 import type { Cluster, Host, LbContext, UpstreamOutcome } from '../upstream/types.js';
 import { computeHash } from './hash-policy.js';
 import { applyHeaderMutation, indexOfHeader } from './header-mutation.js';
 import { buildUpstreamHead, type PreparedHead } from './request-builder.js';
+import { parseGrpcTimeout, RequestTimers } from './request-timers.js';
 import {
   type AttemptFailure,
   backoffMs,
@@ -28,50 +24,36 @@ import {
   retriableResponse,
 } from './retry-policy.js';
 import type { RouteAction, WeightedCluster } from './route-action.js';
+import { type AttemptOwner, responseOutcome, UpstreamAttempt } from './upstream-attempt.js';
 
-/** Request bodies up to this size are kept for replay on retry; larger ones are not retried. */
+/** Request bodies up to this size are kept for replay; larger ones are not retried or hedged. */
 const RETRY_BUFFER_BYTES = 1024 * 1024;
-const MAX_FRESH_CONNECTION_RETRIES = 3;
 const EMPTY_CTX: LbContext = {};
 const OUTCOME_CONNECT_FAILURE: UpstreamOutcome = { kind: 'connect-failure' };
 const OUTCOME_RESET: UpstreamOutcome = { kind: 'reset' };
 const OUTCOME_TIMEOUT: UpstreamOutcome = { kind: 'timeout' };
-const responseOutcomes: UpstreamOutcome[] = [];
 
-function responseOutcome(status: number): UpstreamOutcome {
-  let o = responseOutcomes[status];
-  if (o === undefined) responseOutcomes[status] = o = { kind: 'response', status };
-  return o;
-}
+type LocalFlag = 'UO' | 'UH' | 'UF' | 'UC' | 'UT' | 'UPE' | 'SI';
 
 /** One routed request towards a cluster. */
-export class UpstreamRequest implements UpstreamCallbacks, BodyReader, DownstreamWatcher {
+export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatcher {
   private readonly retry: RetryPolicy;
   private readonly head: PreparedHead;
   private readonly hash: number | undefined;
-  private conn: UpstreamConnection | null = null;
-  private pool: ConnectionPool | null = null;
-  private host: Host | null = null;
+  private readonly timers: RequestTimers;
+  /** Attempts in flight: one, or more while hedging. */
+  private attempts: UpstreamAttempt[] = [];
+  private winner: UpstreamAttempt | null = null;
   private attempted: Host[] | null = null;
   private body: Buffer[] | null = [];
   private bodyBytes = 0;
   private bodyDone: boolean;
   private replayable = true;
   private retriesLeft: number;
-  private attempt = 0;
-  private freshRetries = 0;
-  private attemptStartMs = 0;
-  private responseStarted = false;
-  private discardEnd = false;
+  private attemptCount = 0;
   private holdingRetry = false;
   private done = false;
-  private globalTimer: NodeJS.Timeout | null = null;
-  private tryTimer: NodeJS.Timeout | null = null;
   private backoffTimer: NodeJS.Timeout | null = null;
-  /** Route `idle_timeout` (else HCM `stream_idle_timeout`): refreshed by every body chunk. */
-  private idleTimer: NodeJS.Timeout | null = null;
-  /** HCM `request_timeout`: the whole request body must arrive within it. */
-  private requestTimer: NodeJS.Timeout | null = null;
   /** Mirrors that receive a copy of the request body. */
   private shadows: BodyReader[] | null = null;
 
@@ -87,6 +69,7 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     this.bodyDone = !as.downstream.hasBody;
     this.head = buildUpstreamHead(as, action, weighted);
     this.hash = action.hashPolicy.length > 0 ? computeHash(action.hashPolicy, as) : undefined;
+    this.timers = new RequestTimers(this);
   }
 
   /** The request head as sent upstream, for mirrors. */
@@ -103,27 +86,26 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
   start(): void {
     const as = this.as;
     as.watcher = this;
-    const timeoutMs = this.timeoutMs();
-    if (timeoutMs > 0 && as.downstream.upgrade === '')
-      this.globalTimer = setTimeout(this.onGlobalTimeout.bind(this), timeoutMs);
+    const d = as.downstream;
     const hcm = as.hcm.config;
-    const idleMs = this.action.idleTimeoutMs > 0 ? this.action.idleTimeoutMs : hcm.streamIdleTimeoutMs;
-    if (idleMs > 0 && as.downstream.upgrade === '')
-      this.idleTimer = setTimeout(this.onIdleTimeout.bind(this), idleMs);
-    if (as.downstream.hasBody) {
-      if (hcm.requestTimeoutMs > 0)
-        this.requestTimer = setTimeout(this.onRequestTimeout.bind(this), hcm.requestTimeoutMs);
-      as.downstream.readBody(this);
+    if (d.upgrade === '') {
+      this.timers.startRoute(this.routeTimeoutMs());
+      this.timers.startIdle(
+        this.action.idleTimeoutMs > 0 ? this.action.idleTimeoutMs : hcm.streamIdleTimeoutMs,
+      );
+    }
+    if (d.hasBody) {
+      this.timers.startRequest(hcm.requestTimeoutMs);
+      d.readBody(this);
     }
     this.sendAttempt();
   }
 
-  private timeoutMs(): number {
+  private routeTimeoutMs(): number {
     const a = this.action;
     if (!a.honourGrpcTimeout) return a.timeoutMs;
     const i = indexOfHeader(this.as.requestHeaders, 'grpc-timeout');
-    if (i < 0) return a.timeoutMs;
-    const ms = parseGrpcTimeout(this.as.requestHeaders[i + 1]);
+    const ms = i < 0 ? -1 : parseGrpcTimeout(this.as.requestHeaders[i + 1]);
     if (ms < 0) return a.timeoutMs;
     return a.grpcTimeoutHeaderMaxMs > 0 ? Math.min(ms, a.grpcTimeoutHeaderMaxMs) : ms;
   }
@@ -132,7 +114,7 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     if (this.done) return;
     const cluster = this.cluster;
     if (!cluster.limits.tryAcquireRequest()) {
-      this.fail(503, 'upstream overflow', 'UO');
+      this.finishAttemptless(503, 'upstream overflow', 'UO');
       return;
     }
     const ctx =
@@ -143,29 +125,30 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     if (host === null) {
       cluster.limits.releaseRequest();
       this.stats.noHealthy.inc();
-      this.fail(503, 'no healthy upstream', 'UH');
+      this.finishAttemptless(503, 'no healthy upstream', 'UH');
       return;
     }
-    this.attempt++;
-    this.as.attempts = this.attempt;
-    host.activeRequests++;
-    this.host = host;
-    this.attemptStartMs = performance.now();
-    const perTry = this.retry.perTryTimeoutMs;
-    if (perTry > 0) this.tryTimer = setTimeout(this.onPerTryTimeout.bind(this), perTry);
-    this.pool = poolFor(host, cluster);
-    this.pool.acquire(this, false);
+    const a = new UpstreamAttempt(this, cluster, host, poolFor(host, cluster), ++this.attemptCount);
+    this.as.attempts = this.attemptCount;
+    this.attempts.push(a);
+    (this.attempted ??= []).push(host);
+    a.start(this.retry.perTryTimeoutMs);
   }
 
-  onPoolReady(conn: UpstreamConnection): void {
-    if (this.done || this.host === null) {
-      conn.abort();
-      return;
-    }
-    this.conn = conn;
+  private finishAttemptless(status: number, body: string, flag: LocalFlag): void {
+    if (this.attempts.length > 0) return; // a hedged attempt is still running; let it answer
+    this.fail(status, body, flag);
+  }
+
+  attemptReady(a: UpstreamAttempt, conn: UpstreamConnection): void {
     const d = this.as.downstream;
-    const head = this.head.forAttempt(this.host.key, this.attempt);
-    conn.send(this, head, d.hasBody ? d.contentLength : 0, this.as.method === 'HEAD', d.upgrade !== '');
+    conn.send(
+      a,
+      this.head.forAttempt(a.host.key, a.number),
+      d.hasBody ? d.contentLength : 0,
+      this.as.method === 'HEAD',
+      d.upgrade !== '',
+    );
     if (this.body !== null) {
       for (const chunk of this.body) conn.writeBody(chunk);
       if (!this.replayable) this.body = null;
@@ -174,149 +157,148 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     d.resumeBody();
   }
 
-  /** {@link BodyReader}: request body from downstream. */
+  /** {@link BodyReader}: request body from downstream, written to every live attempt. */
   onData(chunk: Buffer): void {
     this.bodyBytes += chunk.length;
-    this.idleTimer?.refresh();
+    this.timers.touch();
     if (this.shadows !== null) for (const s of this.shadows) s.onData(chunk);
-    const conn = this.conn;
-    if (this.body !== null && (this.replayable || conn === null)) {
+    let anyConn = false;
+    let pressure = false;
+    for (const a of this.attempts) {
+      if (a.conn === null) continue;
+      anyConn = true;
+      if (!a.conn.writeBody(chunk)) pressure = true;
+    }
+    if (this.body !== null && (this.replayable || !anyConn)) {
       this.body.push(chunk);
       if (this.bodyBytes > RETRY_BUFFER_BYTES) {
         this.replayable = false;
-        if (conn === null) this.as.downstream.pauseBody();
+        if (!anyConn) pressure = true;
+        else this.body = null;
       }
     }
-    if (conn !== null) {
-      if (!this.replayable) this.body = null;
-      if (!conn.writeBody(chunk)) this.as.downstream.pauseBody();
-    }
+    if (pressure) this.as.downstream.pauseBody();
   }
 
   onEnd(): void {
     this.bodyDone = true;
-    if (this.requestTimer !== null) {
-      clearTimeout(this.requestTimer);
-      this.requestTimer = null;
-    }
+    this.timers.requestDone();
     if (this.shadows !== null) for (const s of this.shadows) s.onEnd();
-    this.conn?.endBody();
+    for (const a of this.attempts) a.conn?.endBody();
   }
 
-  onUpstreamDrain(): void {
+  canResend(): boolean {
+    return !this.as.downstream.hasBody || this.replayable;
+  }
+
+  upstreamDrained(): void {
     this.as.downstream.resumeBody();
   }
 
-  onResponseHead(status: number, headers: string[], contentLength: number, endStream: boolean): void {
+  attemptHead(
+    a: UpstreamAttempt,
+    status: number,
+    headers: string[],
+    contentLength: number,
+    endStream: boolean,
+  ): void {
     if (this.done) return;
-    this.clearTryTimer();
     const grpc = grpcStatusOf(headers);
-    const durationMs = performance.now() - this.attemptStartMs;
-    if (retriableResponse(this.retry, status, grpc) && this.canRetry()) {
-      this.cluster.reportOutcome(this.host!, responseOutcome(status), durationMs);
-      this.stats.response(status, durationMs);
-      if (endStream && this.bodyDone) this.discardEnd = true;
-      else this.conn?.abort();
-      this.conn = null;
-      this.endAttempt();
-      this.scheduleRetry();
+    a.report(responseOutcome(status));
+    this.stats.response(status, a.elapsedMs);
+    // A retried response that already ended leaves its connection clean for the pool.
+    if (
+      retriableResponse(this.retry, status, grpc) &&
+      this.otherAttemptsOrRetry(a, endStream && this.bodyDone)
+    )
       return;
-    }
-    this.responseStarted = true;
+    // This attempt's response is the request's response; any hedged siblings are cancelled.
+    this.winner = a;
+    a.won = true;
+    for (const other of this.attempts) if (other !== a) other.abort();
+    this.attempts = [a];
     const as = this.as;
-    as.upstreamHost = this.host!.key;
-    as.upstreamServiceTimeMs = Math.round(durationMs);
+    as.upstreamHost = a.host.key;
+    as.upstreamServiceTimeMs = Math.round(a.elapsedMs);
     if (this.weighted !== null) applyHeaderMutation(this.weighted.responseHeaders, headers);
-    if (this.attempt > 1 && this.retriesLeft === 0 && status >= 500) as.addResponseFlag('URX');
-    this.cluster.reportOutcome(this.host!, responseOutcome(status), durationMs);
-    this.stats.response(status, durationMs);
+    if (this.attemptCount > 1 && this.retriesLeft === 0 && status >= 500) as.addResponseFlag('URX');
     if (endStream) {
-      if (!this.bodyDone) this.conn?.abort();
-      this.discardEnd = this.bodyDone;
-      this.endAttempt();
+      if (this.bodyDone) a.release();
+      else a.abort();
       this.cleanup();
     }
     as.encodeHeaders(status, headers, contentLength, endStream);
   }
 
-  onResponseData(chunk: Buffer): void {
+  /**
+   * A retriable response or failure on `a`: drop `a`; if a hedged sibling is still running, wait
+   * for it; else retry when allowed. False when the caller must treat it as final.
+   */
+  private otherAttemptsOrRetry(a: UpstreamAttempt, connectionClean = false): boolean {
+    const others = this.attempts.filter((x) => x !== a);
+    if (others.length === 0 && !this.canRetry()) return false;
+    if (connectionClean) a.release();
+    else a.abort();
+    this.attempts = others;
+    if (others.length === 0) this.scheduleRetry();
+    return true;
+  }
+
+  attemptData(_a: UpstreamAttempt, chunk: Buffer): void {
     if (this.done) return;
-    this.idleTimer?.refresh();
-    if (!this.as.encodeData(chunk)) this.conn?.pause();
+    this.timers.touch();
+    if (!this.as.encodeData(chunk)) this.winner?.conn?.pause();
   }
 
   onDownstreamDrain(): void {
-    this.conn?.resume();
+    this.winner?.conn?.resume();
   }
 
-  onResponseEnd(trailers: string[] | null): void {
-    if (this.discardEnd) {
-      this.discardEnd = false;
-      return;
-    }
+  attemptEnd(a: UpstreamAttempt, trailers: string[] | null): void {
     if (this.done) return;
-    if (!this.bodyDone) this.conn?.abort();
-    this.conn = null;
-    this.endAttempt();
+    if (this.bodyDone) a.release();
+    else a.abort();
     this.cleanup();
     this.as.encodeEnd(trailers);
   }
 
-  onUpgrade(socket: Socket, leftover: Buffer | null, headers: string[]): void {
+  attemptUpgraded(a: UpstreamAttempt, socket: Socket, leftover: Buffer | null, headers: string[]): void {
     if (this.done) {
       socket.destroy();
       return;
     }
-    this.responseStarted = true;
-    this.as.upstreamHost = this.host!.key;
-    this.cluster.reportOutcome(this.host!, responseOutcome(101), performance.now() - this.attemptStartMs);
-    this.conn = null;
-    this.endAttempt();
+    this.as.upstreamHost = a.host.key;
+    a.report(responseOutcome(101));
+    a.release();
     this.cleanup();
     headers.push('connection', 'upgrade', 'upgrade', this.as.downstream.upgrade);
     this.as.startTunnel(headers, socket, leftover);
   }
 
-  onUpstreamFailure(kind: UpstreamFailure, safeToRetry: boolean): void {
+  attemptFailed(a: UpstreamAttempt, kind: UpstreamFailure): void {
     if (this.done) return;
-    this.conn = null;
     if (kind === 'overflow') {
-      this.clearTryTimer();
-      this.endAttempt();
-      this.fail(503, 'upstream overflow', 'UO');
+      a.release();
+      this.attempts = this.attempts.filter((x) => x !== a);
+      this.finishAttemptless(503, 'upstream overflow', 'UO');
       return;
     }
-    if (
-      safeToRetry &&
-      !this.responseStarted &&
-      this.freshRetries < MAX_FRESH_CONNECTION_RETRIES &&
-      this.pool !== null
-    ) {
-      this.freshRetries++;
-      this.pool.acquire(this, true);
-      return;
-    }
-    this.clearTryTimer();
     const connectFailure = kind === 'connect-failure' || kind === 'connect-timeout';
     if (connectFailure) this.stats.connectFail.inc();
-    this.cluster.reportOutcome(
-      this.host!,
-      connectFailure ? OUTCOME_CONNECT_FAILURE : OUTCOME_RESET,
-      performance.now() - this.attemptStartMs,
-    );
-    this.endAttempt();
-    if (this.responseStarted) {
+    a.report(connectFailure ? OUTCOME_CONNECT_FAILURE : OUTCOME_RESET);
+    if (a.won) {
+      a.release();
       this.as.addResponseFlag('UR');
       this.cleanup();
       this.as.resetDownstream();
       return;
     }
     const failure: AttemptFailure = connectFailure ? 'connect-failure' : 'reset';
-    if (kind !== 'protocol' && retriableFailure(this.retry, failure) && this.canRetry()) {
-      this.scheduleRetry();
-      return;
-    }
-    if (this.attempt > 1) this.as.addResponseFlag('URX');
+    if (kind !== 'protocol' && retriableFailure(this.retry, failure) && this.otherAttemptsOrRetry(a)) return;
+    a.release();
+    this.attempts = this.attempts.filter((x) => x !== a);
+    if (this.attempts.length > 0) return;
+    if (this.attemptCount > 1) this.as.addResponseFlag('URX');
     if (kind === 'protocol') this.fail(502, 'upstream protocol error', 'UPE');
     else if (connectFailure)
       this.fail(
@@ -332,76 +314,64 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
       );
   }
 
+  attemptPerTryTimeout(a: UpstreamAttempt): void {
+    if (this.done) return;
+    this.stats.timeout.inc();
+    a.report(OUTCOME_TIMEOUT);
+    if (this.action.hedgeOnPerTryTimeout && this.replayable && this.canRetry()) {
+      // Hedge: keep the slow attempt and race a new one against it; the first response wins.
+      this.retriesLeft--;
+      this.stats.retry.inc();
+      this.sendAttempt();
+      return;
+    }
+    if (retriableFailure(this.retry, 'timeout') && this.otherAttemptsOrRetry(a)) return;
+    a.abort();
+    this.attempts = this.attempts.filter((x) => x !== a);
+    if (this.attempts.length > 0) return;
+    if (this.attemptCount > 1) this.as.addResponseFlag('URX');
+    this.fail(504, 'upstream request timeout', 'UT');
+  }
+
   /** {@link DownstreamWatcher}: the client went away; abandon the upstream side. */
   onDownstreamReset(): void {
     if (this.done) return;
-    this.abortAttempt();
+    this.abortAll();
     this.cleanup();
   }
 
-  private onPerTryTimeout(): void {
-    this.tryTimer = null;
+  /** Route timeout: 504 before the response, a reset after it started. */
+  onRouteTimeout(): void {
     if (this.done) return;
     this.stats.timeout.inc();
-    this.cluster.reportOutcome(this.host!, OUTCOME_TIMEOUT, performance.now() - this.attemptStartMs);
-    this.abortAttempt();
-    if (retriableFailure(this.retry, 'timeout') && this.canRetry()) {
-      this.scheduleRetry();
-      return;
-    }
-    if (this.attempt > 1) this.as.addResponseFlag('URX');
-    this.fail(504, 'upstream request timeout', 'UT');
+    for (const a of this.attempts) a.report(OUTCOME_TIMEOUT);
+    this.endWithTimeout(504, 'upstream request timeout', 'UT');
   }
 
-  private onGlobalTimeout(): void {
-    this.globalTimer = null;
+  /** Stream idle or request timeout: 408 before the response, a reset after it started. */
+  onIdleOrRequestTimeout(idle: boolean): void {
+    this.endWithTimeout(408, idle ? 'stream timeout' : 'request timeout', idle ? 'SI' : null);
+  }
+
+  private endWithTimeout(status: number, body: string, flag: LocalFlag | null): void {
     if (this.done) return;
-    this.stats.timeout.inc();
-    if (this.host !== null)
-      this.cluster.reportOutcome(this.host, OUTCOME_TIMEOUT, performance.now() - this.attemptStartMs);
-    this.abortAttempt();
-    if (this.responseStarted) {
-      this.as.addResponseFlag('UT');
-      this.cleanup();
-      this.as.resetDownstream();
-      return;
-    }
-    this.fail(504, 'upstream request timeout', 'UT');
-  }
-
-  /** Nothing moved in either direction for the idle timeout: 408 before the response, else reset. */
-  private onIdleTimeout(): void {
-    this.idleTimer = null;
-    this.endWithTimeout('SI');
-  }
-
-  /** The request body did not arrive within `request_timeout`. */
-  private onRequestTimeout(): void {
-    this.requestTimer = null;
-    this.endWithTimeout(null);
-  }
-
-  private endWithTimeout(flag: 'SI' | null): void {
-    if (this.done) return;
-    this.abortAttempt();
-    if (this.responseStarted) {
+    this.abortAll();
+    if (this.winner !== null) {
       if (flag !== null) this.as.addResponseFlag(flag);
       this.cleanup();
       this.as.resetDownstream();
       return;
     }
     this.cleanup();
-    this.as.sendLocalReply(408, flag === null ? 'request timeout' : 'stream timeout', flag);
+    this.as.sendLocalReply(status, body, flag);
   }
 
   private canRetry(): boolean {
-    if (this.retriesLeft <= 0 || this.responseStarted || (!this.replayable && this.as.downstream.hasBody))
+    if (this.retriesLeft <= 0 || this.winner !== null || (!this.replayable && this.as.downstream.hasBody))
       return false;
     // One retry slot (max_retries / retry budget) per request, held until the request ends.
     if (this.holdingRetry) return true;
-    if (!this.cluster.limits.tryAcquireRetry()) {
-      return false;
-    }
+    if (!this.cluster.limits.tryAcquireRetry()) return false;
     this.holdingRetry = true;
     return true;
   }
@@ -418,36 +388,12 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
     this.sendAttempt();
   }
 
-  /** Stops the current attempt wherever it is (waiting for a connection, or on one). */
-  private abortAttempt(): void {
-    this.clearTryTimer();
-    if (this.conn !== null) {
-      this.conn.abort();
-      this.conn = null;
-    } else if (this.pool !== null && this.host !== null) {
-      this.pool.cancel(this);
-    }
-    this.endAttempt();
+  private abortAll(): void {
+    for (const a of this.attempts) a.abort();
+    this.attempts = [];
   }
 
-  private endAttempt(): void {
-    const host = this.host;
-    if (host === null) return;
-    host.activeRequests--;
-    this.cluster.limits.releaseRequest();
-    if (this.attempted === null) this.attempted = [];
-    this.attempted.push(host);
-    this.host = null;
-  }
-
-  private clearTryTimer(): void {
-    if (this.tryTimer !== null) {
-      clearTimeout(this.tryTimer);
-      this.tryTimer = null;
-    }
-  }
-
-  private fail(status: number, body: string, flag: 'UO' | 'UH' | 'UF' | 'UC' | 'UT' | 'UPE'): void {
+  private fail(status: number, body: string, flag: LocalFlag): void {
     this.cleanup();
     this.as.sendLocalReply(status, body, flag);
   }
@@ -455,12 +401,9 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
   private cleanup(): void {
     if (this.done) return;
     this.done = true;
-    this.clearTryTimer();
-    if (this.globalTimer !== null) clearTimeout(this.globalTimer);
+    this.timers.clear();
     if (this.backoffTimer !== null) clearTimeout(this.backoffTimer);
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    if (this.requestTimer !== null) clearTimeout(this.requestTimer);
-    this.globalTimer = this.backoffTimer = this.idleTimer = this.requestTimer = null;
+    this.backoffTimer = null;
     if (this.holdingRetry) {
       this.holdingRetry = false;
       this.cluster.limits.releaseRetry();
@@ -473,13 +416,4 @@ export class UpstreamRequest implements UpstreamCallbacks, BodyReader, Downstrea
 function grpcStatusOf(headers: string[]): number {
   const i = indexOfHeader(headers, 'grpc-status');
   return i < 0 ? -1 : Number(headers[i + 1]);
-}
-
-/** `grpc-timeout` (e.g. `100m`, `5S`) in milliseconds, -1 when malformed. */
-export function parseGrpcTimeout(v: string): number {
-  const m = /^(\d{1,8})([HMSmun])$/.exec(v);
-  if (m === null) return -1;
-  const n = Number(m[1]);
-  const unit: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
-  return Math.ceil(n * unit[m[2]]);
 }

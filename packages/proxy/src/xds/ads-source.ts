@@ -1,0 +1,292 @@
+/**
+ * Dynamic configuration over ADS: an {@link AdsClient} feeding a {@link ConfigStore}, as Envoy's
+ * `dynamic_resources.ads_config`. LDS and CDS are wildcard; RDS and EDS follow what the accepted
+ * listeners and clusters reference. Every update is compiled before it is ACKed, so a bad one is
+ * NACKed with the {@link ProxyConfigError} message as `error_detail` and the last good
+ * configuration keeps serving. Losing the control plane changes nothing in the data path: the
+ * client reconnects with backoff and resynchronises.
+ *
+ * Ordering follows xDS: a new EDS cluster is _warming_ until its ClusterLoadAssignment arrives (or
+ * `warmTimeoutMs` passes); the cluster set, and the listener and route updates received after
+ * it, wait in order, so no route points at a cluster that has no endpoints yet.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  AdsClient,
+  type BackoffOptions,
+  edsNamesOf,
+  type JsonObject,
+  reject,
+  routeNamesOf,
+  TYPE_URLS,
+  type UpdateVerdict,
+  type XdsUpdate,
+} from '@meshwork/xds';
+import { ProxyConfigError } from '../errors.js';
+import { compileListener } from '../listener/listener-config.js';
+import { compileRouteConfig } from '../router/route-config.js';
+import { compileCluster } from '../upstream/cluster-config.js';
+import { compileLoadAssignment } from '../upstream/load-assignment.js';
+import type { ConfigStore } from './config-store.js';
+
+/** Options of an {@link AdsSource}. */
+export interface AdsSourceOptions {
+  /** The control plane's ADS endpoint, `host:port`. */
+  address: string;
+  /** This proxy's xDS node (see `proxyNode`). */
+  node: { id: string; cluster?: string; metadata?: JsonObject } & JsonObject;
+  /** Listeners from the bootstrap's `static_resources`, kept beside the dynamic ones. */
+  staticListeners?: readonly unknown[];
+  /** Clusters from the bootstrap's `static_resources`, kept beside the dynamic ones. */
+  staticClusters?: readonly unknown[];
+  /**
+   * How long a new EDS cluster waits for its endpoints, and how long readiness waits for the
+   * route configurations the first listeners name (Envoy's `initial_fetch_timeout`). Default 5 s.
+   */
+  warmTimeoutMs?: number;
+  /** Use incremental (delta) xDS. */
+  delta?: boolean;
+  backoff?: BackoffOptions;
+}
+
+/** Events of an {@link AdsSource}. */
+export interface AdsSourceEvents {
+  /** An update is in force in the data path. */
+  applied: [{ typeUrl: string; version: string }];
+  /** An update was NACKed; the previous configuration keeps serving. */
+  rejected: [{ typeUrl: string; version: string; error: Error }];
+  /** A deferred (post-warming) apply failed after the update had been ACKed. */
+  error: [Error];
+  /** The first complete configuration is serving. */
+  ready: [];
+}
+
+const ASSIGNMENT_TYPE = TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT;
+
+interface Warming {
+  missing: Set<string>;
+  done: () => void;
+}
+
+/** Keeps a {@link ConfigStore} in step with a control plane over ADS. */
+export class AdsSource extends EventEmitter<AdsSourceEvents> {
+  readonly client: AdsClient;
+  private readonly warmTimeoutMs: number;
+  private readonly staticListeners: readonly unknown[];
+  private readonly staticClusters: readonly unknown[];
+  /** Applies waiting behind a warming cluster set, in arrival order. */
+  private steps: Promise<void> = Promise.resolve();
+  private queuedSteps = 0;
+  private warming: Warming | null = null;
+  private readonly assignmentNames = new Set<string>();
+  private clustersApplied = false;
+  private listenersApplied = false;
+  private routeNames: string[] = [];
+  private isReady = false;
+  private readyTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly store: ConfigStore,
+    options: AdsSourceOptions,
+  ) {
+    super();
+    this.on('error', () => {});
+    this.warmTimeoutMs = options.warmTimeoutMs ?? 5_000;
+    this.staticListeners = options.staticListeners ?? [];
+    this.staticClusters = options.staticClusters ?? [];
+    this.client = new AdsClient({
+      address: options.address,
+      node: options.node,
+      delta: options.delta,
+      backoff: options.backoff,
+      followReferences: true,
+      onUpdate: (u) => this.onUpdate(u),
+    });
+    this.client.on('nack', (n) =>
+      this.emit('rejected', { typeUrl: n.typeUrl, version: n.version, error: n.error }),
+    );
+  }
+
+  /** Connects (once). */
+  start(): this {
+    this.client.start();
+    return this;
+  }
+
+  /** Whether the first complete configuration (clusters, listeners bound, their routes) serves. */
+  get ready(): boolean {
+    return this.isReady;
+  }
+
+  /** Resolves when {@link ready} first holds. */
+  whenReady(): Promise<void> {
+    if (this.isReady) return Promise.resolve();
+    return new Promise((resolve) => this.once('ready', resolve));
+  }
+
+  /** Stops the client; the configuration in force stays in the store. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.readyTimer);
+    this.warming?.done();
+    this.client.close();
+  }
+
+  private async onUpdate(u: XdsUpdate): Promise<UpdateVerdict | undefined> {
+    try {
+      switch (u.typeUrl) {
+        case TYPE_URLS.CLUSTER:
+          return await this.onClusters(u);
+        case ASSIGNMENT_TYPE:
+          return this.onAssignments(u);
+        case TYPE_URLS.LISTENER:
+          return await this.onListeners(u);
+        case TYPE_URLS.ROUTE_CONFIGURATION:
+          return await this.onRoutes(u);
+        default:
+          return reject(new ProxyConfigError(u.typeUrl, 'resource type not supported by this proxy'));
+      }
+    } catch (err) {
+      return reject(err as Error);
+    }
+  }
+
+  /** CDS: validate now, apply once every new EDS cluster has its endpoints (or the timeout). */
+  private async onClusters(u: XdsUpdate): Promise<undefined> {
+    const clusters = [...this.staticClusters, ...u.resources.values()];
+    checkUnique(
+      clusters.map((c, i) => compileCluster(resourcePath('Cluster', c, i), c).name),
+      'cluster',
+    );
+    const missing = edsNamesOf(u.resources.values()).filter((n) => !this.assignmentNames.has(n));
+    const apply = () => {
+      this.store.applyClusters(clusters, u.version);
+      this.clustersApplied = true;
+      this.applied(u);
+    };
+    if (missing.length === 0 && this.queuedSteps === 0) {
+      apply();
+      return undefined;
+    }
+    this.warming?.done(); // a newer cluster set supersedes the one still warming
+    let done!: () => void;
+    const warmed = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const warming: Warming = { missing: new Set(missing), done };
+    this.warming = missing.length > 0 ? warming : null;
+    if (missing.length === 0) done();
+    this.defer(async () => {
+      const timer = setTimeout(done, this.warmTimeoutMs);
+      await warmed;
+      clearTimeout(timer);
+      if (this.warming === warming) this.warming = null;
+      if (!this.closed) apply();
+    });
+    return undefined;
+  }
+
+  /** EDS: applied at once (the cluster manager keeps assignments for clusters still warming). */
+  private onAssignments(u: XdsUpdate): undefined {
+    const updated = u.updated.map((name) => u.resources.get(name)!);
+    updated.forEach((cla, i) => compileLoadAssignment(resourcePath('ClusterLoadAssignment', cla, i), cla));
+    for (const name of u.removed) {
+      this.store.clusters.removeLoadAssignment(name);
+      this.assignmentNames.delete(name);
+    }
+    for (const cla of updated) this.store.applyLoadAssignment(cla, u.version);
+    for (const name of u.updated) this.assignmentNames.add(name);
+    this.store.versions.endpoints = { versionInfo: u.version, lastUpdated: new Date().toISOString() };
+    const w = this.warming;
+    if (w !== null) {
+      for (const name of u.updated) w.missing.delete(name);
+      if (w.missing.size === 0) w.done();
+    }
+    this.applied(u);
+    return undefined;
+  }
+
+  /** LDS: new listeners are bound before the ACK, so a port conflict is NACKed. */
+  private async onListeners(u: XdsUpdate): Promise<undefined> {
+    const listeners = [...this.staticListeners, ...u.resources.values()];
+    listeners.forEach((l, i) => compileListener(l, resourcePath('Listener', l, i)));
+    const apply = async () => {
+      await this.store.applyListeners(listeners, u.version);
+      this.listenersApplied = true;
+      this.routeNames = routeNamesOf(u.resources.values());
+      this.applied(u);
+    };
+    if (this.queuedSteps === 0) await apply();
+    else this.defer(apply);
+    return undefined;
+  }
+
+  /** RDS: the complete set of watched route configurations replaces the previous one. */
+  private async onRoutes(u: XdsUpdate): Promise<undefined> {
+    const routes = [...u.resources.values()];
+    routes.forEach((r, i) => compileRouteConfig(r, resourcePath('RouteConfiguration', r, i)));
+    const apply = () => {
+      this.store.applyRouteConfigurations(routes, u.version, true);
+      this.applied(u);
+    };
+    if (this.queuedSteps === 0) apply();
+    else this.defer(apply);
+    return undefined;
+  }
+
+  /** Runs `step` after the steps already waiting; a failure no longer NACKs, so it is reported. */
+  private defer(step: () => void | Promise<void>): void {
+    this.queuedSteps++;
+    this.steps = this.steps
+      .then(step)
+      .catch((err: Error) => {
+        this.emit('error', err);
+      })
+      .finally(() => {
+        this.queuedSteps--;
+      });
+  }
+
+  private applied(u: XdsUpdate): void {
+    this.emit('applied', { typeUrl: u.typeUrl, version: u.version });
+    this.checkReady();
+  }
+
+  /**
+   * Ready once clusters are applied and listeners bound, and the routes those listeners name
+   * have arrived — or `warmTimeoutMs` after that, as Envoy stops waiting on an initial fetch.
+   */
+  private checkReady(): void {
+    if (this.isReady || !this.clustersApplied || !this.listenersApplied) return;
+    const have = new Set(this.store.dump().routes.map((r) => (r as { name?: string }).name));
+    if (this.routeNames.every((n) => have.has(n))) {
+      clearTimeout(this.readyTimer);
+      this.isReady = true;
+      this.emit('ready');
+    } else if (this.readyTimer === undefined) {
+      this.readyTimer = setTimeout(() => {
+        if (this.isReady || this.closed) return;
+        this.isReady = true;
+        this.emit('ready');
+      }, this.warmTimeoutMs);
+      this.readyTimer.unref();
+    }
+  }
+}
+
+/** Names a resource in an error by its name (what an operator greps for), else its position. */
+function resourcePath(kind: string, resource: unknown, index: number): string {
+  const name = (resource as { name?: unknown; cluster_name?: unknown } | null) ?? {};
+  const id = typeof name.name === 'string' ? name.name : name.cluster_name;
+  return typeof id === 'string' && id !== '' ? `${kind} "${id}"` : `${kind}[${index}]`;
+}
+
+function checkUnique(names: string[], what: string): void {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n))
+      throw new ProxyConfigError(`${what} "${n}"`, `duplicate ${what} name (static and dynamic)`);
+    seen.add(n);
+  }
+}
