@@ -39,6 +39,13 @@ test('the same resource object is encoded once across snapshots', () => {
   assert.equal(XdsSnapshot.from(one), one);
 });
 
+test('equal resources built as new objects (one per node) are encoded once', () => {
+  const forNode = () =>
+    XdsSnapshot.from({ cds: { version: '1', resources: [edsCluster('shared', { connect_timeout: '7s' })] } });
+  const get = (s: XdsSnapshot) => s.types.get(TYPE_URLS.CLUSTER)!.resources.get('shared')!;
+  assert.equal(get(forNode()), get(forNode()));
+});
+
 test('bad snapshots fail with a code and the place of the problem', () => {
   assert.throws(() => XdsSnapshot.from({ cds: { version: '1', resources: { b: edsCluster('a') } } }), {
     code: 'MESH_ERR_XDS_SNAPSHOT',
