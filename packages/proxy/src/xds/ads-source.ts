@@ -190,7 +190,8 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
   /** EDS: applied at once (the cluster manager keeps assignments for clusters still warming). */
   private onAssignments(u: XdsUpdate): undefined {
     const updated = u.updated.map((name) => u.resources.get(name)!);
-    updated.forEach((cla, i) => compileLoadAssignment(resourcePath('ClusterLoadAssignment', cla, i), cla));
+    for (const [i, cla] of updated.entries())
+      compileLoadAssignment(resourcePath('ClusterLoadAssignment', cla, i), cla);
     for (const name of u.removed) {
       this.store.clusters.removeLoadAssignment(name);
       this.assignmentNames.delete(name);
@@ -210,7 +211,7 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
   /** LDS: new listeners are bound before the ACK, so a port conflict is NACKed. */
   private async onListeners(u: XdsUpdate): Promise<undefined> {
     const listeners = [...this.staticListeners, ...u.resources.values()];
-    listeners.forEach((l, i) => compileListener(l, resourcePath('Listener', l, i)));
+    for (const [i, l] of listeners.entries()) compileListener(l, resourcePath('Listener', l, i));
     const apply = async () => {
       await this.store.applyListeners(listeners, u.version);
       this.listenersApplied = true;
@@ -225,7 +226,7 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
   /** RDS: the complete set of watched route configurations replaces the previous one. */
   private async onRoutes(u: XdsUpdate): Promise<undefined> {
     const routes = [...u.resources.values()];
-    routes.forEach((r, i) => compileRouteConfig(r, resourcePath('RouteConfiguration', r, i)));
+    for (const [i, r] of routes.entries()) compileRouteConfig(r, resourcePath('RouteConfiguration', r, i));
     const apply = () => {
       this.store.applyRouteConfigurations(routes, u.version, true);
       this.applied(u);
