@@ -74,6 +74,8 @@ const NO_EJECTIONS: Record<EjectionType, number> = Object.freeze({
   consecutive_local_origin_failure: 0,
   success_rate: 0,
   failure_percentage: 0,
+  success_rate_local_origin: 0,
+  failure_percentage_local_origin: 0,
 });
 
 /** The cluster fields a snapshot reads. */

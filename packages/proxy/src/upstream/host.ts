@@ -38,6 +38,9 @@ export class OutlierState {
   /** Requests and failures seen since the last interval tick (success-rate / failure-percentage). */
   windowRequests = 0;
   windowFailures = 0;
+  /** Split mode only: attempts and local-origin failures (connect, reset, timeout) this interval. */
+  localWindowRequests = 0;
+  localWindowFailures = 0;
   /** Total times ejected (stat) and the back-off multiplier for the next ejection time. */
   numEjections = 0;
   ejectTimeBackoff = 0;

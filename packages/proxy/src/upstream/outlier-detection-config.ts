@@ -18,6 +18,9 @@ export interface OutlierDetectionSettings {
   readonly enforcingConsecutiveLocalOriginFailure: number;
   readonly enforcingSuccessRate: number;
   readonly enforcingFailurePercentage: number;
+  /** Split mode: enforcement of the local-origin success-rate and failure-percentage detectors. */
+  readonly enforcingLocalOriginSuccessRate: number;
+  readonly enforcingFailurePercentageLocalOrigin: number;
   readonly successRateMinimumHosts: number;
   readonly successRateRequestVolume: number;
   /** Envoy's `success_rate_stdev_factor` (thousandths: 1900 → 1.9 standard deviations). */
@@ -47,6 +50,8 @@ export const DEFAULT_OUTLIER_DETECTION: OutlierDetectionSettings = Object.freeze
   enforcingConsecutiveLocalOriginFailure: 100,
   enforcingSuccessRate: 100,
   enforcingFailurePercentage: 0,
+  enforcingLocalOriginSuccessRate: 100,
+  enforcingFailurePercentageLocalOrigin: 0,
   successRateMinimumHosts: 5,
   successRateRequestVolume: 100,
   successRateStdevFactor: 1900,
@@ -92,6 +97,8 @@ const PERCENT_FIELDS: ReadonlyArray<[keyof OutlierDetectionSettings, string]> = 
   ['enforcingConsecutiveLocalOriginFailure', 'enforcing_consecutive_local_origin_failure'],
   ['enforcingSuccessRate', 'enforcing_success_rate'],
   ['enforcingFailurePercentage', 'enforcing_failure_percentage'],
+  ['enforcingLocalOriginSuccessRate', 'enforcing_local_origin_success_rate'],
+  ['enforcingFailurePercentageLocalOrigin', 'enforcing_failure_percentage_local_origin'],
   ['failurePercentageThreshold', 'failure_percentage_threshold'],
 ];
 
@@ -106,11 +113,7 @@ const COUNT_FIELDS: ReadonlyArray<[keyof OutlierDetectionSettings, string]> = [
   ['failurePercentageRequestVolume', 'failure_percentage_request_volume'],
 ];
 
-/**
- * Reads `outlier_detection` (path names it in errors). Local-origin success-rate and
- * failure-percentage enforcement are accepted but only `0` or their defaults are meaningful here:
- * split mode ejects on consecutive local-origin failures, not on a local-origin success rate.
- */
+/** Reads `outlier_detection` (path names it in errors), Envoy's default for every absent field. */
 export function compileOutlierDetection(path: string, value: unknown): OutlierDetectionSettings {
   const od = readMessage(path, value, FIELDS);
   const d = DEFAULT_OUTLIER_DETECTION;

@@ -201,6 +201,31 @@ describe('OutlierDetector', () => {
     assert.equal(hosts[0].outlier.windowRequests, 0, 'local-origin errors stay out of the success rate');
   });
 
+  test('split mode: a host whose connections keep failing is ejected by local-origin success rate', () => {
+    const settings = {
+      ...seedRule,
+      splitExternalLocalOriginErrors: true,
+      consecutiveLocalOriginFailure: 1000,
+      consecutive5xx: 1000,
+      maxEjectionPercent: 100,
+    };
+    const { hosts, clock, detector } = setup(settings, 6);
+    for (const [i, h] of hosts.entries()) {
+      for (let r = 0; r < 200; r++) {
+        // Host 5 answers half the time and fails to connect the other half; its 5xx rate is 0.
+        if (i === 5 && r % 2 === 0) detector.report(h, { kind: 'connect-failure' });
+        else detector.report(h, { kind: 'response', status: 200 });
+      }
+    }
+    clock.advance(30_000);
+    assert.deepEqual(
+      hosts.map((h) => h.ejected),
+      [false, false, false, false, false, true],
+    );
+    assert.equal(detector.stats.enforced.success_rate_local_origin, 1);
+    assert.equal(detector.stats.detected.success_rate, 0);
+  });
+
   test('a passing active health check un-ejects the host', () => {
     const { hosts, detector, fail } = setup(seedRule);
     fail(hosts[0], 5);

@@ -20,7 +20,9 @@ export type EjectionType =
   | 'consecutive_gateway_failure'
   | 'consecutive_local_origin_failure'
   | 'success_rate'
-  | 'failure_percentage';
+  | 'failure_percentage'
+  | 'success_rate_local_origin'
+  | 'failure_percentage_local_origin';
 
 /** Counters in the shape of Envoy's `outlier_detection.*` stats. */
 export interface OutlierStats {
@@ -45,6 +47,8 @@ const zeroByType = (): Record<EjectionType, number> => ({
   consecutive_local_origin_failure: 0,
   success_rate: 0,
   failure_percentage: 0,
+  success_rate_local_origin: 0,
+  failure_percentage_local_origin: 0,
 });
 
 /** Outlier detection over the hosts of one cluster, driven by an injectable clock. */
@@ -108,6 +112,8 @@ export class OutlierDetector {
     const o = host.outlier;
     if (outcome.kind === 'response') {
       o.windowRequests++;
+      // Split mode: a response means the connection worked (a local-origin success).
+      if (s.splitExternalLocalOriginErrors) o.localWindowRequests++;
       const status = outcome.status;
       if (status < 500) {
         o.consecutive5xx = 0;
@@ -117,7 +123,9 @@ export class OutlierDetector {
       }
       this.onError(host, status === 502 || status === 503 || status === 504);
     } else if (s.splitExternalLocalOriginErrors) {
-      // Split mode: local-origin errors stay out of the (external) success-rate window.
+      // Split mode: local-origin errors stay out of the external success-rate window.
+      o.localWindowRequests++;
+      o.localWindowFailures++;
       if (++o.consecutiveLocalOriginFailure === s.consecutiveLocalOriginFailure) {
         o.consecutiveLocalOriginFailure = 0;
         this.detect(host, 'consecutive_local_origin_failure', s.enforcingConsecutiveLocalOriginFailure);
@@ -137,12 +145,24 @@ export class OutlierDetector {
   /** Runs one interval's work now (the timer calls this; exported for tests and the admin page). */
   tick(): void {
     const now = this.clock.now();
+    const s = this.settings;
     for (const host of this.hosts) this.checkForUneject(host, now);
-    this.successRateEjections();
-    this.failurePercentageEjections();
+    this.successRateEjections(EXTERNAL, 'success_rate', s.enforcingSuccessRate);
+    this.failurePercentageEjections(EXTERNAL, 'failure_percentage', s.enforcingFailurePercentage);
+    if (s.splitExternalLocalOriginErrors) {
+      this.successRateEjections(LOCAL, 'success_rate_local_origin', s.enforcingLocalOriginSuccessRate);
+      this.failurePercentageEjections(
+        LOCAL,
+        'failure_percentage_local_origin',
+        s.enforcingFailurePercentageLocalOrigin,
+      );
+    }
     for (const host of this.hosts) {
-      host.outlier.windowRequests = 0;
-      host.outlier.windowFailures = 0;
+      const o = host.outlier;
+      o.windowRequests = 0;
+      o.windowFailures = 0;
+      o.localWindowRequests = 0;
+      o.localWindowFailures = 0;
     }
   }
 
@@ -240,37 +260,51 @@ export class OutlierDetector {
   }
 
   /** Ejects hosts whose success rate is below mean − stdev_factor/1000 × stdev. */
-  private successRateEjections(): void {
+  private successRateEjections(window: Window, type: EjectionType, enforcingPercent: number): void {
     const s = this.settings;
-    const eligible = this.hosts.filter(
-      (h) => !h.ejected && h.outlier.windowRequests >= s.successRateRequestVolume,
-    );
+    const eligible = this.hosts.filter((h) => !h.ejected && window.requests(h) >= s.successRateRequestVolume);
     if (eligible.length === 0 || eligible.length < s.successRateMinimumHosts) return;
-    const rates = eligible.map(successRate);
+    const rates = eligible.map((h) => successRate(window, h));
     const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
     const variance = rates.reduce((a, r) => a + (r - mean) ** 2, 0) / rates.length;
     const threshold = mean - (s.successRateStdevFactor / 1000) * Math.sqrt(variance);
     for (let i = 0; i < eligible.length; i++) {
-      if (rates[i] < threshold) this.detect(eligible[i], 'success_rate', s.enforcingSuccessRate);
+      if (rates[i] < threshold) this.detect(eligible[i], type, enforcingPercent);
     }
   }
 
   /** Ejects hosts whose failure percentage reaches failure_percentage_threshold. */
-  private failurePercentageEjections(): void {
+  private failurePercentageEjections(window: Window, type: EjectionType, enforcingPercent: number): void {
     const s = this.settings;
     const eligible = this.hosts.filter(
-      (h) => !h.ejected && h.outlier.windowRequests >= s.failurePercentageRequestVolume,
+      (h) => !h.ejected && window.requests(h) >= s.failurePercentageRequestVolume,
     );
     if (eligible.length === 0 || eligible.length < s.failurePercentageMinimumHosts) return;
     for (const host of eligible) {
-      if (100 - successRate(host) >= s.failurePercentageThreshold) {
-        this.detect(host, 'failure_percentage', s.enforcingFailurePercentage);
+      if (100 - successRate(window, host) >= s.failurePercentageThreshold) {
+        this.detect(host, type, enforcingPercent);
       }
     }
   }
 }
 
-function successRate(host: UpstreamHost): number {
-  const o = host.outlier;
-  return (100 * (o.windowRequests - o.windowFailures)) / o.windowRequests;
+/** One interval's counts as a detector reads them: all outcomes, or (split mode) local origin only. */
+interface Window {
+  requests(host: UpstreamHost): number;
+  failures(host: UpstreamHost): number;
+}
+
+const EXTERNAL: Window = {
+  requests: (h) => h.outlier.windowRequests,
+  failures: (h) => h.outlier.windowFailures,
+};
+
+const LOCAL: Window = {
+  requests: (h) => h.outlier.localWindowRequests,
+  failures: (h) => h.outlier.localWindowFailures,
+};
+
+function successRate(window: Window, host: UpstreamHost): number {
+  const requests = window.requests(host);
+  return (100 * (requests - window.failures(host))) / requests;
 }
