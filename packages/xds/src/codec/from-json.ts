@@ -53,7 +53,9 @@ export function parseMessage(type: protobuf.Type, json: unknown, path: string): 
     }
     const fieldPath = joinPath(path, field.name);
     const value = json[key];
-    if (value === null && !acceptsNull(field)) continue;
+    // undefined (a JS-side "not set") and proto3 JSON's null both mean absent, except where
+    // null is itself a value.
+    if (value === undefined || (value === null && !acceptsNull(field))) continue;
     if (seen.has(field)) throw new XdsCodecError(fieldPath, 'field given twice');
     if (field.partOf) checkOneof(field, seen, fieldPath);
     seen.add(field);

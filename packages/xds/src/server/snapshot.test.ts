@@ -46,6 +46,20 @@ test('equal resources built as new objects (one per node) are encoded once', () 
   assert.equal(get(forNode()), get(forNode()));
 });
 
+test('the content cache tells NaN from an absent value', () => {
+  const weighted = (value: unknown) => ({
+    name: 'a',
+    outlier_detection: { consecutive_5xx: 1 },
+    metadata: { filter_metadata: { x: { v: 1 } } },
+    common_lb_config: { healthy_panic_threshold: { value } },
+  });
+  const bytes = (value: unknown) =>
+    XdsSnapshot.from({ cds: { version: '1', resources: [weighted(value)] } })
+      .types.get(TYPE_URLS.CLUSTER)!
+      .resources.get('a')!.version;
+  assert.notEqual(bytes(null), bytes(Number.NaN));
+});
+
 test('bad snapshots fail with a code and the place of the problem', () => {
   assert.throws(() => XdsSnapshot.from({ cds: { version: '1', resources: { b: edsCluster('a') } } }), {
     code: 'MESH_ERR_XDS_SNAPSHOT',

@@ -83,7 +83,7 @@ function prepareJson(typeUrl: string, name: string, input: JsonObject): Prepared
       `${label}: resource is named "${own}" but listed as "${name}"`,
     );
   }
-  const key = `${typeUrl}\u0000${name}\u0000${JSON.stringify(input)}`;
+  const key = `${typeUrl}\u0000${name}\u0000${JSON.stringify(input, keepNonFinite)}`;
   const same = contentCache.get(key);
   if (same) return same;
   const prepared = build(typeUrl, name, encodeMessage(typeUrl, input, label));
@@ -158,4 +158,10 @@ export class XdsSnapshot {
   version(typeUrl: string): string | undefined {
     return this.types.get(toTypeUrl(typeUrl))?.version;
   }
+}
+
+// JSON.stringify writes NaN and ±Infinity as null, which would make them share a key with an
+// absent field; keep them distinct.
+function keepNonFinite(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? `\u0000${value}` : value;
 }
