@@ -91,6 +91,17 @@ async function run(argv: string[]): Promise<number> {
     out: process.stdout,
     live: args.has('--plain') ? false : undefined,
     fresh: args.has('--fresh'),
+    explicitPorts: new Set(
+      (
+        [
+          ['--gateway-port', 'gateway'],
+          ['--control-plane-port', 'control plane API'],
+          ['--xds-port', 'control plane xDS'],
+        ] as const
+      )
+        .filter(([flag]) => args.has(flag))
+        .map(([, what]) => what),
+    ),
   });
   const stopped = new Promise<number>((resolveExit) => {
     let signalled = false;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
-import { NotReadyError } from './errors.js';
+import { NotReadyError, PortInUseError } from './errors.js';
 import { Orchestrator, type UpConfig } from './orchestrator.js';
 import { isPortFree } from './ports.js';
 
@@ -93,6 +94,33 @@ test('a state dir in use by a live `meshwork up` is refused; a stale one is take
   const orchestrator = new Orchestrator(cfg);
   await orchestrator.up();
   await orchestrator.down();
+});
+
+test('a busy default port is replaced with a note; a busy port the user chose is an error', async () => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const busy = (blocker.address() as { port: number }).port;
+  try {
+    const cfg = {
+      ...config('spec:\n  services:\n    - { name: web, args: [ok.js] }\n', 'busy'),
+      gatewayPort: busy,
+    };
+    let text = '';
+    (cfg.out as PassThrough).on('data', (c) => {
+      text += c;
+    });
+    const orchestrator = new Orchestrator(cfg);
+    const state = await orchestrator.up();
+    await orchestrator.down();
+    assert.notEqual(new URL(state.gateway).port, String(busy));
+    assert.match(text, new RegExp(`note: port ${busy} \\(gateway\\) is in use; using \\d+ instead`));
+    await assert.rejects(
+      new Orchestrator({ ...cfg, explicitPorts: new Set(['gateway']) }).up(),
+      PortInUseError,
+    );
+  } finally {
+    blocker.close();
+  }
 });
 
 test('an unbuilt entry point is reported before anything starts', async () => {

@@ -9,7 +9,7 @@ import { DiscoveryWatcher } from '@meshwork/service';
 import { xdsBootstrap } from '../commands/xds-bootstrap.js';
 import { ProgressDisplay, renderCrash } from './display.js';
 import { type Edge, type EdgeEndpoint, loadEdgeRoutes, startEdge } from './edge.js';
-import { MeshError } from './errors.js';
+import { MeshError, PortInUseError } from './errors.js';
 import { buildPlan, type Plan } from './plan.js';
 import { PortAllocator } from './ports.js';
 import { loadSystemSpec, type SystemSpec } from './spec.js';
@@ -35,6 +35,8 @@ export interface UpConfig {
   stopGraceMs?: number;
   /** Delete the data directory first (a fresh shop: seeded stock, no orders). */
   fresh?: boolean;
+  /** Ports the user chose (by purpose: `gateway`, `control plane API`, `control plane xDS`): never substituted. */
+  explicitPorts?: ReadonlySet<string>;
 }
 
 /** What `meshwork status` and tests read from `<stateDir>/up.json`. */
@@ -96,12 +98,12 @@ export class Orchestrator {
     this.spec = loadSystemSpec(this.config.specFile);
     const ports = new PortAllocator();
     const c = this.config;
-    const gatewayPort = await ports.reserve(c.gatewayPort, 'gateway');
+    const gatewayPort = await this.reservePort(ports, c.gatewayPort, 'gateway');
     const withControlPlane = c.mesh || c.discovery === 'registry';
     const controlPlanePort = withControlPlane
-      ? await ports.reserve(c.controlPlanePort, 'control plane API')
+      ? await this.reservePort(ports, c.controlPlanePort, 'control plane API')
       : 0;
-    const xdsPort = withControlPlane ? await ports.reserve(c.xdsPort, 'control plane xDS') : 0;
+    const xdsPort = withControlPlane ? await this.reservePort(ports, c.xdsPort, 'control plane xDS') : 0;
     mkdirSync(join(c.stateDir, 'data'), { recursive: true });
     this.plan = await buildPlan(
       this.spec,
@@ -136,6 +138,21 @@ export class Orchestrator {
     this.writeState();
     this.config.out.write(`${this.summary().join('\n')}\n`);
     return this.state();
+  }
+
+  /**
+   * A port the user asked for must be free; a default one that is taken (another program on
+   * 8080) is replaced by a free port with a note, so `npm start` works on a busy machine.
+   */
+  private async reservePort(ports: PortAllocator, port: number, what: string): Promise<number> {
+    try {
+      return await ports.reserve(port, what);
+    } catch (err) {
+      if (!(err instanceof PortInUseError) || this.config.explicitPorts?.has(what)) throw err;
+      const free = await ports.reserve(0, what);
+      this.config.out.write(`note: port ${port} (${what}) is in use; using ${free} instead\n`);
+      return free;
+    }
   }
 
   /** Refuses a state dir another live `meshwork up` uses; clears a stale one; wipes data on `fresh`. */
