@@ -468,6 +468,43 @@ describe('DNS clusters', () => {
 });
 
 describe('active health checking through the cluster', () => {
+  test('a passing active check brings an ejected host back before its ejection time', async (t) => {
+    const server = createServer((_req, res) => res.end());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    t.after(() => server.close());
+    const port = (server.address() as AddressInfo).port;
+    const events: UpstreamEvent[] = [];
+    const cm = new ClusterManager({ onEvent: (e) => events.push(e) });
+    t.after(() => cm.close());
+    cm.applyClusters([
+      {
+        ...staticCluster('hc', []),
+        load_assignment: {
+          cluster_name: 'hc',
+          endpoints: [{ lb_endpoints: [lbEndpoint('127.0.0.1', port)] }],
+        },
+        outlier_detection: { base_ejection_time: '300s', max_ejection_percent: 100 },
+        health_checks: [
+          {
+            timeout: '0.2s',
+            interval: '0.05s',
+            unhealthy_threshold: 2,
+            healthy_threshold: 2,
+            tcp_health_check: {},
+          },
+        ],
+      },
+    ]);
+    await cm.whenWarm();
+    const cluster = cm.get('hc')!;
+    const host = cluster.hosts()[0];
+    for (let i = 0; i < 5; i++) cluster.reportOutcome(host, { kind: 'response', status: 502 }, 1);
+    assert.equal(host.ejected, true);
+    await waitFor(() => !host.ejected);
+    assert.ok(events.some((e) => e.type === 'unejected'));
+  });
+
   test('new EDS hosts take traffic only after their first passing check', async (t) => {
     let status = 200;
     const server = createServer((_req, res) => {
