@@ -1,12 +1,23 @@
 /**
  * `meshwork proxy --config bootstrap.yaml [--mode sidecar|gateway] [--concurrency N] [--admin-port P]`
- * runs the data plane from an Envoy v3 bootstrap. With `--concurrency N > 1` it forks N worker
+ * runs the data plane from an Envoy v3 bootstrap; `--xds host:port --node-id … --service …` takes
+ * listeners, routes, clusters and endpoints from a control plane over ADS (with or without a
+ * bootstrap for static resources). With `--concurrency N > 1` it forks N worker
  * processes that share the listeners (the kernel spreads connections); the first worker also
  * serves the admin listener. SIGTERM/SIGINT drain: stop accepting, finish in-flight requests,
  * close idle keep-alive connections, then exit.
  */
 import cluster from 'node:cluster';
-import { loadBootstrap, ProxyConfigError, ProxyServer } from '@meshwork/proxy';
+import {
+  adsAddressOf,
+  type Bootstrap,
+  loadBootstrap,
+  ProxyConfigError,
+  type ProxyIdentity,
+  ProxyServer,
+  proxyNode,
+  startXdsProxy,
+} from '@meshwork/proxy';
 
 interface ProxyArgs {
   config: string;
@@ -14,6 +25,10 @@ interface ProxyArgs {
   concurrency: number;
   adminPort: number | undefined;
   drainTimeoutMs: number;
+  /** ADS server `host:port` (present only with `--xds`). */
+  xds?: string;
+  /** Node identity flags (present only when given). */
+  node?: Partial<Omit<ProxyIdentity, 'mode'>>;
 }
 
 const USAGE = `usage: meshwork proxy --config <bootstrap.yaml|json> [options]
@@ -23,7 +38,17 @@ options:
   --mode <mode>          sidecar | gateway (default sidecar)
   --concurrency <n>      worker processes sharing the listeners (default 1)
   --admin-port <port>    override the bootstrap's admin port
-  --drain-timeout <ms>   how long SIGTERM waits for in-flight requests (default 10000)`;
+  --drain-timeout <ms>   how long SIGTERM waits for in-flight requests (default 10000)
+
+xDS (configuration from the control plane over ADS; --config then only adds static resources):
+  --xds <host:port>      ADS server (also taken from the bootstrap's dynamic_resources.ads_config)
+  --node-id <id>         node.id: the instance id (e.g. orders-1), or gateway
+  --service <name>       node.cluster: the service the proxy fronts
+  --namespace <ns>       default "default"
+  --inbound-port <port>  sidecar: listener other sidecars send to
+  --outbound-port <port> sidecar: listener the app sends to (Host: <service>)
+  --app-port <port>      sidecar: where the local app listens
+  --label <k=v>          workload label (repeatable; Gateway selectors match them)`;
 
 /** Parses argv; returns an error message instead of throwing. */
 export function parseProxyArgs(argv: string[]): ProxyArgs | string {
@@ -63,6 +88,22 @@ export function parseProxyArgs(argv: string[]): ProxyArgs | string {
         out.adminPort = n;
         break;
       }
+      case '--xds':
+        out.xds = value() ?? '';
+        if (!/^[^:\s]+:\d+$|^\[[^\]]+\]:\d+$/.test(out.xds))
+          return `--xds must be host:port, got "${out.xds}"`;
+        break;
+      case '--node-id':
+      case '--service':
+      case '--namespace':
+      case '--inbound-port':
+      case '--outbound-port':
+      case '--app-port':
+      case '--label': {
+        const problem = setNodeFlag((out.node ??= {}), flag, value());
+        if (problem !== undefined) return problem;
+        break;
+      }
       case '--drain-timeout': {
         const n = Number(value());
         if (!Number.isInteger(n) || n < 0) return '--drain-timeout must be milliseconds';
@@ -73,32 +114,115 @@ export function parseProxyArgs(argv: string[]): ProxyArgs | string {
         return `unknown option "${a}"`;
     }
   }
-  if (out.config === '') return '--config is required';
+  if (out.config === '' && out.xds === undefined) return '--config is required';
   return out;
+}
+
+const NODE_FLAGS: Record<string, 'nodeId' | 'service' | 'namespace'> = {
+  '--node-id': 'nodeId',
+  '--service': 'service',
+  '--namespace': 'namespace',
+};
+const PORT_FLAGS: Record<string, 'inboundPort' | 'outboundPort' | 'appPort'> = {
+  '--inbound-port': 'inboundPort',
+  '--outbound-port': 'outboundPort',
+  '--app-port': 'appPort',
+};
+
+/** Records one node identity flag; returns a usage error or undefined. */
+function setNodeFlag(
+  node: NonNullable<ProxyArgs['node']>,
+  flag: string,
+  v: string | undefined,
+): string | undefined {
+  if (v === undefined || v === '') return `${flag} needs a value`;
+  if (flag === '--label') {
+    const eq = v.indexOf('=');
+    if (eq <= 0) return `--label must be key=value, got "${v}"`;
+    node.labels = { ...node.labels, [v.slice(0, eq)]: v.slice(eq + 1) };
+  } else if (flag in PORT_FLAGS) {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) return `${flag} must be a port number, got "${v}"`;
+    node[PORT_FLAGS[flag]] = n;
+  } else node[NODE_FLAGS[flag]] = v;
+  return undefined;
+}
+
+const NO_BOOTSTRAP: Bootstrap = {
+  node: { id: '', cluster: '' },
+  listeners: [],
+  clusters: [],
+  admin: null,
+  dynamicResources: null,
+};
+
+/** Starts the engine: from the bootstrap alone, or with an ADS source when xDS is configured. */
+async function startProxy(
+  args: ProxyArgs,
+  withAdmin: boolean,
+): Promise<{ proxy: ProxyServer; stopSource: () => void; configured: Promise<void> }> {
+  const loaded = args.config === '' ? NO_BOOTSTRAP : await loadBootstrap(args.config);
+  const bootstrap = withAdmin ? loaded : { ...loaded, admin: null };
+  const adminPort = withAdmin ? args.adminPort : undefined;
+  const ads = (bootstrap.dynamicResources as { ads_config?: unknown } | null)?.ads_config;
+  if (args.xds === undefined && ads === undefined) {
+    return {
+      proxy: await ProxyServer.start(bootstrap, { mode: args.mode, adminPort }),
+      stopSource: () => {},
+      configured: Promise.resolve(),
+    };
+  }
+  const flags = args.node ?? {};
+  const node = proxyNode({
+    ...flags,
+    nodeId: flags.nodeId ?? bootstrap.node.id,
+    service: flags.service ?? bootstrap.node.cluster,
+    mode: args.mode,
+  });
+  const address = args.xds ?? adsAddressOf(bootstrap);
+  const { proxy, source } = await startXdsProxy({
+    bootstrap,
+    address,
+    node,
+    mode: args.mode,
+    adminPort,
+  });
+  source.on('rejected', (r) =>
+    console.error(`meshwork proxy: rejected ${r.typeUrl} ${r.version}: ${r.error.message}`),
+  );
+  source.on('error', (err) => console.error(`meshwork proxy: ${err.message}`));
+  source.client.on('disconnected', ({ reconnectInMs }) =>
+    console.error(
+      `meshwork proxy: control plane unreachable, keeping the last configuration; retry in ${reconnectInMs} ms`,
+    ),
+  );
+  console.error(`meshwork proxy (${args.mode}): waiting for configuration from ${address}`);
+  return { proxy, stopSource: () => source.close(), configured: source.whenReady() };
 }
 
 async function runOne(args: ProxyArgs, withAdmin: boolean): Promise<number> {
   let proxy: ProxyServer;
+  let stopSource: () => void;
+  let configured: Promise<void>;
   try {
-    const bootstrap = await loadBootstrap(args.config);
-    proxy = await ProxyServer.start(withAdmin ? bootstrap : { ...bootstrap, admin: null }, {
-      mode: args.mode,
-      adminPort: withAdmin ? args.adminPort : undefined,
-    });
+    ({ proxy, stopSource, configured } = await startProxy(args, withAdmin));
   } catch (err) {
     console.error(
       `meshwork proxy: ${err instanceof ProxyConfigError ? 'invalid configuration: ' : ''}${(err as Error).message}`,
     );
     return 1;
   }
-  const listeners = proxy.store.listenerList().map((l) => `${l.config.name}=${l.config.address}:${l.port}`);
-  console.error(
-    `meshwork proxy (${args.mode}) pid ${process.pid}: listeners ${listeners.join(' ')}${proxy.adminPort ? ` admin=${proxy.adminPort}` : ''}`,
-  );
+  void configured.then(() => {
+    const listeners = proxy.store.listenerList().map((l) => `${l.config.name}=${l.config.address}:${l.port}`);
+    console.error(
+      `meshwork proxy (${args.mode}) pid ${process.pid}: listeners ${listeners.join(' ')}${proxy.adminPort ? ` admin=${proxy.adminPort}` : ''}`,
+    );
+  });
   return new Promise<number>((resolve) => {
     const stop = () => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
+      stopSource(); // the configuration in force keeps serving the drain
       void proxy
         .drain(args.drainTimeoutMs)
         .then(() => proxy.close())
