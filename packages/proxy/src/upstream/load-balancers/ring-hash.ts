@@ -118,17 +118,24 @@ function buildRing(
 /**
  * Entry hashes per host key, kept across rebuilds: an ejection or health flip rebuilds the ring
  * from the same hosts, and re-hashing thousands of keys with BigInt xxHash64 costs milliseconds.
+ * Stored as 8-byte typed arrays and capped in total (about 8 MiB), then started afresh.
  */
-const hashCache = new Map<string, bigint[]>();
-const HASH_CACHE_MAX_HOSTS = 4096;
+const hashCache = new Map<string, BigUint64Array>();
+const HASH_CACHE_MAX_ENTRIES = 1 << 20;
+let cachedEntries = 0;
 
-function entryHashes(key: string, count: number): bigint[] {
-  let hashes = hashCache.get(key);
-  if (hashes === undefined) {
-    if (hashCache.size >= HASH_CACHE_MAX_HOSTS) hashCache.clear();
-    hashes = [];
-    hashCache.set(key, hashes);
+function entryHashes(key: string, count: number): BigUint64Array {
+  const cached = hashCache.get(key);
+  if (cached !== undefined && cached.length >= count) return cached;
+  if (cachedEntries + count > HASH_CACHE_MAX_ENTRIES) {
+    hashCache.clear();
+    cachedEntries = 0;
   }
-  for (let i = hashes.length; i < count; i++) hashes.push(xxHash64(`${key}_${i}`));
+  const hashes = new BigUint64Array(count);
+  const have = cached !== undefined && hashCache.has(key) ? cached.length : 0;
+  if (have > 0) hashes.set(cached!);
+  for (let i = have; i < count; i++) hashes[i] = xxHash64(`${key}_${i}`);
+  hashCache.set(key, hashes);
+  cachedEntries += count - have;
   return hashes;
 }
