@@ -59,6 +59,8 @@ export {
   type StreamInfo,
   type StreamPeer,
 } from './server/ads-server.js';
+export { type ClientStatusSource, clientStatus, type NodeIdMatcher } from './server/client-status.js';
+export { addCsdsService } from './server/csds.js';
 export type {
   AckEvent,
   AdsServerEvents,

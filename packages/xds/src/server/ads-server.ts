@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
+import type { JsonObject } from '../codec/from-json.js';
 import { XdsError } from '../errors.js';
 import {
   adsServiceDefinition,
@@ -9,6 +10,8 @@ import {
   type XdsNode,
 } from '../protocol/messages.js';
 import { xdsRoot } from '../protos.js';
+import { clientStatus, type NodeIdMatcher } from './client-status.js';
+import { addCsdsService } from './csds.js';
 import { DeltaStream } from './delta-stream.js';
 import type { AdsServerEvents } from './events.js';
 import { type SnapshotInput, XdsSnapshot } from './snapshot.js';
@@ -40,6 +43,8 @@ export interface AdsServerOptions {
   resolveSnapshot?: SnapshotResolver;
   /** Identifies this control plane in every response (`control_plane.identifier`), e.g. `meshd-0`. */
   controlPlaneId?: string;
+  /** Serve CSDS (`ClientStatusDiscoveryService`) beside ADS from {@link AdsServer.listen} (default true). */
+  csds?: boolean;
   /** grpc-js server options when {@link AdsServer.listen} creates the server. */
   grpcOptions?: grpc.ServerOptions;
 }
@@ -48,6 +53,8 @@ export interface AdsServerOptions {
 export interface StreamInfo {
   streamId: number;
   nodeId: string;
+  node: XdsNode;
+  peer: string;
   delta: boolean;
   types: StreamTypeStatus[];
 }
@@ -94,11 +101,20 @@ export class AdsServer extends EventEmitter<AdsServerEvents> implements StreamHo
     });
   }
 
+  /**
+   * The CSDS view of connected nodes (Envoy JSON `ClientStatusResponse`): per node and resource,
+   * what is served and whether it was ACKed or NACKed. Also served over gRPC by {@link listen}.
+   */
+  clientStatus(matchers: NodeIdMatcher[] = [], excludeContents = false): JsonObject {
+    return clientStatus(this, matchers, excludeContents);
+  }
+
   /** Starts a gRPC server of its own on `address` (`host:port`, port 0 for any); resolves the port. */
   listen(address = '127.0.0.1:0', credentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
     if (this.closed) return Promise.reject(new XdsError('MESH_ERR_XDS_CLOSED', 'AdsServer is closed'));
     const server = new grpc.Server({ 'grpc.max_send_message_length': -1, ...this.options.grpcOptions });
     this.addTo(server);
+    if (this.options.csds !== false) addCsdsService(server, this);
     this.server = server;
     return new Promise((resolve, reject) => {
       server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
@@ -149,7 +165,16 @@ export class AdsServer extends EventEmitter<AdsServerEvents> implements StreamHo
     const out: StreamInfo[] = [];
     for (const [id, streams] of this.byNode) {
       if (nodeId !== undefined && id !== nodeId) continue;
-      for (const s of streams) out.push({ streamId: s.id, nodeId: id, delta: s.delta, types: s.status() });
+      for (const s of streams) {
+        out.push({
+          streamId: s.id,
+          nodeId: id,
+          node: s.node!,
+          peer: s.peer,
+          delta: s.delta,
+          types: s.status(),
+        });
+      }
     }
     return out;
   }
