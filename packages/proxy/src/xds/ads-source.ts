@@ -81,7 +81,9 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
   private readonly assignmentNames = new Set<string>();
   private clustersApplied = false;
   private listenersApplied = false;
+  /** RDS and EDS names subscribed (sorted); nothing is asked for until something is named. */
   private routeNames: string[] = [];
+  private edsNames: string[] = [];
   private isReady = false;
   private readyTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -100,12 +102,15 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
       node: options.node,
       delta: options.delta,
       backoff: options.backoff,
-      followReferences: true,
       onUpdate: (u) => this.onUpdate(u),
     });
     this.client.on('nack', (n) =>
       this.emit('rejected', { typeUrl: n.typeUrl, version: n.version, error: n.error }),
     );
+    // Envoy subscribes to what accepted listeners and clusters reference, static ones included.
+    this.client.on('update', (u) => this.follow(u.typeUrl));
+    this.follow(TYPE_URLS.LISTENER);
+    this.follow(TYPE_URLS.CLUSTER);
   }
 
   /** Connects (once). */
@@ -131,6 +136,23 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
     clearTimeout(this.readyTimer);
     this.warming?.done();
     this.client.close();
+  }
+
+  /** Keeps the RDS or EDS subscription in step with the listeners or clusters in force. */
+  private follow(typeUrl: string): void {
+    if (typeUrl === TYPE_URLS.LISTENER) {
+      const dynamic = this.client.resources(typeUrl).values();
+      const names = routeNamesOf([...(this.staticListeners as JsonObject[]), ...dynamic]);
+      if (sameNames(names, this.routeNames)) return;
+      this.routeNames = names;
+      this.client.watch(TYPE_URLS.ROUTE_CONFIGURATION, names);
+    } else if (typeUrl === TYPE_URLS.CLUSTER) {
+      const dynamic = this.client.resources(typeUrl).values();
+      const names = edsNamesOf([...(this.staticClusters as JsonObject[]), ...dynamic]);
+      if (sameNames(names, this.edsNames)) return;
+      this.edsNames = names;
+      this.client.watch(ASSIGNMENT_TYPE, names);
+    }
   }
 
   private async onUpdate(u: XdsUpdate): Promise<UpdateVerdict | undefined> {
@@ -215,7 +237,6 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
     const apply = async () => {
       await this.store.applyListeners(listeners, u.version);
       this.listenersApplied = true;
-      this.routeNames = routeNamesOf(u.resources.values());
       this.applied(u);
     };
     if (this.queuedSteps === 0) await apply();
@@ -281,6 +302,10 @@ function resourcePath(kind: string, resource: unknown, index: number): string {
   const name = (resource as { name?: unknown; cluster_name?: unknown } | null) ?? {};
   const id = typeof name.name === 'string' ? name.name : name.cluster_name;
   return typeof id === 'string' && id !== '' ? `${kind} "${id}"` : `${kind}[${index}]`;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
 }
 
 function checkUnique(names: string[], what: string): void {
