@@ -10,6 +10,7 @@ import { xdsBootstrap } from '../commands/xds-bootstrap.js';
 import { ProgressDisplay, renderCrash } from './display.js';
 import { type Edge, type EdgeEndpoint, loadEdgeRoutes, startEdge } from './edge.js';
 import { MeshError, PortInUseError } from './errors.js';
+import { bindGatewayPort } from './gateway-port.js';
 import { buildPlan, type Plan } from './plan.js';
 import { PortAllocator } from './ports.js';
 import { loadSystemSpec, type SystemSpec } from './spec.js';
@@ -218,7 +219,8 @@ export class Orchestrator {
       if (!inst.xdsBootstrap) continue;
       const doc = xdsBootstrap({
         server: `127.0.0.1:${o.xdsPort}`,
-        nodeId: inst.id,
+        // The sidecar already speaks for `<id>`; the app's own gRPC xDS client needs a node of its own.
+        nodeId: inst.sidecar ? `${inst.id}.grpc` : inst.id,
         namespace: o.namespace,
         cluster: inst.service.name,
       });
@@ -243,7 +245,8 @@ export class Orchestrator {
 
   private async applyMesh(): Promise<void> {
     if (this.spec.mesh.length === 0) return;
-    const yaml = this.spec.mesh.map((f) => readFileSync(f, 'utf8')).join('\n---\n');
+    const written = this.spec.mesh.map((f) => readFileSync(f, 'utf8')).join('\n---\n');
+    const yaml = this.plan.gateway ? bindGatewayPort(written, this.plan.options.gatewayPort) : written;
     const res = await fetch(`http://127.0.0.1:${this.plan.options.controlPlanePort}/v1/resources`, {
       method: 'POST',
       headers: { 'content-type': 'application/yaml' },

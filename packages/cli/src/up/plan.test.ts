@@ -126,13 +126,13 @@ describe('plan', () => {
     assert.equal(orders.env.GRPC_XDS_BOOTSTRAP, '/state/data/xds-bootstrap/orders-1.json');
   });
 
-  test('only instances without a sidecar, with a control plane, get an xDS bootstrap', async () => {
+  test('every instance gets an xDS bootstrap for its gRPC clients when a control plane runs', async () => {
     const direct = await buildPlan(SPEC, base, new PortAllocator());
     assert.ok(direct.instances.every((i) => i.xdsBootstrap === undefined));
     const mesh = await buildPlan(SPEC, { ...base, mesh: true, discovery: 'registry' }, new PortAllocator());
     assert.deepEqual(
-      mesh.instances.filter((i) => i.xdsBootstrap).map((i) => i.id),
-      ['orders-1'],
+      mesh.instances.map((i) => i.xdsBootstrap?.split('/').at(-1)),
+      ['inventory-1.json', 'catalog-1.json', 'catalog-2.json', 'orders-1.json'],
     );
   });
 });

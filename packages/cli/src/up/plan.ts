@@ -40,8 +40,8 @@ export interface Instance {
   /** Sidecar listener ports (mesh mode with a sidecar). */
   sidecar?: { inbound: number; outbound: number; admin: number };
   /**
-   * gRPC xDS bootstrap file for a proxyless instance (a control plane runs, no sidecar): its
-   * gRPC clients resolve `xds:///<service>` through the control plane.
+   * gRPC xDS bootstrap file (whenever a control plane runs): the instance's gRPC clients resolve
+   * `xds:///<service>` through the control plane, with or without a sidecar for HTTP.
    */
   xdsBootstrap?: string;
 }
@@ -76,7 +76,7 @@ async function allocateInstances(
         ports: Object.fromEntries(envNames.map((e, i) => [e, app[i]])),
         sidecar: side ? { inbound: side[0], outbound: side[1], admin: side[2] } : undefined,
         xdsBootstrap:
-          !side && (opts.mesh || opts.discovery === 'registry')
+          opts.mesh || opts.discovery === 'registry'
             ? join(opts.dataDir, 'xds-bootstrap', `${service.name}-${r + 1}.json`)
             : undefined,
       });

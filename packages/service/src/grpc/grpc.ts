@@ -79,9 +79,9 @@ function targetOf(endpoints: readonly Endpoint[]): string {
 }
 
 /**
- * Returns a function giving a client for `service`: through the sidecar (authority = service
- * name); proxyless over xDS when `GRPC_XDS_BOOTSTRAP` is set; or straight to the instances with
- * grpc-js round-robin, rebuilt when discovery changes the endpoint set.
+ * Returns a function giving a client for `service`: proxyless over xDS when `GRPC_XDS_BOOTSTRAP`
+ * is set; else through the sidecar (authority = service name); else straight to the instances
+ * with grpc-js round-robin, rebuilt when discovery changes the endpoint set.
  */
 export function grpcClient<C extends grpc.Client>(
   Ctor: ClientCtor<C>,
@@ -89,7 +89,9 @@ export function grpcClient<C extends grpc.Client>(
   options: { env?: NodeJS.ProcessEnv } = {},
 ): () => Promise<C> {
   const env = options.env ?? process.env;
-  if (!env.MESHWORK_SIDECAR_OUTBOUND_PORT && env.GRPC_XDS_BOOTSTRAP) return xdsClient(Ctor, service);
+  // Proxyless xDS wins when configured, sidecar or not: gRPC takes its mesh config straight from
+  // the control plane (as Istio's proxyless gRPC), HTTP still goes through the sidecar.
+  if (env.GRPC_XDS_BOOTSTRAP) return xdsClient(Ctor, service);
   const route = resolveRoute(service, options);
   if (route.kind === 'sidecar') {
     const client = new Ctor(`127.0.0.1:${route.outboundPort}`, grpc.credentials.createInsecure(), {
