@@ -1,6 +1,6 @@
 // The control plane under test, in its own process so its CPU and memory are measured alone.
 // Prints one JSON line with its addresses, then serves until killed. `/debug/process` reports
-// resident memory and CPU time so far. Started by run.mjs (on the sources, through tsx).
+// resident memory and CPU time so far. Started by run.mjs.
 import { sendJson, startControlPlane } from '@meshwork/control-plane';
 
 const debounceMs = Number(process.env.BENCH_DEBOUNCE_MS ?? 50);
