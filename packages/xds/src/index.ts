@@ -5,6 +5,7 @@
 
 export { AdsClient } from './client/ads-client.js';
 export { Backoff, type BackoffOptions } from './client/backoff.js';
+export { adsClientOptionsFromBootstrap } from './client/bootstrap-options.js';
 export type { AdsClientEvents, AdsClientOptions, ClientNackEvent } from './client/client-options.js';
 export { edsNamesOf, routeNamesOf } from './client/references.js';
 export { accept, reject, type UpdateHandler, type UpdateVerdict, type XdsUpdate } from './client/update.js';
