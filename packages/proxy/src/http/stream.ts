@@ -7,6 +7,7 @@
  * hop-by-hop or framing headers: framing is the codec's business, never the router's.
  */
 import type { Socket } from 'node:net';
+import type { PeerIdentity } from '../tls/peer-identity.js';
 
 /** Receives body bytes of a request or a response. */
 export interface BodyReader {
@@ -40,6 +41,11 @@ export interface DownstreamStream {
   /** Protocol named by `Upgrade` when this is an upgrade request (e.g. `websocket`), else ''. */
   readonly upgrade: string;
   readonly remoteAddress: string;
+  /**
+   * The client certificate of a TLS connection (mTLS; URI SANs carry SPIFFE IDs), null when the
+   * client presented none, undefined on plaintext connections. Set by the listener.
+   */
+  peer?: PeerIdentity | null;
   /** Bytes of request body received so far. */
   readonly bodyBytesReceived: number;
   /** Bytes of response (head + body) written so far. */

@@ -1,6 +1,7 @@
 /**
- * A running listener: a `net.Server` whose connections get the HTTP/1.1 codec and the listener's
- * current HTTP connection manager. An LDS update swaps the HCM for new connections only; open
+ * A running listener: a `net.Server` whose connections get a codec (HTTP/1.1, or HTTP/2 by
+ * preface sniffing, `codec_type` or — over TLS — ALPN) and their filter chain's HTTP connection
+ * manager. TLS listeners terminate first; SNI picks the filter chain. An LDS update swaps the HCM for new connections only; open
  * connections keep the one they started with. Drain stops accepting, lets in-flight requests
  * finish and closes idle keep-alive connections.
  */
@@ -14,9 +15,19 @@ import {
 import { createServer, type Server, type Socket } from 'node:net';
 import { ProxyError } from '../errors.js';
 import type { HttpConnectionManager } from '../http/connection-manager.js';
-import { Http1ServerConnection } from '../http/http1-server-connection.js';
+import { Http1ServerConnection, type RequestHandler } from '../http/http1-server-connection.js';
 import { Http2ServerStream } from '../http/http2-server-stream.js';
+import type { DownstreamStream } from '../http/stream.js';
+import type { PeerIdentity } from '../tls/peer-identity.js';
+import { type TlsSession, TlsTerminator } from '../tls/tls-terminator.js';
 import type { ListenerConfig } from './listener-config.js';
+
+/** What an HTTP/2 session's streams need: their chain's HCM and the TLS facts of the connection. */
+interface SessionContext {
+  readonly hcm: HttpConnectionManager;
+  readonly tls: boolean;
+  readonly peer: PeerIdentity | null | undefined;
+}
 
 /** One bound listener. */
 export class ProxyListener {
@@ -26,14 +37,39 @@ export class ProxyListener {
   /** AUTO-codec connections that have not sent their first bytes yet (idle by definition). */
   private readonly sniffing = new Set<Socket>();
   private h2: Http2Server | null = null;
+  private readonly sessionContexts = new WeakMap<Http2Session, SessionContext>();
+  private nextSession: SessionContext | null = null;
+  private h2MaxStreams = 0;
+  /** HCM of each filter chain (`[0]` is {@link hcm}). */
+  private hcms: readonly HttpConnectionManager[];
+  private tls: TlsTerminator<number> | null;
+  /** TCP connections still in their TLS handshake, by `address:port` (the TLS socket wraps them). */
+  private readonly handshaking = new Map<string, Socket>();
   private draining = false;
+  /** The first filter chain's HCM. */
+  public hcm: HttpConnectionManager;
 
+  /** `hcm`: one HCM, or one per filter chain of `config` in order. */
   constructor(
     public config: ListenerConfig,
-    public hcm: HttpConnectionManager,
+    hcm: HttpConnectionManager | readonly HttpConnectionManager[],
   ) {
+    this.hcms = Array.isArray(hcm) ? hcm : [hcm as HttpConnectionManager];
+    this.hcm = this.hcms[0] as HttpConnectionManager;
+    this.tls = this.terminator(config);
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, this.onConnection.bind(this));
     this.server.on('error', () => {});
+  }
+
+  /** A TLS terminator over the chains of `config`, or null for a plaintext listener. */
+  private terminator(config: ListenerConfig): TlsTerminator<number> | null {
+    const chains = config.filterChains ?? [];
+    if (chains.length === 0 || chains[0]?.tls === undefined) return null;
+    return new TlsTerminator(
+      chains.map((c, i) => ({ serverNames: c.serverNames, tls: c.tls!, value: i })),
+      `listener ${config.name}.filter_chains`,
+      this.onTlsSession.bind(this),
+    );
   }
 
   /** Binds the listener; resolves with the bound port. */
@@ -64,13 +100,15 @@ export class ProxyListener {
 
   /** Number of open downstream connections. */
   get connectionCount(): number {
-    return this.connections.size + this.sessions.size + this.sniffing.size;
+    return this.connections.size + this.sessions.size + this.sniffing.size + this.handshaking.size;
   }
 
-  /** Replaces the config and HCM for connections accepted from now on. */
-  update(config: ListenerConfig, hcm: HttpConnectionManager): void {
+  /** Replaces the config and HCM(s) for connections accepted from now on. */
+  update(config: ListenerConfig, hcm: HttpConnectionManager | readonly HttpConnectionManager[]): void {
     this.config = config;
-    this.hcm = hcm;
+    this.hcms = Array.isArray(hcm) ? hcm : [hcm as HttpConnectionManager];
+    this.hcm = this.hcms[0] as HttpConnectionManager;
+    this.tls = this.terminator(config);
   }
 
   private onConnection(socket: Socket): void {
@@ -78,41 +116,87 @@ export class ProxyListener {
       socket.destroy();
       return;
     }
-    const codec = this.hcm.config.codec;
-    if (codec === 'HTTP1') this.startHttp1(socket);
-    else if (codec === 'HTTP2') this.startHttp2(socket);
+    if (this.tls !== null) {
+      const key = `${socket.remoteAddress}:${socket.remotePort}`;
+      this.handshaking.set(key, socket);
+      socket.once('close', () => this.handshaking.delete(key));
+      this.tls.accept(socket);
+      return;
+    }
+    this.startCodec(socket, this.hcm, '', undefined);
+  }
+
+  /** The handshake passed its chain's policy: ALPN picks the codec, else `codec_type` does. */
+  private onTlsSession(session: TlsSession<number>): void {
+    const s = session.socket;
+    this.handshaking.delete(`${s.remoteAddress}:${s.remotePort}`);
+    if (this.draining) {
+      s.destroy();
+      return;
+    }
+    this.startCodec(s, this.hcms[session.chain] ?? this.hcm, session.alpn, session.peer);
+  }
+
+  private startCodec(
+    socket: Socket,
+    hcm: HttpConnectionManager,
+    alpn: string,
+    peer: PeerIdentity | null | undefined,
+  ): void {
+    const codec = alpn === 'h2' ? 'HTTP2' : alpn === 'http/1.1' ? 'HTTP1' : hcm.config.codec;
+    if (codec === 'HTTP1') this.startHttp1(socket, hcm, peer);
+    else if (codec === 'HTTP2') this.startHttp2(socket, hcm, peer);
     else {
       this.sniffing.add(socket);
       socket.once('close', () => this.sniffing.delete(socket));
       socket.on('error', () => {});
-      const idleMs = this.hcm.config.limits.idleTimeoutMs;
+      const idleMs = hcm.config.limits.idleTimeoutMs;
       if (idleMs > 0) socket.setTimeout(idleMs, destroySocket);
-      socket.once('data', (first: Buffer) => this.sniff(socket, first));
+      socket.once('data', (first: Buffer) => this.sniff(socket, first, hcm, peer));
     }
   }
 
   /** AUTO: HTTP/2 prior knowledge starts with the connection preface; anything else is HTTP/1.x. */
-  private sniff(socket: Socket, first: Buffer): void {
+  private sniff(
+    socket: Socket,
+    first: Buffer,
+    hcm: HttpConnectionManager,
+    peer: PeerIdentity | null | undefined,
+  ): void {
     this.sniffing.delete(socket);
     socket.setTimeout(0);
     socket.removeListener('timeout', destroySocket);
     socket.pause();
     socket.unshift(first);
-    if (first.length >= 4 && first.toString('latin1', 0, 4) === 'PRI ') this.startHttp2(socket);
+    if (first.length >= 4 && first.toString('latin1', 0, 4) === 'PRI ') this.startHttp2(socket, hcm, peer);
     else {
-      this.startHttp1(socket);
+      this.startHttp1(socket, hcm, peer);
       socket.resume();
     }
   }
 
-  private startHttp2(socket: Socket): void {
+  private startHttp2(
+    socket: Socket,
+    hcm: HttpConnectionManager,
+    peer: PeerIdentity | null | undefined,
+  ): void {
     if (this.h2 === null) {
-      this.h2 = createH2Server({ settings: { maxConcurrentStreams: this.hcm.config.maxConcurrentStreams } });
+      this.h2MaxStreams = this.hcm.config.maxConcurrentStreams;
+      this.h2 = createH2Server({ settings: { maxConcurrentStreams: this.h2MaxStreams } });
       this.h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
-        this.hcm.onRequest(new Http2ServerStream(stream, headers, false));
+        const ctx = this.sessionContexts.get(stream.session as Http2Session);
+        if (ctx === undefined) return;
+        const ds: DownstreamStream = new Http2ServerStream(stream, headers, ctx.tls);
+        if (ctx.peer !== undefined) ds.peer = ctx.peer;
+        ctx.hcm.onRequest(ds);
       });
       this.h2.on('session', (session: Http2Session) => {
-        const stats = this.hcm.stats;
+        const ctx = this.nextSession ?? { hcm: this.hcm, tls: false, peer: undefined };
+        this.sessionContexts.set(session, ctx);
+        const stats = ctx.hcm.stats;
+        // The server was created with the first HCM's settings; each chain (and LDS update) has its own.
+        if (ctx.hcm.config.maxConcurrentStreams !== this.h2MaxStreams)
+          session.settings({ maxConcurrentStreams: ctx.hcm.config.maxConcurrentStreams });
         this.sessions.add(session);
         stats.cxTotal.inc();
         stats.cxActive.value++;
@@ -125,13 +209,21 @@ export class ProxyListener {
       });
       this.h2.on('sessionError', () => {});
     }
-    // node:http2 takes over the socket's handle and first drains what sniffing put back.
+    // node:http2 takes over the socket's handle and first drains what sniffing put back; the
+    // session is created synchronously inside emit(), so nextSession reaches its 'session' event.
+    this.nextSession = { hcm, tls: peer !== undefined, peer };
     this.h2.emit('connection', socket);
+    this.nextSession = null;
   }
 
-  private startHttp1(socket: Socket): void {
-    const hcm = this.hcm;
-    const conn = new Http1ServerConnection(socket, hcm, hcm.config.limits, false);
+  private startHttp1(
+    socket: Socket,
+    hcm: HttpConnectionManager,
+    peer: PeerIdentity | null | undefined,
+  ): void {
+    // Plaintext connections talk to the HCM directly; TLS ones through a per-connection stamp.
+    const handler: RequestHandler = peer === undefined ? hcm : new PeerStamp(hcm, peer);
+    const conn = new Http1ServerConnection(socket, handler, hcm.config.limits, peer !== undefined);
     this.connections.add(conn);
     hcm.stats.cxTotal.inc();
     hcm.stats.cxActive.value++;
@@ -178,6 +270,23 @@ export class ProxyListener {
     for (const s of this.sessions) s.destroy();
     for (const s of this.sniffing) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Hands each HTTP/1.1 request of one TLS connection to the HCM with the client's identity. */
+class PeerStamp implements RequestHandler {
+  constructor(
+    private readonly hcm: HttpConnectionManager,
+    private readonly peer: PeerIdentity | null,
+  ) {}
+
+  onRequest(stream: DownstreamStream & Parameters<RequestHandler['onRequest']>[0]): void {
+    stream.peer = this.peer;
+    this.hcm.onRequest(stream);
+  }
+
+  onCodecError(status: number, reason: string, remoteAddress: string): void {
+    this.hcm.onCodecError(status, reason, remoteAddress);
   }
 }
 

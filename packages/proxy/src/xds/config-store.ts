@@ -157,11 +157,15 @@ export class ConfigStore implements ProxyRuntime {
     }
   }
 
-  private makeHcm(cfg: ListenerConfig): HttpConnectionManager {
-    return new HttpConnectionManager(
-      cfg.hcm,
-      this,
-      cfg.hcm.accessLogPaths.map((p) => this.accessLogFactory(p)),
+  /** One HCM per filter chain (TLS listeners select the chain by SNI). */
+  private makeHcm(cfg: ListenerConfig): HttpConnectionManager[] {
+    return cfg.filterChains.map(
+      (c) =>
+        new HttpConnectionManager(
+          c.hcm,
+          this,
+          c.hcm.accessLogPaths.map((p) => this.accessLogFactory(p)),
+        ),
     );
   }
 
