@@ -20,6 +20,7 @@ test('compiles an HTTP check with Envoy defaults', () => {
     host: undefined,
     method: 'GET',
     expectedStatuses: [{ start: 200, end: 201 }],
+    retriableStatuses: [],
     requestHeaders: [],
     http2: false,
   });

@@ -26,6 +26,8 @@ export interface HttpCheckSettings {
   readonly host: string | undefined;
   readonly method: string;
   readonly expectedStatuses: readonly StatusRange[];
+  /** Unexpected statuses that count toward `unhealthy_threshold` instead of failing at once. */
+  readonly retriableStatuses: readonly StatusRange[];
   readonly requestHeaders: readonly (readonly [string, string])[];
   /** `codec_client_type: HTTP2`: the check speaks cleartext HTTP/2 (prior knowledge). */
   readonly http2: boolean;
@@ -78,6 +80,7 @@ const HTTP_FIELDS = new Set([
   'host',
   'path',
   'expected_statuses',
+  'retriable_statuses',
   'method',
   'request_headers_to_add',
   'codec_client_type',
@@ -166,15 +169,7 @@ function compileHttpCheck(p: string, value: unknown): HttpCheckSettings {
   const codec = readEnum(at(p, 'codec_client_type'), http.codec_client_type, ['HTTP1', 'HTTP2'], 'HTTP1');
   const method = readEnum(at(p, 'method'), http.method, METHODS, 'METHOD_UNSPECIFIED');
   if (method === 'CONNECT') throw new ProxyConfigError(at(p, 'method'), 'unsupported value "CONNECT"');
-  const ranges = readArray(at(p, 'expected_statuses'), http.expected_statuses).map((r, i) => {
-    const rp = at(at(p, 'expected_statuses'), i);
-    const range = readMessage(rp, r, RANGE_FIELDS);
-    const start = readUint(at(rp, 'start'), range.start, 0, 600);
-    const end = readUint(at(rp, 'end'), range.end, 0, 601);
-    if (start < 100 || end <= start)
-      throw new ProxyConfigError(rp, `invalid status range [${start}, ${end})`);
-    return { start, end };
-  });
+  const ranges = compileStatusRanges(at(p, 'expected_statuses'), http.expected_statuses);
   const headers = readArray(at(p, 'request_headers_to_add'), http.request_headers_to_add).map((h, i) => {
     const hp = at(at(p, 'request_headers_to_add'), i);
     const option = readMessage(hp, h, HEADER_OPTION_FIELDS);
@@ -198,8 +193,22 @@ function compileHttpCheck(p: string, value: unknown): HttpCheckSettings {
     method: method === 'METHOD_UNSPECIFIED' ? 'GET' : method,
     http2: codec === 'HTTP2',
     expectedStatuses: ranges.length > 0 ? ranges : [{ start: 200, end: 201 }],
+    retriableStatuses: compileStatusRanges(at(p, 'retriable_statuses'), http.retriable_statuses),
     requestHeaders: headers,
   };
+}
+
+/** `[start, end)` HTTP status ranges (Envoy `type.v3.Int64Range`). */
+function compileStatusRanges(path: string, value: unknown): StatusRange[] {
+  return readArray(path, value).map((r, i) => {
+    const rp = at(path, i);
+    const range = readMessage(rp, r, RANGE_FIELDS);
+    const start = readUint(at(rp, 'start'), range.start, 0, 600);
+    const end = readUint(at(rp, 'end'), range.end, 0, 601);
+    if (start < 100 || end <= start)
+      throw new ProxyConfigError(rp, `invalid status range [${start}, ${end})`);
+    return { start, end };
+  });
 }
 
 /** Envoy `HealthCheck.Payload`: `text` is hex, `binary` is base64 bytes. */

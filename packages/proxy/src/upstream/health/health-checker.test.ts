@@ -96,6 +96,26 @@ describe('HTTP health check', () => {
     assert.deepEqual(changes, [`${host.port} unhealthy`, `${host.port} healthy`]);
   });
 
+  test('a status in retriable_statuses counts toward unhealthy_threshold instead of failing at once', async (t) => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.statusCode = 503;
+      res.end();
+    });
+    t.after(() => server.close());
+    const host = localHost(await listen(server));
+    const config = {
+      http_health_check: { path: '/', retriable_statuses: [{ start: 503, end: 504 }] },
+      unhealthy_threshold: 3,
+    };
+    const { hc } = checker(config, [host], false);
+    t.after(() => hc.close());
+    await waitFor(() => host.failedActiveHealthCheck);
+    assert.ok(requests >= 3, `failed after ${requests} checks`);
+    assert.equal(hc.stats.networkFailures, 0);
+  });
+
   test('expected_statuses widens what counts as healthy', async (t) => {
     const server = createServer((_req, res) => {
       res.statusCode = 204;

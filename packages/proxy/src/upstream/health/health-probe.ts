@@ -2,11 +2,12 @@
 import type { UpstreamHost } from '../host.js';
 
 /**
- * How one probe ended. `unhealthy` (no answer: connect failure, timeout, reset) counts toward
+ * How one probe ended. `unhealthy` (no answer: connect failure, timeout, reset) and
+ * `unhealthy-retriable` (an HTTP status in `retriable_statuses`) count toward
  * `unhealthy_threshold`; `unhealthy-now` (the host answered "I am unhealthy": an unexpected HTTP
  * status, gRPC NOT_SERVING) marks the host unhealthy at once, as Envoy does.
  */
-export type ProbeResult = 'healthy' | 'unhealthy' | 'unhealthy-now';
+export type ProbeResult = 'healthy' | 'unhealthy' | 'unhealthy-retriable' | 'unhealthy-now';
 
 /** Probes hosts of one cluster with one check's settings. */
 export interface HealthProbe {

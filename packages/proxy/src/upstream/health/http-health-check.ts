@@ -1,13 +1,14 @@
 /**
  * Envoy's HTTP health check: a request to `path` with `User-Agent: Envoy/HC` and `Host` set to the
  * check's `host`, else the endpoint's health-check hostname, else the cluster name (Envoy's order);
- * healthy when the status falls in `expected_statuses`.
+ * healthy when the status falls in `expected_statuses`; a status in `retriable_statuses` counts
+ * toward `unhealthy_threshold`, any other fails the host at once.
  */
 import { request } from 'node:http';
 import { connect as connectHttp2 } from 'node:http2';
 import type { UpstreamHost } from '../host.js';
 import { hostKey } from '../host.js';
-import type { HttpCheckSettings } from './health-check-config.js';
+import type { HttpCheckSettings, StatusRange } from './health-check-config.js';
 import type { HealthProbe, ProbeResult } from './health-probe.js';
 
 /** HTTP/1.1 or cleartext HTTP/2 health probe; one short-lived connection per check. */
@@ -53,7 +54,7 @@ export class HttpHealthProbe implements HealthProbe {
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
         res.resume();
-        done(this.expected(status) ? 'healthy' : 'unhealthy-now');
+        done(this.judge(status));
       });
       req.on('error', () => done('unhealthy'));
       req.end();
@@ -81,17 +82,23 @@ export class HttpHealthProbe implements HealthProbe {
       };
       delete headers.connection;
       const stream = session.request(headers, { endStream: true });
-      stream.on('response', (h) => done(this.expected(Number(h[':status'])) ? 'healthy' : 'unhealthy-now'));
+      stream.on('response', (h) => done(this.judge(Number(h[':status']))));
       stream.on('error', () => done('unhealthy'));
     });
   }
 
-  private expected(status: number): boolean {
-    for (const r of this.settings.expectedStatuses) if (status >= r.start && status < r.end) return true;
-    return false;
+  /** Expected → healthy; retriable → counts toward the threshold; anything else fails at once. */
+  private judge(status: number): ProbeResult {
+    if (inRanges(this.settings.expectedStatuses, status)) return 'healthy';
+    return inRanges(this.settings.retriableStatuses, status) ? 'unhealthy-retriable' : 'unhealthy-now';
   }
 
   forget(): void {}
 
   close(): void {}
+}
+
+function inRanges(ranges: readonly StatusRange[], status: number): boolean {
+  for (const r of ranges) if (status >= r.start && status < r.end) return true;
+  return false;
 }
