@@ -11,7 +11,7 @@
 //   BENCH_TRACE=1 …                      (the control plane logs each push and its cost to stderr)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -249,6 +249,7 @@ async function runMode(mode) {
   };
 }
 
+const loadAtStart = loadavg()[0];
 const results = [];
 for (const mode of MODES) {
   results.push(await runMode(mode));
@@ -261,7 +262,7 @@ const label = { sotw: 'state of the world', delta: 'delta' };
 const lines = [
   '## xDS',
   '',
-  `\`node bench/xds/run.mjs\` — ${CLIENTS} simulated sidecars in one process, each an ADS client on its own gRPC connection that ACKs every response, against the control plane in a child process. ${SERVICES} services × ${INSTANCES} instances, each with a DestinationRule (2 subsets, pool limits, outlier detection) and a weighted VirtualService: every proxy holds ${SERVICES * 3 + 1} clusters, ${SERVICES * 3} assignments, 2 listeners, 1 route table. Push debounce ${results[0].debounceMs} ms. Per variant: a fresh control plane, one warm-up round, then ${ROUNDS} rounds of each change; time per proxy from the REST call until the proxy holds the new config. Machine: ${cpus().length} cores shared with other work, Node ${process.version}; the clients and the control plane share those cores; the control plane runs ${onSources ? 'on the TypeScript sources (tsx)' : 'from the build'}.`,
+  `\`node bench/xds/run.mjs\` — ${CLIENTS} simulated sidecars in one process, each an ADS client on its own gRPC connection that ACKs every response, against the control plane in a child process. ${SERVICES} services × ${INSTANCES} instances, each with a DestinationRule (2 subsets, pool limits, outlier detection) and a weighted VirtualService: every proxy holds ${SERVICES * 3 + 1} clusters, ${SERVICES * 3} assignments, 2 listeners, 1 route table. Push debounce ${results[0].debounceMs} ms. Per variant: a fresh control plane, one warm-up round, then ${ROUNDS} rounds of each change; time per proxy from the REST call until the proxy holds the new config. Machine: ${cpus().length} cores shared with other work (load average ${loadAtStart.toFixed(1)} at the start), Node ${process.version}; the clients and the control plane share those cores; the control plane runs ${onSources ? 'on the TypeScript sources (tsx)' : 'from the build'}.`,
   '',
   '| ADS variant | change | p50 | p99 | max | target |',
   '|---|---|---|---|---|---|',
