@@ -306,6 +306,8 @@ lines.push(
   '',
   `Per-round p99: ${results.map((r) => `${label[r.mode]} route ${r.route.perRoundP99.map(f).join(', ')}; endpoint ${r.endpoint.perRoundP99.map(f).join(', ')}`).join('. ')}.`,
   '',
+  `Reading it: the 1,000 clients share one Node thread (and the machine's two cores with the control plane), so the client-side tail includes the time this one process needs to read 1,000 responses; the control plane's own part is the second table. In state-of-the-world mode the ADS server re-sends every subscribed assignment and rebuilds a per-stream content key for every type on each push, which is most of its "handed over" time for endpoint changes; delta sends only what changed. Between runs on this shared machine the p99s move by a factor of two.`,
+  '',
   'Targets: p99 under 200 ms and RSS under 300 MB at 1,000 proxies. For comparison, istiod debounces pushes by 100 ms (`PILOT_DEBOUNCE_AFTER`) and users of large meshes report 1.5–35 s from a config change to all proxies converged.',
   '',
 );
