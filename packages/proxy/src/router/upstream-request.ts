@@ -12,7 +12,7 @@ import type { BodyReader } from '../http/stream.js';
 import type { UpstreamConnection, UpstreamFailure } from '../http/upstream-callbacks.js';
 import type { ClusterStats } from '../stats/stats.js';
 import type { Cluster, Host, LbContext, UpstreamOutcome } from '../upstream/types.js';
-import { computeHash } from './hash-policy.js';
+import { computeHash, generatedCookie } from './hash-policy.js';
 import { applyHeaderMutation, indexOfHeader } from './header-mutation.js';
 import { buildUpstreamHead, type PreparedHead } from './request-builder.js';
 import { parseGrpcTimeout, RequestTimers } from './request-timers.js';
@@ -40,6 +40,8 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
   private readonly retry: RetryPolicy;
   private readonly head: PreparedHead;
   private readonly hash: number | undefined;
+  /** `set-cookie` for a hash cookie the proxy generated (cookie `ttl`), else undefined. */
+  private readonly setCookie: string | undefined;
   private readonly timers: RequestTimers;
   /** Attempts in flight: one, or more while hedging. */
   private attempts: UpstreamAttempt[] = [];
@@ -69,6 +71,7 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
     this.bodyDone = !as.downstream.hasBody;
     this.head = buildUpstreamHead(as, action, weighted);
     this.hash = action.hashPolicy.length > 0 ? computeHash(action.hashPolicy, as) : undefined;
+    this.setCookie = action.hashPolicy.length > 0 ? generatedCookie(action.hashPolicy, as) : undefined;
     this.timers = new RequestTimers(this);
   }
 
@@ -221,6 +224,7 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
     as.upstreamHost = a.host.key;
     as.upstreamServiceTimeMs = Math.round(a.elapsedMs);
     if (this.weighted !== null) applyHeaderMutation(this.weighted.responseHeaders, headers);
+    if (this.setCookie !== undefined) headers.push('set-cookie', this.setCookie);
     if (this.attemptCount > 1 && this.retriesLeft === 0 && status >= 500) as.addResponseFlag('URX');
     if (endStream) {
       if (this.bodyDone) a.release();
