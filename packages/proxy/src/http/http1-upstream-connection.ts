@@ -5,6 +5,7 @@
  * read-until-close), then returns itself to the pool when the exchange leaves it reusable.
  */
 import { connect, type Socket } from 'node:net';
+import { connectUpstreamTls, type UpstreamTlsConfig } from '../tls/upstream-tls-context.js';
 import { CHUNKED_ERROR, ChunkedDecoder, type ChunkSink } from './chunked-decoder.js';
 import { parseResponseHead, ResponseHead } from './head-parser.js';
 import type {
@@ -60,10 +61,15 @@ export class Http1UpstreamConnection implements UpstreamConnection, ChunkSink {
     address: string,
     port: number,
     connectTimeoutMs: number,
+    tls?: UpstreamTlsConfig,
   ) {
-    const socket = connect({ host: address, port, noDelay: true });
+    const socket =
+      tls === undefined
+        ? connect({ host: address, port, noDelay: true })
+        : connectUpstreamTls(tls, address, port, 'http/1.1').setNoDelay(true);
     this.socket = socket;
-    socket.on('connect', this.onConnect.bind(this));
+    // A TLS connection is usable once the handshake (and certificate checks) passed.
+    socket.on(tls === undefined ? 'connect' : 'secureConnect', this.onConnect.bind(this));
     socket.on('data', this.onData.bind(this));
     socket.on('close', this.onClose.bind(this));
     socket.on('error', noop);

@@ -5,6 +5,7 @@
  * `max_connections`; requests count against `max_requests` in the router.
  */
 import { type ClientHttp2Session, connect } from 'node:http2';
+import { connectUpstreamTls } from '../tls/upstream-tls-context.js';
 import type { Cluster, Host } from '../upstream/types.js';
 import { Http2UpstreamStream } from './http2-upstream-stream.js';
 import type { ConnectionPool, UpstreamCallbacks } from './upstream-callbacks.js';
@@ -56,7 +57,14 @@ export class Http2Pool implements ConnectionPool {
       return;
     }
     this.connecting = true;
-    const session = connect(`http://${this.host.address}:${this.host.port}`);
+    const tls = this.cluster.tls;
+    const { address, port } = this.host;
+    const session =
+      tls === undefined
+        ? connect(`http://${address}:${port}`)
+        : connect(`https://${address}:${port}`, {
+            createConnection: () => connectUpstreamTls(tls, address, port, 'h2'),
+          });
     this.session = session;
     let connected = false;
     const timer = setTimeout(() => session.destroy(), this.cluster.connectTimeoutMs);

@@ -26,7 +26,7 @@ export class Http2UpstreamStream implements UpstreamConnection {
       ':method': head.method,
       ':path': head.path,
       ':authority': head.authority,
-      ':scheme': 'http',
+      ':scheme': this.session.encrypted ? 'https' : 'http',
     });
     if (bodyLength > 0) headers['content-length'] = String(bodyLength);
     let req: ClientHttp2Stream;

@@ -4,6 +4,7 @@
  * this proxy would silently misread never applies.
  */
 import { ProxyConfigError } from '../errors.js';
+import { compileUpstreamTransportSocket, type UpstreamTlsConfig } from '../tls/upstream-tls-context.js';
 import { compileCircuitBreakers } from './circuit-breakers-config.js';
 import {
   at,
@@ -59,6 +60,8 @@ export interface ClusterSettings {
   readonly perConnectionBufferLimitBytes: number;
   /** `transport_socket` typed config (`UpstreamTlsContext`) when TLS is configured. */
   readonly upstreamTlsContext: EnvoyJson | undefined;
+  /** The same, compiled (certificates read, secure context built). */
+  readonly upstreamTls: UpstreamTlsConfig | undefined;
   readonly metadata: EnvoyJson | undefined;
   /** Name used in stats (`alt_stat_name`, default the cluster name). */
   readonly statName: string;
@@ -167,6 +170,7 @@ export function compileCluster(path: string, value: unknown): ClusterSettings {
       1024 * 1024,
     ),
     upstreamTlsContext: compileTransportSocket(at(path, 'transport_socket'), c.transport_socket),
+    upstreamTls: compileUpstreamTransportSocket(c.transport_socket, at(path, 'transport_socket')),
     metadata: c.metadata === undefined ? undefined : readObject(at(path, 'metadata'), c.metadata),
     statName: readString(at(path, 'alt_stat_name'), c.alt_stat_name) || name,
   });

@@ -3,6 +3,8 @@
  * circuit-breaker limits, outlier detection and active health checking. The per-request calls
  * (`chooseHost`, `reportOutcome`) are a plan lookup plus counter updates.
  */
+
+import type { UpstreamTlsConfig } from '../tls/upstream-tls-context.js';
 import type { Clock, RandomSource } from './clock.js';
 import type { ClusterSettings } from './cluster-config.js';
 import { type ClusterCounters, type ClusterStatsSnapshot, snapshotStats } from './cluster-stats.js';
@@ -61,6 +63,10 @@ export class UpstreamCluster implements Cluster {
 
   get connectTimeoutMs(): number {
     return this.settings.connectTimeoutMs;
+  }
+
+  get tls(): UpstreamTlsConfig | undefined {
+    return this.settings.upstreamTls;
   }
 
   get http2(): boolean {

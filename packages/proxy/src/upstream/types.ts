@@ -6,6 +6,7 @@
  * connection pool for that host, and reports the outcome back so that outlier detection,
  * least-request balancing and the limits stay true.
  */
+import type { UpstreamTlsConfig } from '../tls/upstream-tls-context.js';
 
 /** Health as EDS reports it (Envoy's `core.v3.HealthStatus`, names verbatim). */
 export type EdsHealthStatus = 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY' | 'DRAINING' | 'TIMEOUT' | 'DEGRADED';
@@ -97,6 +98,8 @@ export interface Cluster {
   readonly connectTimeoutMs: number;
   /** Whether upstream connections speak HTTP/2 (`typed_extension_protocol_options` / `http2_protocol_options`). */
   readonly http2: boolean;
+  /** `transport_socket` UpstreamTlsContext: pools originate TLS when set. */
+  readonly tls?: UpstreamTlsConfig;
   /** Per-connection limits from the cluster config, for the engine's pool. */
   readonly maxRequestsPerConnection: number;
   readonly limits: ClusterLimits;
