@@ -124,12 +124,9 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     if (!watch) this.watches.set(typeUrl, (watch = newWatch(typeUrl, false, next)));
     watch.wildcard = false;
     watch.names = next;
-    for (const name of [...watch.resources.keys()]) {
-      if (!next.has(name)) {
-        watch.resources.delete(name);
-        watch.fingerprints.delete(name);
-      }
-    }
+    // New maps: the old ones may be held by consumers of earlier updates.
+    watch.resources = new Map([...watch.resources].filter(([name]) => next.has(name)));
+    watch.fingerprints = new Map([...watch.fingerprints].filter(([name]) => next.has(name)));
     if (!this.stream) return;
     if (this.delta) {
       const subscribe = [...next].filter((n) => !previous.has(n));
