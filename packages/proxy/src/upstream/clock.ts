@@ -63,6 +63,13 @@ export class ManualClock implements Clock {
     this.timers = this.timers.filter((t) => t.id !== handle);
   }
 
+  /** When the earliest pending timer falls due, or undefined when none is pending. */
+  nextDueMs(): number | undefined {
+    let due: number | undefined;
+    for (const t of this.timers) if (due === undefined || t.dueMs < due) due = t.dueMs;
+    return due;
+  }
+
   /** Number of timers still pending. */
   pending(): number {
     return this.timers.length;

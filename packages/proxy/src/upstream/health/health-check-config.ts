@@ -54,8 +54,12 @@ export interface HealthCheckSettings {
   readonly intervalJitterMs: number;
   readonly intervalJitterPercent: number;
   readonly initialJitterMs: number;
-  /** Interval while the host is unhealthy (Envoy `unhealthy_interval`, default `interval`). */
+  /** Interval after a failed check (Envoy `unhealthy_interval`, default `interval`). */
   readonly unhealthyIntervalMs: number;
+  /** After a failed check that has not yet failed the host (default `unhealthy_interval`). */
+  readonly unhealthyEdgeIntervalMs: number;
+  /** After a passing check that has not yet restored the host (default `interval`). */
+  readonly healthyEdgeIntervalMs: number;
   readonly unhealthyThreshold: number;
   readonly healthyThreshold: number;
   readonly check: HttpCheckSettings | TcpCheckSettings | GrpcCheckSettings;
@@ -70,6 +74,8 @@ const FIELDS = new Set([
   'unhealthy_threshold',
   'healthy_threshold',
   'unhealthy_interval',
+  'unhealthy_edge_interval',
+  'healthy_edge_interval',
   'no_traffic_interval',
   'reuse_connection',
   'http_health_check',
@@ -127,6 +133,11 @@ export function compileHealthCheck(path: string, value: unknown): HealthCheckSet
   if (intervalMs <= 0) throw new ProxyConfigError(at(path, 'interval'), 'must be greater than 0');
   if (timeoutMs <= 0) throw new ProxyConfigError(at(path, 'timeout'), 'must be greater than 0');
   readBool(at(path, 'reuse_connection'), hc.reuse_connection, true);
+  const unhealthyIntervalMs = readDurationMs(
+    at(path, 'unhealthy_interval'),
+    hc.unhealthy_interval,
+    intervalMs,
+  );
   readDurationMs(at(path, 'no_traffic_interval'), hc.no_traffic_interval, 60_000);
   return {
     timeoutMs,
@@ -134,7 +145,17 @@ export function compileHealthCheck(path: string, value: unknown): HealthCheckSet
     intervalJitterMs: readDurationMs(at(path, 'interval_jitter'), hc.interval_jitter, 0),
     intervalJitterPercent: readUint(at(path, 'interval_jitter_percent'), hc.interval_jitter_percent, 0, 100),
     initialJitterMs: readDurationMs(at(path, 'initial_jitter'), hc.initial_jitter, 0),
-    unhealthyIntervalMs: readDurationMs(at(path, 'unhealthy_interval'), hc.unhealthy_interval, intervalMs),
+    unhealthyIntervalMs,
+    unhealthyEdgeIntervalMs: readDurationMs(
+      at(path, 'unhealthy_edge_interval'),
+      hc.unhealthy_edge_interval,
+      unhealthyIntervalMs,
+    ),
+    healthyEdgeIntervalMs: readDurationMs(
+      at(path, 'healthy_edge_interval'),
+      hc.healthy_edge_interval,
+      intervalMs,
+    ),
     unhealthyThreshold: Math.max(1, readUint(at(path, 'unhealthy_threshold'), hc.unhealthy_threshold, 1)),
     healthyThreshold: Math.max(1, readUint(at(path, 'healthy_threshold'), hc.healthy_threshold, 1)),
     check: compileCheck(path, kinds[0], hc[kinds[0]]),

@@ -5,7 +5,7 @@ import { createServer as createHttp2Server } from 'node:http2';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { systemClock } from '../clock.js';
+import { ManualClock, systemClock } from '../clock.js';
 import { UpstreamHost } from '../host.js';
 import { compileHealthCheck } from './health-check-config.js';
 import { HealthChecker } from './health-checker.js';
@@ -233,6 +233,46 @@ describe('gRPC health check', () => {
     assert.equal(services[0], 'shop.Inventory');
     servingStatus = 2;
     await waitFor(() => host.failedActiveHealthCheck);
+  });
+});
+
+describe('HealthChecker intervals', () => {
+  test('edge intervals apply while a transition is pending, then the settled interval', async (t) => {
+    let status = 503;
+    const server = createServer((_req, res) => {
+      res.statusCode = status;
+      res.end();
+    });
+    t.after(() => server.close());
+    const host = localHost(await listen(server));
+    const clock = new ManualClock();
+    const settings = compileHealthCheck('hc', {
+      timeout: '1s',
+      interval: '10s',
+      unhealthy_interval: '5s',
+      unhealthy_edge_interval: '1s',
+      healthy_edge_interval: '2s',
+      unhealthy_threshold: 3,
+      healthy_threshold: 2,
+      http_health_check: { path: '/', retriable_statuses: [{ start: 503, end: 504 }] },
+    });
+    const hc = new HealthChecker('c', [settings], clock, Math.random, {
+      onCheckResult: () => {},
+      onHealthChanged: () => {},
+    });
+    t.after(() => hc.close());
+    hc.setHosts([host], new Set());
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      if (i === 3) status = 200;
+      const attempts = hc.stats.attempts;
+      clock.advance((clock.nextDueMs() ?? 0) - clock.now());
+      await waitFor(() => hc.stats.successes + hc.stats.failures > attempts - 1 && clock.pending() === 1);
+      delays.push(clock.nextDueMs()! - clock.now());
+    }
+    // fail (pending) 1 s, fail (pending) 1 s, fail (now unhealthy) 5 s, pass (pending) 2 s, pass (healthy) 10 s.
+    assert.deepEqual(delays, [1000, 1000, 5000, 2000, 10_000]);
+    assert.equal(host.failedActiveHealthCheck, false);
   });
 });
 

@@ -37,6 +37,9 @@ interface Session {
   firstCheck: boolean;
   numHealthy: number;
   numUnhealthy: number;
+  /** Last result, and whether it moved toward a transition that has not happened yet. */
+  lastPassed: boolean;
+  changePending: boolean;
   timer: TimerHandle | undefined;
   closed: boolean;
 }
@@ -103,6 +106,8 @@ export class HealthChecker {
       firstCheck: true,
       numHealthy: 0,
       numUnhealthy: 0,
+      lastPassed: true,
+      changePending: false,
       timer: undefined,
       closed: false,
     };
@@ -140,7 +145,14 @@ export class HealthChecker {
 
   private nextDelayMs(session: Session): number {
     const s = this.settings[session.check];
-    const base = session.failed ? s.unhealthyIntervalMs : s.intervalMs;
+    // Envoy's choice: by the last result, and the "edge" interval while a transition is pending.
+    const base = session.lastPassed
+      ? session.changePending
+        ? s.healthyEdgeIntervalMs
+        : s.intervalMs
+      : session.changePending
+        ? s.unhealthyEdgeIntervalMs
+        : s.unhealthyIntervalMs;
     return base + s.intervalJitterMs * this.random() + (base * s.intervalJitterPercent * this.random()) / 100;
   }
 
@@ -157,6 +169,8 @@ export class HealthChecker {
         session.numHealthy = 0;
         this.refresh(session.host);
       }
+      session.lastPassed = true;
+      session.changePending = session.failed;
       this.listener.onCheckResult(session.host, true);
       return;
     }
@@ -167,7 +181,11 @@ export class HealthChecker {
       session.failed = true;
       session.numUnhealthy = 0;
       this.refresh(session.host);
+      session.changePending = false;
+    } else {
+      session.changePending = !session.failed;
     }
+    session.lastPassed = false;
     this.listener.onCheckResult(session.host, false);
   }
 
