@@ -308,6 +308,44 @@ describe('Translator incrementality', () => {
     );
     assert.equal(t.stats.assignmentBuilds, built);
   });
+
+  test('a VirtualService change reuses the cluster objects; a DestinationRule change rebuilds its host only', () => {
+    const { reg, t } = reviewsMesh();
+    reg.add('ratings', { id: 'ratings-1', port: 9090 });
+    t.servicesChanged();
+    const node = sidecar('orders-1');
+    const before = t.snapshot(node);
+    t.applyResource(
+      'MODIFIED',
+      res('VirtualService', 'reviews', {
+        hosts: ['reviews'],
+        http: [{ route: [{ destination: { host: 'reviews', subset: 'v2' } }] }],
+      }),
+    );
+    const afterVs = t.snapshot(node);
+    for (const [name, c] of before.clusters)
+      assert.equal(afterVs.clusters.get(name), c, `${name} kept its identity`);
+    const builds = t.stats.clusterBuilds;
+    t.applyResource(
+      'MODIFIED',
+      res('DestinationRule', 'reviews', {
+        host: 'reviews',
+        trafficPolicy: { loadBalancer: { simple: 'RANDOM' } },
+        subsets: [
+          { name: 'v1', labels: { version: 'v1' } },
+          { name: 'v2', labels: { version: 'v2' } },
+        ],
+      }),
+    );
+    const afterDr = t.snapshot(node);
+    assert.equal(t.stats.clusterBuilds - builds, 3, 'default, v1 and v2 of reviews');
+    assert.equal(
+      (afterDr.clusters.get('outbound|9080||reviews.default.svc.cluster.local') as any).lb_policy,
+      'RANDOM',
+    );
+    const ratings = 'outbound|9090||ratings.default.svc.cluster.local';
+    assert.equal(afterDr.clusters.get(ratings), before.clusters.get(ratings));
+  });
 });
 
 describe('Translator for a gateway', () => {

@@ -37,11 +37,17 @@ export interface TranslatorStats {
   configBuilds: number;
   sharedConfigBuilds: number;
   assignmentBuilds: number;
+  clusterBuilds: number;
 }
 
 /** Translates the mesh into per-proxy snapshots. */
 export class Translator {
-  readonly stats: TranslatorStats = { configBuilds: 0, sharedConfigBuilds: 0, assignmentBuilds: 0 };
+  readonly stats: TranslatorStats = {
+    configBuilds: 0,
+    sharedConfigBuilds: 0,
+    assignmentBuilds: 0,
+    clusterBuilds: 0,
+  };
   private readonly resources = new Map<string, StoredResource>();
   private config: MeshConfig | undefined;
   private shared = new Map<string, SharedConfig>();
@@ -50,6 +56,8 @@ export class Translator {
   private readonly assignmentKeysByHost = new Map<string, Set<string>>();
   private readonly own = new WeakMap<ProxyNode, OwnResources>();
   private readonly scopes = new Map<string, ProxyScope>();
+  private clusters = new Map<string, EnvoyJson>();
+  private previousClusters = new Map<string, EnvoyJson>();
   /** Full snapshots by scope and ports; cleared by any change. */
   private readonly snapshots = new Map<string, ProxySnapshot>();
 
@@ -193,9 +201,17 @@ export class Translator {
     into: Map<string, EnvoyJson>,
   ): void {
     const dr = destinationRuleFor(config, svc.fqdn, node.namespace, svc.namespace);
+    const drKey = dr ? `${dr.metadata.uid}@${dr.metadata.resourceVersion}` : '-';
     for (const port of svc.ports) {
       for (const subset of [undefined, ...subsetNames(dr)]) {
-        const cluster = outboundCluster({ service: svc, port, subset, destinationRule: dr, proxyless });
+        // Everything a cluster is built from, so a VirtualService change reuses the very objects.
+        const key = `${svc.fqdn}|${svc.resolution}|${port.port}|${port.targetPort}|${subset}|${drKey}|${proxyless}`;
+        let cluster = this.clusters.get(key) ?? this.previousClusters.get(key);
+        if (!cluster) {
+          cluster = outboundCluster({ service: svc, port, subset, destinationRule: dr, proxyless });
+          this.stats.clusterBuilds++;
+        }
+        this.clusters.set(key, cluster);
         into.set(cluster.name as string, cluster);
       }
     }
@@ -236,6 +252,9 @@ export class Translator {
   }
 
   private invalidateConfig(): void {
+    // Clusters used since the last rebuild stay reusable for one more; the rest are dropped.
+    this.previousClusters = this.clusters;
+    this.clusters = new Map();
     this.config = undefined;
     this.shared = new Map();
     this.scopes.clear();
