@@ -140,6 +140,26 @@ describe('ADS interop with a raw @grpc/grpc-js client', () => {
     assert.deepEqual(third.resources.map((r: any) => decodeAny(r).cluster_name).sort(), ['a', 'b']);
   });
 
+  test('a client that stops reading gets the latest state when it resumes, not every version', async () => {
+    const clusters = (i: number) =>
+      Array.from({ length: 60 }, (_, n) => edsCluster(`svc-${n}`, { connect_timeout: `${i}s` }));
+    server.setSnapshot('slow-1', { cds: { version: 'v0', resources: clusters(1) } });
+    const call = client.StreamAggregatedResources();
+    calls.push(call);
+    const next = reader(call);
+    call.write({ node: { id: 'slow-1' }, type_url: TYPE_URLS.CLUSTER });
+    assert.equal((await next()).version_info, 'v0');
+    call.pause();
+    const pushes = record(server, 'push');
+    for (let i = 1; i <= 200; i++)
+      server.setSnapshot('slow-1', { cds: { version: `v${i}`, resources: clusters(i + 1) } });
+    // Only what fits in flow-control windows and the write buffer went out; the rest waits.
+    assert.ok(pushes.length < 100, `${pushes.length} responses queued for a client that is not reading`);
+    call.resume();
+    let latest = '';
+    while (latest !== 'v200') latest = (await next()).version_info;
+  });
+
   test('delta: resources carry names and versions, removals are named', async () => {
     server.setSnapshot('raw-2', {
       eds: { version: 'e1', resources: [loadAssignment('a', 1), loadAssignment('b', 2)] },

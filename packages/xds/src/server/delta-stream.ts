@@ -35,6 +35,8 @@ export class DeltaStream implements AdsStream {
   node: XdsNode | undefined;
   private readonly types = new Map<string, TypeState>();
   private closed = false;
+  /** Responses are backed up in the write buffer; pushes wait for 'drain'. */
+  private blocked = false;
 
   get peer(): string {
     return this.call.getPeer();
@@ -156,7 +158,7 @@ export class DeltaStream implements AdsStream {
   }
 
   private push(typeUrl: string, state: TypeState): void {
-    if (this.closed || !this.node) return;
+    if (this.closed || !this.node || this.blocked) return;
     const typeSnapshot = this.host.snapshotFor(this.node.id)?.types.get(typeUrl);
     if (!typeSnapshot) return;
     const { updated, removed } = this.diff(state, typeSnapshot);
@@ -244,7 +246,15 @@ export class DeltaStream implements AdsStream {
 
   private write(buffer: Buffer): void {
     try {
-      this.call.write(buffer);
+      if (!this.call.write(buffer) && !this.blocked) {
+        // The client is not reading (or its link is slow): hold further pushes and send the
+        // latest state once the buffered responses drain, rather than queue every version.
+        this.blocked = true;
+        this.call.once('drain', () => {
+          this.blocked = false;
+          this.pushAll();
+        });
+      }
     } catch (err) {
       this.host.emit('error', err as Error);
     }

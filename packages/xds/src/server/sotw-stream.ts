@@ -28,6 +28,8 @@ export class SotwStream implements AdsStream {
   node: XdsNode | undefined;
   private readonly types = new Map<string, TypeState>();
   private closed = false;
+  /** Responses are backed up in the write buffer; pushes wait for 'drain'. */
+  private blocked = false;
 
   get peer(): string {
     return this.call.getPeer();
@@ -147,6 +149,11 @@ export class SotwStream implements AdsStream {
    */
   private push(typeUrl: string, state: TypeState, force: boolean): void {
     if (this.closed || !this.node) return;
+    if (this.blocked) {
+      if (force) state.subscriptionChanged = true; // answered after the drain
+      return;
+    }
+    force ||= state.subscriptionChanged;
     const typeSnapshot = this.host.snapshotFor(this.node.id)?.types.get(typeUrl);
     if (!typeSnapshot) return;
     const selected = this.select(state, typeSnapshot.resources);
@@ -196,7 +203,15 @@ export class SotwStream implements AdsStream {
 
   private write(buffer: Buffer): void {
     try {
-      this.call.write(buffer);
+      if (!this.call.write(buffer) && !this.blocked) {
+        // The client is not reading (or its link is slow): hold further pushes and send the
+        // latest state once the buffered responses drain, rather than queue every version.
+        this.blocked = true;
+        this.call.once('drain', () => {
+          this.blocked = false;
+          this.pushAll();
+        });
+      }
     } catch (err) {
       this.host.emit('error', err as Error);
     }
