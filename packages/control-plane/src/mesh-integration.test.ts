@@ -179,6 +179,51 @@ spec:
   http: [{ route: [{ destination: { host: b, subset: ${subset} }, weight: 100 }] }]
 `;
 
+/** A broad traffic policy: what the translator emits for it must be what the proxy accepts. */
+const B_POLICY = `
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: b }
+spec:
+  host: b
+  trafficPolicy:
+    loadBalancer:
+      consistentHash: { httpCookie: { name: session, ttl: 3600s, path: / }, ringHash: { minimumRingSize: 64 } }
+    connectionPool:
+      tcp: { maxConnections: 50, connectTimeout: 250ms }
+      http: { http1MaxPendingRequests: 10, http2MaxRequests: 100, maxRequestsPerConnection: 50, maxRetries: 3, idleTimeout: 30s }
+    outlierDetection: { consecutive5xxErrors: 5, consecutiveGatewayErrors: 3, interval: 5s, baseEjectionTime: 15s, maxEjectionPercent: 50, minHealthPercent: 10 }
+  subsets:
+  - name: v1
+    labels: { version: v1 }
+    trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: x-user, maglev: { tableSize: 251 } } } }
+  - name: v2
+    labels: { version: v2 }
+    trafficPolicy: { connectionPool: { http: { maxRetries: 5 } } }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: b }
+spec:
+  hosts: [b]
+  http:
+  - name: probe
+    match: [{ uri: { regex: "/probe/[0-9]+" }, headers: { x-probe: { prefix: "y" } }, queryParams: { q: { exact: "1" } }, ignoreUriCase: true }]
+    directResponse: { status: 418, body: { string: probed } }
+  - match: [{ uri: { prefix: /old } }]
+    redirect: { uri: /new, redirectCode: 308 }
+  - match: [{ uri: { prefix: /rx }, method: { exact: GET } }]
+    rewrite: { uriRegexRewrite: { match: "^/rx/(.*)$", rewrite: '/\\1' }, authority: b.internal }
+    route: [{ destination: { host: b, subset: v2 } }]
+    fault: { abort: { percentage: { value: 0 }, httpStatus: 503 }, delay: { percentage: { value: 0 }, fixedDelay: 1s } }
+  - route: [{ destination: { host: b, subset: v2 }, weight: 100, headers: { response: { set: { x-served-by: v2 } } } }]
+    timeout: 3s
+    retries: { attempts: 2, perTryTimeout: 1s, retryOn: "5xx,reset,connect-failure,429" }
+    mirror: { host: b, subset: v1 }
+    mirrorPercentage: { value: 0 }
+    headers: { request: { set: { x-mesh: "1" }, remove: [x-drop] } }
+`;
+
 async function applyYaml(cp: ControlPlane, yaml: string): Promise<string> {
   const res = await fetch(`${cp.url}/v1/resources`, {
     method: 'POST',
@@ -241,5 +286,68 @@ describe('mesh: control plane + sidecars + gateway over ADS', () => {
       return true;
     });
     console.error(`convergence: apply → sidecar routing to v2 in ${Date.now() - applied} ms (${elapsedMs})`);
+  });
+
+  test('every proxy accepts what the translator emits for a broad traffic policy', async () => {
+    const changeId = await applyYaml(cp, B_POLICY);
+    const { value: report } = await until('change acknowledged everywhere', async () => {
+      const r = (await (await fetch(`${cp.url}/v1/changes/${changeId}`)).json()) as {
+        state: string;
+        proxies: { pending: number; nacked: number };
+        nacks: unknown[];
+      };
+      return r.state === 'pushed' && r.proxies.pending === 0 && r;
+    });
+    assert.deepEqual(report.nacks, []);
+    assert.equal(report.proxies.nacked, 0);
+    const probe = await get(a.outboundPort, 'b', '/PROBE/7?q=1');
+    assert.equal(probe.status, 200, 'x-probe header missing: falls through to the default route');
+    const served = await get(a.outboundPort, 'b');
+    assert.equal(served.body, 'b-v2');
+    assert.equal(served.headers['x-served-by'], 'v2');
+    assert.match(
+      String(served.headers['set-cookie']),
+      /^session="[0-9a-f]+"; Max-Age=3600; Path=\/; HttpOnly/,
+    );
+    assert.equal((await get(a.outboundPort, 'b', '/old/x')).status, 308);
+  });
+
+  test('a deregistered instance leaves the endpoints within a second (503, no healthy upstream)', async () => {
+    assert.equal((await get(a.outboundPort, 'b')).body, 'b-v2');
+    const removed = Date.now();
+    const res = await fetch(`${cp.url}/v1/registry/instances/${b2.id}`, { method: 'DELETE' });
+    assert.equal(res.status, 204);
+    const { value } = await until('v2 subset empty', async () => {
+      const r = await get(a.outboundPort, 'b');
+      return r.status === 503 && r;
+    });
+    const tookMs = Date.now() - removed;
+    assert.equal(value.body, 'no healthy upstream');
+    assert.ok(tookMs < 1000, `endpoint left after ${tookMs} ms`);
+    console.error(`deregistration → 503 UH at A's sidecar in ${tookMs} ms`);
+  });
+
+  test('proxies keep serving while the control plane is down, and resync when it returns', async () => {
+    const { restPort, xdsPort } = cp;
+    await cp.close();
+    await until('sidecars notice', async () => !a.sidecar!.source.client.connected);
+    for (let i = 0; i < 3; i++) {
+      const r = await get(gatewayPort, 'shop.example.com', '/call/b');
+      assert.equal(r.status, 503, 'last configuration still in force: v2 has no endpoints');
+      assert.equal((await get(gatewayPort, 'shop.example.com')).body, 'a-v1');
+    }
+    cp = await startControlPlane({ restPort, xdsPort, debounceMs: 10, dataDir });
+    cleanups.push(() => cp.close());
+    for (const app of [a, b1]) register(cp, app); // instances re-register when their heartbeat gets 404
+    await until('sidecars reconnect', async () => a.sidecar!.source.client.connected);
+    const applied = Date.now();
+    await applyYaml(cp, bToSubset('v1'));
+    await until('routing follows a change made after the restart', async () => {
+      const r = await get(gatewayPort, 'shop.example.com', '/call/b');
+      return r.status === 200 && r.body === 'a-v1>b-v1';
+    });
+    console.error(
+      `after restart: apply → routing to v1 through gateway and two sidecars in ${Date.now() - applied} ms`,
+    );
   });
 });
