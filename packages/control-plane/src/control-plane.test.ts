@@ -161,6 +161,8 @@ describe('control plane over real sockets', () => {
   test('a delta ADS client gets the same configuration and converges', async () => {
     const cp = await start();
     const client = sidecarClient(cp.xdsAddress, 'orders-delta', undefined, true);
+    // Connected first, so the change has a proxy to converge on.
+    await until('listeners', () => client.resources(TYPE_URLS.LISTENER).size === 2);
     const applied = await rest(cp, 'POST', '/v1/resources', REVIEWS_YAML('v2'), 'application/yaml');
     await until(
       'route to v2',
