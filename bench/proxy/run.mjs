@@ -5,7 +5,9 @@
 // latency at a fixed 1,000 req/s over a direct call, and idle RSS; writes the "Proxy" section of
 // bench/RESULTS.md.
 //
-// usage: node bench/proxy/run.mjs [--duration 5] [--only meshwork,nginx] [--no-write]
+// usage: node bench/proxy/run.mjs [--duration 5] [--rounds 3] [--only meshwork,nginx] [--no-write]
+// Each figure is the best of `rounds` interleaved runs; CPU µs/req (the proxy's own CPU time per
+// request under wrk) is the figure least disturbed by other load on the machine.
 // needs: nginx, haproxy, wrk (apt-get install -y nginx haproxy wrk), a built workspace (npm run build).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const duration = Number(opt('duration', '5'));
+const rounds = Number(opt('rounds', '3'));
 const only = opt('only', '')?.split(',').filter(Boolean);
 const write = !args.includes('--no-write');
 const work = mkdtempSync(join(tmpdir(), 'meshwork-bench-'));
@@ -32,6 +35,8 @@ const PORTS = {
   'fastify-http-proxy': 28085,
   meshwork: 28086,
 };
+/** h2c (prior knowledge) ports of the proxies that accept HTTP/2 downstream; upstreams stay HTTP/1.1. */
+const H2_PORTS = { nginx: 28092, haproxy: 28093, meshwork: 28086 };
 const children = [];
 
 function sh(cmd, argv, opts = {}) {
@@ -79,11 +84,24 @@ function descendants(pid) {
   return out;
 }
 
-function wrk(port) {
-  const out = sh('taskset', ['-c', '0', 'wrk', '-t1', '-c50', `-d${duration}s`, `http://127.0.0.1:${port}/`]);
-  const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)[1]);
-  const non2xx = Number(out.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? 0);
-  return { rps, non2xx };
+function h2load(port) {
+  try {
+    const out = sh('taskset', [
+      '-c',
+      '0',
+      'h2load',
+      '-c50',
+      '-m10',
+      '-D',
+      String(duration),
+      `http://127.0.0.1:${port}/`,
+    ]);
+    const m = out.match(/finished in [\d.]+\w+, ([\d.]+) req\/s/);
+    const failed = Number(out.match(/(\d+) failed/)?.[1] ?? 0);
+    return m && failed === 0 ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 function fixedRate(port) {
@@ -117,7 +135,7 @@ const peers = {
   nginx: () => {
     const conf = nginxConf(
       'nginx-proxy',
-      `  upstream u { server 127.0.0.1:${PORTS.upstream}; keepalive 64; keepalive_requests 1000000; }\n  server { listen 127.0.0.1:${PORTS.nginx}; keepalive_requests 1000000; location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
+      `  upstream u { server 127.0.0.1:${PORTS.upstream}; keepalive 64; keepalive_requests 1000000; }\n  server { listen 127.0.0.1:${PORTS.nginx}; listen 127.0.0.1:${H2_PORTS.nginx} http2; keepalive_requests 1000000; location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
     );
     return start('nginx', 'nginx', ['-c', conf, '-p', work], 1);
   },
@@ -125,7 +143,7 @@ const peers = {
     const conf = join(work, 'haproxy.cfg');
     writeFileSync(
       conf,
-      `global\n  nbthread 1\n  maxconn 10000\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  http-reuse always\nfrontend f\n  bind 127.0.0.1:${PORTS.haproxy}\n  default_backend b\nbackend b\n  server s1 127.0.0.1:${PORTS.upstream}\n`,
+      `global\n  nbthread 1\n  maxconn 4096\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  http-reuse always\nfrontend f\n  bind 127.0.0.1:${PORTS.haproxy}\n  bind 127.0.0.1:${H2_PORTS.haproxy} proto h2\n  default_backend b\nbackend b\n  server s1 127.0.0.1:${PORTS.upstream}\n`,
     );
     return start('haproxy', 'haproxy', ['-f', conf, '-db'], 1);
   },
@@ -185,43 +203,96 @@ function meshworkBootstrap(port, upstream) {
 `;
 }
 
+function cpuTicks(pids) {
+  let t = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      t += Number(f[11]) + Number(f[12]);
+    } catch {}
+  }
+  return t;
+}
+
+/** Throughput of one peer: wrk req/s and the proxy's CPU time per request (µs, contention-proof). */
+function measureThroughput(name, pids) {
+  const t0 = cpuTicks(pids);
+  const t0Wall = Date.now();
+  const out = sh('taskset', [
+    '-c',
+    '0',
+    'wrk',
+    '-t1',
+    '-c50',
+    `-d${duration}s`,
+    `http://127.0.0.1:${PORTS[name]}/`,
+  ]);
+  const ticks = cpuTicks(pids) - t0;
+  const requests = Number(out.match(/(\d+) requests in/)[1]);
+  return {
+    rps: Number(out.match(/Requests\/sec:\s+([\d.]+)/)[1]),
+    non2xx: Number(out.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? 0),
+    cpuUsPerReq: (ticks * 10_000) / requests,
+    wallMs: Date.now() - t0Wall,
+  };
+}
+
 async function main() {
   if (!existsSync(join(root, 'packages/proxy/dist/index.js')))
     throw new Error('build first: npx tsc -b packages/cli');
   start('upstream', 'nginx', ['-c', upstreamConf, '-p', work], 0);
   await waitForPort(PORTS.upstream);
-  const direct = fixedRate(PORTS.upstream);
-  const results = [];
-  for (const [name, launch] of Object.entries(peers)) {
-    if (only.length > 0 && !only.includes(name)) continue;
-    const child = launch();
-    try {
-      await waitForPort(PORTS[name]);
-      await new Promise((r) => setTimeout(r, 500));
-      const rss = rssKb(descendants(child.pid));
-      fixedRate(PORTS[name]); // warm-up (JIT, pools)
+  const names = Object.keys(peers).filter((n) => only.length === 0 || only.includes(n));
+  // All proxies run side by side (idle ones cost nothing); measurements interleave in rounds so a
+  // burst of load from elsewhere on the machine does not land on one peer only.
+  const pids = {};
+  for (const name of names) {
+    const child = peers[name]();
+    await waitForPort(PORTS[name]);
+    pids[name] = descendants(child.pid);
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const results = Object.fromEntries(
+    names.map((n) => [
+      n,
+      {
+        name: n,
+        rps: 0,
+        cpuUsPerReq: Infinity,
+        non2xx: 0,
+        h2rps: null,
+        p50: Infinity,
+        p99: Infinity,
+        rssMb: rssKb(pids[n]) / 1024,
+      },
+    ]),
+  );
+  for (const name of names) fixedRate(PORTS[name]); // warm-up (JIT, pools)
+  let direct = { p50: Infinity, p99: Infinity };
+  for (let round = 0; round < rounds; round++) {
+    const d = fixedRate(PORTS.upstream);
+    direct = { p50: Math.min(direct.p50, d.p50), p99: Math.min(direct.p99, d.p99) };
+    for (const name of names) {
+      const r = results[name];
       const lat = fixedRate(PORTS[name]);
-      const { rps, non2xx } = wrk(PORTS[name]);
-      results.push({
-        name,
-        rps,
-        non2xx,
-        p50: lat.p50 - direct.p50,
-        p99: lat.p99 - direct.p99,
-        rssMb: rss / 1024,
-      });
-      console.log(name, JSON.stringify(results.at(-1)));
-    } finally {
-      for (const pid of descendants(child.pid).reverse()) {
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {}
-      }
-      await new Promise((r) => setTimeout(r, 300));
+      r.p50 = Math.min(r.p50, lat.p50);
+      r.p99 = Math.min(r.p99, lat.p99);
+      const t = measureThroughput(name, pids[name]);
+      r.rps = Math.max(r.rps, t.rps);
+      r.cpuUsPerReq = Math.min(r.cpuUsPerReq, t.cpuUsPerReq);
+      r.non2xx += t.non2xx;
+      if (H2_PORTS[name]) r.h2rps = Math.max(r.h2rps ?? 0, h2load(H2_PORTS[name]) ?? 0) || null;
+      console.log(`round ${round + 1}`, name, JSON.stringify(t));
     }
   }
-  report(direct, results);
+  for (const r of Object.values(results)) {
+    r.p50 -= direct.p50;
+    r.p99 -= direct.p99;
+  }
+  report(direct, Object.values(results));
 }
+
+const loadAvg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 function report(direct, results) {
   const nginx = results.find((r) => r.name === 'nginx')?.rps;
@@ -232,22 +303,24 @@ function report(direct, results) {
   const f = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   const rows = results.map(
     (r) =>
-      `| ${r.name} | ${f(r.rps)} | ${nginx ? f(r.rps / nginx, 2) : '–'} | ${bestNode ? f(r.rps / bestNode, 2) : '–'} | ${f(r.p50, 3)} | ${f(r.p99, 3)} | ${f(r.rssMb, 1)} |${r.non2xx ? ` ${r.non2xx} non-2xx` : ''}`,
+      `| ${r.name} | ${f(r.rps)} | ${nginx ? f(r.rps / nginx, 2) : '–'} | ${bestNode ? f(r.rps / bestNode, 2) : '–'} | ${f(r.cpuUsPerReq, 1)} | ${r.h2rps ? f(r.h2rps) : '–'} | ${f(r.p50, 3)} | ${f(r.p99, 3)} | ${f(r.rssMb, 1)} |${r.non2xx ? ` ${r.non2xx} non-2xx` : ''}`,
   );
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
   const section = `## Proxy
 
-${new Date().toISOString().slice(0, 10)} · ${cpu} · Node ${process.version} · \`node bench/proxy/run.mjs --duration ${duration}\`
+${new Date().toISOString().slice(0, 10)} · ${cpu} · Node ${process.version} · \`node bench/proxy/run.mjs --duration ${duration} --rounds ${rounds}\`
 
 Each proxy pinned to core 1 (\`taskset -c 1\`); wrk, the latency generator and the nginx upstream
 (3-byte body, keep-alive) on core 0. Throughput: \`taskset -c 0 wrk -t1 -c50 -d${duration}s\` (HTTP/1.1
-keep-alive). Added latency: \`bench/proxy/fixed-rate.mjs\` at a fixed 1,000 req/s over 16 keep-alive
+keep-alive); h2c: \`taskset -c 0 h2load -c50 -m10 -D ${duration}\` where the proxy accepts HTTP/2 prior
+knowledge (upstream still HTTP/1.1). Added latency: \`bench/proxy/fixed-rate.mjs\` at a fixed 1,000 req/s over 16 keep-alive
 connections, minus the same run against the upstream directly (direct p50 ${f(direct.p50, 3)} ms, p99
 ${f(direct.p99, 3)} ms). RSS: the proxy process(es) idle, after start-up. The machine is shared, so
-compare ratios within one run.
+compare ratios within one run; each figure is the best of ${rounds} interleaved rounds, and CPU µs/req
+(the proxy's own CPU time per request under wrk) is the least noise-sensitive (load average when the run started: ${loadAvg}).
 
-| proxy (one core) | req/s | vs nginx | vs best Node peer | added p50 ms | added p99 ms | idle RSS MB |
-|---|---|---|---|---|---|---|
+| proxy (one core) | HTTP/1.1 req/s | vs nginx | vs best Node peer | CPU µs/req | h2c req/s (h2load) | added p50 ms | added p99 ms | idle RSS MB |
+|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 Targets: ≥ 2× the best Node peer, ≥ 0.30 of nginx, added p50 < 0.3 ms and p99 < 1.5 ms at 1,000 req/s, idle RSS < 60 MB.

@@ -16,6 +16,8 @@ export class Http1Pool implements PoolOwner, ConnectionPool {
   private readonly idle: Http1UpstreamConnection[] = [];
   private readonly connecting = new Set<Http1UpstreamConnection>();
   private readonly waiting: UpstreamCallbacks[] = [];
+  /** Waiters holding a `max_pending_requests` slot (those that queued behind `max_connections`). */
+  private readonly holdingPendingSlot = new Set<UpstreamCallbacks>();
   private readonly all = new Set<Http1UpstreamConnection>();
   private closed = false;
 
@@ -62,7 +64,7 @@ export class Http1Pool implements PoolOwner, ConnectionPool {
 
   private waitFor(cb: UpstreamCallbacks, connectionComing: boolean): void {
     if (connectionComing || this.cluster.limits.tryAcquirePending()) {
-      if (!connectionComing) (cb as PendingMark).__pendingSlot = true;
+      if (!connectionComing) this.holdingPendingSlot.add(cb);
       this.waiting.push(cb);
       return;
     }
@@ -79,8 +81,7 @@ export class Http1Pool implements PoolOwner, ConnectionPool {
   }
 
   private releasePendingSlot(cb: UpstreamCallbacks): void {
-    if ((cb as PendingMark).__pendingSlot === true) {
-      (cb as PendingMark).__pendingSlot = false;
+    if (this.holdingPendingSlot.delete(cb)) {
       this.cluster.limits.releasePending();
     }
   }
@@ -91,6 +92,7 @@ export class Http1Pool implements PoolOwner, ConnectionPool {
       this.host.address,
       this.host.port,
       this.cluster.connectTimeoutMs,
+      this.cluster.tls,
     );
     this.all.add(conn);
     this.connecting.add(conn);
@@ -151,8 +153,4 @@ export class Http1Pool implements PoolOwner, ConnectionPool {
   closeIdle(): void {
     for (const conn of this.idle.splice(0)) conn.destroy();
   }
-}
-
-interface PendingMark {
-  __pendingSlot?: boolean;
 }
