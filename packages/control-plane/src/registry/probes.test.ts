@@ -98,7 +98,7 @@ describe('HealthChecker', () => {
     });
     assert.equal(checker.size, 1);
     const until = async (want: number) => {
-      for (let i = 0; i < 100 && registry.endpointsOf('web', 'default').length !== want; i++) {
+      for (let i = 0; i < 300 && registry.endpointsOf('web', 'default').length !== want; i++) {
         await new Promise((r) => setTimeout(r, 10));
       }
       assert.equal(registry.endpointsOf('web', 'default').length, want);
