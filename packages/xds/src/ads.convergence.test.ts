@@ -23,7 +23,8 @@ function pick(rand: () => number): string[] {
 }
 
 async function converge(client: AdsClient, check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 3_000;
+  // Generous: it only bounds a failure; a healthy walk converges in milliseconds.
+  const deadline = Date.now() + 10_000;
   while (!check()) {
     if (Date.now() > deadline) assert.fail(`client did not converge: ${what}`);
     await new Promise<void>((resolve) => {

@@ -11,7 +11,7 @@ export function waitFor<T = any>(
   emitter: EventEmitter<any>,
   event: string,
   predicate: (value: T) => boolean = () => true,
-  timeoutMs = 5_000,
+  timeoutMs = 10_000,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
