@@ -260,7 +260,11 @@ export class UpstreamCluster implements Cluster {
 
   private configureHealthChecks(previous: ClusterSettings | undefined): void {
     const checks = this.settings.healthChecks;
-    if (previous && this.health && sameJson(previous.healthChecks, checks)) return;
+    const unchanged =
+      previous !== undefined &&
+      sameJson(previous.healthChecks, checks) &&
+      sameJson(previous.upstreamTlsContext, this.settings.upstreamTlsContext);
+    if (this.health && unchanged) return;
     this.health?.close();
     this.health = undefined;
     if (checks.length === 0) {
@@ -268,21 +272,29 @@ export class UpstreamCluster implements Cluster {
       return;
     }
     const { clock, random } = this.runtime;
-    this.health = new HealthChecker(this.name, checks, clock, random, {
-      onCheckResult: (host, healthy) => {
-        if (healthy) this.outlier?.onActiveHealthCheckSuccess(host);
+    // Checks go through the cluster's transport socket, as Envoy's do.
+    this.health = new HealthChecker(
+      this.name,
+      checks,
+      clock,
+      random,
+      {
+        onCheckResult: (host, healthy) => {
+          if (healthy) this.outlier?.onActiveHealthCheckSuccess(host);
+        },
+        onHealthChanged: (host, healthy) => {
+          this.rebuild();
+          this.runtime.emit({
+            type: 'health_changed',
+            cluster: this.name,
+            host: host.key,
+            endpoint: host,
+            healthy,
+          });
+        },
       },
-      onHealthChanged: (host, healthy) => {
-        this.rebuild();
-        this.runtime.emit({
-          type: 'health_changed',
-          cluster: this.name,
-          host: host.key,
-          endpoint: host,
-          healthy,
-        });
-      },
-    });
+      this.settings.upstreamTls,
+    );
     // Hosts already serving keep their flag when checks are added or changed.
     this.health.setHosts(this.hostList, new Set());
   }

@@ -1,10 +1,14 @@
 /**
  * Envoy's gRPC health check: the standard `grpc.health.v1.Health/Check` over HTTP/2 (grpc-js, one
- * channel per host, kept between checks; `:authority` is the check's `authority`, else the
- * endpoint's health-check hostname, else the cluster name). Healthy on `SERVING`; `NOT_SERVING` or a non-OK gRPC
- * status is an answer (unhealthy at once); UNAVAILABLE and deadline expiry are "no answer".
+ * channel per host, kept between checks, over the cluster's TLS when it has one; `:authority` is
+ * the check's `authority`, else the endpoint's health-check hostname, else the cluster name).
+ * Healthy on `SERVING`; `NOT_SERVING` or a non-OK gRPC status is an answer (unhealthy at once);
+ * UNAVAILABLE and deadline expiry are "no answer".
  */
-import { Client, credentials, status as GrpcStatus, Metadata } from '@grpc/grpc-js';
+import { type ChannelCredentials, Client, credentials, status as GrpcStatus, Metadata } from '@grpc/grpc-js';
+import { sanMatches } from '../../tls/common-tls-context.js';
+import { parseSubjectAltName } from '../../tls/peer-identity.js';
+import type { UpstreamTlsConfig } from '../../tls/upstream-tls-context.js';
 import { hostKey, type UpstreamHost } from '../host.js';
 import type { GrpcCheckSettings } from './health-check-config.js';
 import type { HealthProbe, ProbeResult } from './health-probe.js';
@@ -20,11 +24,16 @@ export class GrpcHealthProbe implements HealthProbe {
   private readonly clients = new Map<UpstreamHost, { client: Client; target: string }>();
   private readonly request: Buffer;
   private readonly clusterName: string;
+  private readonly credentials: ChannelCredentials;
+  private readonly sni: string | undefined;
 
-  constructor(settings: GrpcCheckSettings, clusterName: string) {
+  /** `tls`: the cluster's transport socket; checks run through it as Envoy's do. */
+  constructor(settings: GrpcCheckSettings, clusterName: string, tls?: UpstreamTlsConfig) {
     this.settings = settings;
     this.clusterName = clusterName;
     this.request = encodeHealthCheckRequest(settings.serviceName);
+    this.credentials = tls ? tlsCredentials(tls) : credentials.createInsecure();
+    this.sni = tls?.sni || undefined;
   }
 
   probe(host: UpstreamHost, timeoutMs: number): Promise<ProbeResult> {
@@ -66,10 +75,28 @@ export class GrpcHealthProbe implements HealthProbe {
     cached?.client.close();
     // Envoy's order: the check's authority, the endpoint's health-check hostname, the cluster name.
     const authority = this.settings.authority ?? host.healthCheckHostname ?? this.clusterName;
-    const client = new Client(target, credentials.createInsecure(), { 'grpc.default_authority': authority });
+    const options: Record<string, string> = { 'grpc.default_authority': authority };
+    if (this.sni) options['grpc.ssl_target_name_override'] = this.sni;
+    const client = new Client(target, this.credentials, options);
     this.clients.set(host, { client, target });
     return client;
   }
+}
+
+/**
+ * TLS credentials with Envoy's verification rules (as the engine's pools apply them): the server
+ * certificate is checked only when a trusted CA is configured, its name only against
+ * `match_typed_subject_alt_names`.
+ */
+function tlsCredentials(tls: UpstreamTlsConfig): ChannelCredentials {
+  const matchers = tls.common.validation?.sanMatchers ?? [];
+  return credentials.createFromSecureContext(tls.secureContext, {
+    rejectUnauthorized: tls.common.validation?.trustedCa !== undefined,
+    checkServerIdentity: (_name, cert) =>
+      sanMatches(matchers, parseSubjectAltName(cert.subjectaltname))
+        ? undefined
+        : new Error('upstream certificate matches no match_typed_subject_alt_names entry'),
+  });
 }
 
 /** `HealthCheckRequest { string service = 1; }` in protobuf wire format. */

@@ -8,6 +8,7 @@
  *   that stays across a config push keeps its state.
  * A host is `failedActiveHealthCheck` while any of the cluster's checks holds it failed.
  */
+import type { UpstreamTlsConfig } from '../../tls/upstream-tls-context.js';
 import type { Clock, RandomSource, TimerHandle } from '../clock.js';
 import type { UpstreamHost } from '../host.js';
 import { GrpcHealthProbe } from './grpc-health-check.js';
@@ -60,9 +61,10 @@ export class HealthChecker {
     private readonly clock: Clock,
     private readonly random: RandomSource,
     private readonly listener: HealthCheckListener,
+    tls?: UpstreamTlsConfig,
   ) {
     this.settings = settings;
-    this.probes = settings.map((s) => createProbe(s, clusterName));
+    this.probes = settings.map((s) => createProbe(s, clusterName, tls));
   }
 
   /**
@@ -206,13 +208,17 @@ export class HealthChecker {
   }
 }
 
-function createProbe(settings: HealthCheckSettings, clusterName: string): HealthProbe {
+function createProbe(
+  settings: HealthCheckSettings,
+  clusterName: string,
+  tls: UpstreamTlsConfig | undefined,
+): HealthProbe {
   switch (settings.check.kind) {
     case 'http':
-      return new HttpHealthProbe(settings.check, clusterName);
+      return new HttpHealthProbe(settings.check, clusterName, tls);
     case 'tcp':
-      return new TcpHealthProbe(settings.check);
+      return new TcpHealthProbe(settings.check, tls);
     case 'grpc':
-      return new GrpcHealthProbe(settings.check, clusterName);
+      return new GrpcHealthProbe(settings.check, clusterName, tls);
   }
 }

@@ -6,20 +6,25 @@
  */
 import { request } from 'node:http';
 import { connect as connectHttp2 } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { connectUpstreamTls, type UpstreamTlsConfig } from '../../tls/upstream-tls-context.js';
 import type { UpstreamHost } from '../host.js';
 import { hostKey } from '../host.js';
 import type { HttpCheckSettings, StatusRange } from './health-check-config.js';
 import type { HealthProbe, ProbeResult } from './health-probe.js';
 
-/** HTTP/1.1 or cleartext HTTP/2 health probe; one short-lived connection per check. */
+/** HTTP/1.1 or HTTP/2 health probe (over the cluster's TLS when it has one); one connection per check. */
 export class HttpHealthProbe implements HealthProbe {
   private readonly settings: HttpCheckSettings;
   private readonly clusterName: string;
+  private readonly tls: UpstreamTlsConfig | undefined;
   private readonly headers: Record<string, string>;
 
-  constructor(settings: HttpCheckSettings, clusterName: string) {
+  /** `tls`: the cluster's transport socket; checks run through it as Envoy's do. */
+  constructor(settings: HttpCheckSettings, clusterName: string, tls?: UpstreamTlsConfig) {
     this.settings = settings;
     this.clusterName = clusterName;
+    this.tls = tls;
     this.headers = { 'user-agent': 'Envoy/HC', connection: 'close' };
     for (const [k, v] of settings.requestHeaders) this.headers[k.toLowerCase()] = v;
   }
@@ -48,7 +53,8 @@ export class HttpHealthProbe implements HealthProbe {
         path: this.settings.path,
         method: this.settings.method,
         headers: { ...this.headers, host: this.hostHeader(host) },
-        agent: false,
+        // Node ignores createConnection when an agent is given (even `false`), so TLS goes agentless.
+        ...(this.tls ? { createConnection: () => this.connectTls(host, 'http/1.1') } : { agent: false }),
       });
       const timer = setTimeout(() => done('unhealthy'), timeoutMs);
       req.on('response', (res) => {
@@ -64,7 +70,10 @@ export class HttpHealthProbe implements HealthProbe {
   private probeHttp2(host: UpstreamHost, timeoutMs: number): Promise<ProbeResult> {
     return new Promise((resolve) => {
       let settled = false;
-      const session = connectHttp2(`http://${hostKey(host.address, host.healthCheckPort)}`);
+      const authority = `${this.tls ? 'https' : 'http'}://${hostKey(host.address, host.healthCheckPort)}`;
+      const session = this.tls
+        ? connectHttp2(authority, { createConnection: () => this.connectTls(host, 'h2') })
+        : connectHttp2(authority);
       const done = (result: ProbeResult) => {
         if (settled) return;
         settled = true;
@@ -85,6 +94,10 @@ export class HttpHealthProbe implements HealthProbe {
       stream.on('response', (h) => done(this.judge(Number(h[':status']))));
       stream.on('error', () => done('unhealthy'));
     });
+  }
+
+  private connectTls(host: UpstreamHost, alpn: string): TLSSocket {
+    return connectUpstreamTls(this.tls!, host.address, host.healthCheckPort, alpn);
   }
 
   /** Expected → healthy; retriable → counts toward the threshold; anything else fails at once. */

@@ -3,6 +3,7 @@
  * the `send` bytes and wait until every `receive` payload has appeared in the reply, in order.
  */
 import { connect } from 'node:net';
+import { connectUpstreamTls, type UpstreamTlsConfig } from '../../tls/upstream-tls-context.js';
 import type { UpstreamHost } from '../host.js';
 import type { TcpCheckSettings } from './health-check-config.js';
 import type { HealthProbe, ProbeResult } from './health-probe.js';
@@ -10,9 +11,12 @@ import type { HealthProbe, ProbeResult } from './health-probe.js';
 /** TCP health probe; one connection per check. */
 export class TcpHealthProbe implements HealthProbe {
   private readonly settings: TcpCheckSettings;
+  private readonly tls: UpstreamTlsConfig | undefined;
 
-  constructor(settings: TcpCheckSettings) {
+  /** `tls`: the cluster's transport socket; checks run through it as Envoy's do. */
+  constructor(settings: TcpCheckSettings, tls?: UpstreamTlsConfig) {
     this.settings = settings;
+    this.tls = tls;
   }
 
   probe(host: UpstreamHost, timeoutMs: number): Promise<ProbeResult> {
@@ -20,7 +24,9 @@ export class TcpHealthProbe implements HealthProbe {
     return new Promise((resolve) => {
       let settled = false;
       let received = Buffer.alloc(0);
-      const socket = connect({ host: host.address, port: host.healthCheckPort });
+      const socket = this.tls
+        ? connectUpstreamTls(this.tls, host.address, host.healthCheckPort, 'http/1.1')
+        : connect({ host: host.address, port: host.healthCheckPort });
       const done = (result: ProbeResult) => {
         if (settled) return;
         settled = true;
@@ -29,7 +35,7 @@ export class TcpHealthProbe implements HealthProbe {
         resolve(result);
       };
       const timer = setTimeout(() => done('unhealthy'), timeoutMs);
-      socket.on('connect', () => {
+      socket.on(this.tls ? 'secureConnect' : 'connect', () => {
         if (send) socket.write(send);
         if (receive.length === 0) done('healthy');
       });
