@@ -147,7 +147,8 @@ export function registryRoutes(registry: Registry): Route[] {
       async handler({ req, res, params, query }) {
         const namespace = query.get('namespace') ?? DEFAULT_NAMESPACE;
         const index = parseIndex(query.get('index'));
-        const waitMs = index > 0 ? parseWaitMs(query.get('wait')) : 0;
+        // As in Consul, an index without `wait` blocks for the longest wait.
+        const waitMs = index > 0 ? (query.has('wait') ? parseWaitMs(query.get('wait')) : MAX_WAIT_MS) : 0;
         const healthyOnly = query.get('healthy') === 'true';
         let current = registry.serviceIndexOf(params.name, namespace);
         if (index > 0 && current <= index && waitMs > 0) {
