@@ -11,6 +11,7 @@ import {
   type Http2Session,
   type IncomingHttpHeaders,
   type ServerHttp2Stream,
+  type Settings,
 } from 'node:http2';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ProxyError } from '../errors.js';
@@ -39,7 +40,8 @@ export class ProxyListener {
   private h2: Http2Server | null = null;
   private readonly sessionContexts = new WeakMap<Http2Session, SessionContext>();
   private nextSession: SessionContext | null = null;
-  private h2MaxStreams = 0;
+  /** The HCM whose HTTP/2 settings the shared server was created with. */
+  private h2SettingsFrom: HttpConnectionManager | null = null;
   /** HCM of each filter chain (`[0]` is {@link hcm}). */
   private hcms: readonly HttpConnectionManager[];
   private tls: TlsTerminator<number> | null;
@@ -181,8 +183,8 @@ export class ProxyListener {
     peer: PeerIdentity | null | undefined,
   ): void {
     if (this.h2 === null) {
-      this.h2MaxStreams = this.hcm.config.maxConcurrentStreams;
-      this.h2 = createH2Server({ settings: { maxConcurrentStreams: this.h2MaxStreams } });
+      this.h2SettingsFrom = this.hcm;
+      this.h2 = createH2Server({ settings: h2Settings(this.hcm) });
       this.h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
         const ctx = this.sessionContexts.get(stream.session as Http2Session);
         if (ctx === undefined) return;
@@ -195,8 +197,7 @@ export class ProxyListener {
         this.sessionContexts.set(session, ctx);
         const stats = ctx.hcm.stats;
         // The server was created with the first HCM's settings; each chain (and LDS update) has its own.
-        if (ctx.hcm.config.maxConcurrentStreams !== this.h2MaxStreams)
-          session.settings({ maxConcurrentStreams: ctx.hcm.config.maxConcurrentStreams });
+        if (ctx.hcm !== this.h2SettingsFrom) session.settings(h2Settings(ctx.hcm));
         this.sessions.add(session);
         stats.cxTotal.inc();
         stats.cxActive.value++;
@@ -271,6 +272,17 @@ export class ProxyListener {
     for (const s of this.sniffing) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/**
+ * SETTINGS a downstream HTTP/2 session advertises: `max_concurrent_streams`, and
+ * `max_request_headers_kb` as the header list limit (node:http2 resets a stream above it).
+ */
+function h2Settings(hcm: HttpConnectionManager): Settings {
+  return {
+    maxConcurrentStreams: hcm.config.maxConcurrentStreams,
+    maxHeaderListSize: hcm.config.limits.maxHeaderBytes,
+  };
 }
 
 /** Hands each HTTP/1.1 request of one TLS connection to the HCM with the client's identity. */
