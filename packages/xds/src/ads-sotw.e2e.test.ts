@@ -221,6 +221,13 @@ describe('ADS state of the world, server and client end to end', () => {
     assert.match(peers[0], /127\.0\.0\.1/);
   });
 
+  test('listen twice, or after close, is refused with a code', async (t) => {
+    const { server } = await startServer(t);
+    await assert.rejects(server.listen('127.0.0.1:0'), { code: 'MESH_ERR_XDS_MISUSE' });
+    await server.close();
+    await assert.rejects(server.listen('127.0.0.1:0'), { code: 'MESH_ERR_XDS_CLOSED' });
+  });
+
   test('a client with an invalid node fails at construction, naming the field', () => {
     assert.throws(() => new AdsClient({ address: '127.0.0.1:1', node: { id: 'x', locality: { zone: 7 } } }), {
       code: 'MESH_ERR_XDS_INVALID',

@@ -12,7 +12,9 @@ export type XdsErrorCode =
   /** A snapshot handed to the ADS server is malformed (duplicate or mismatched names, bad type URL). */
   | 'MESH_ERR_XDS_SNAPSHOT'
   /** The ADS client or server was used after `close()`. */
-  | 'MESH_ERR_XDS_CLOSED';
+  | 'MESH_ERR_XDS_CLOSED'
+  /** An API was used out of order (e.g. `listen()` twice). */
+  | 'MESH_ERR_XDS_MISUSE';
 
 /** Base class of every error the xDS package raises. */
 export class XdsError extends Error {

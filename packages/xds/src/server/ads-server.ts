@@ -112,7 +112,8 @@ export class AdsServer extends EventEmitter<AdsServerEvents> implements StreamHo
   /** Starts a gRPC server of its own on `address` (`host:port`, port 0 for any); resolves the port. */
   listen(address = '127.0.0.1:0', credentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
     if (this.closed) return Promise.reject(new XdsError('MESH_ERR_XDS_CLOSED', 'AdsServer is closed'));
-    if (this.server) return Promise.reject(new XdsError('MESH_ERR_XDS_CLOSED', 'AdsServer is already listening'));
+    if (this.server)
+      return Promise.reject(new XdsError('MESH_ERR_XDS_MISUSE', 'AdsServer is already listening'));
     const server = new grpc.Server({ 'grpc.max_send_message_length': -1, ...this.options.grpcOptions });
     this.addTo(server);
     if (this.options.csds !== false) addCsdsService(server, this);
