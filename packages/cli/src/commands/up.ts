@@ -24,6 +24,9 @@ const USAGE = `usage: meshwork up [-f system.yaml] [options]
                              registry (proxyless, with retry + circuit breaker + time limit) and a
                              built-in edge router serves the gateway routes
   --direct                   like --no-mesh but without the control plane: fixed endpoint lists
+  --sidecars <how>           mesh mode: shared (default; every instance's sidecar, with its own
+                             listeners, admin port and xDS identity, in one host process) or
+                             per-instance (one \`meshwork proxy\` process each)
   --state-dir <dir>          logs, data and state (default: .meshwork/up)
   --db <postgres://…>        PostgreSQL for every service instead of SQLite files
   --gateway-port <n>         default 8080 (0 = any free port)
@@ -71,11 +74,24 @@ async function run(argv: string[]): Promise<number> {
   }
   const args = parseArgs(
     argv,
-    ['--file', '--state-dir', '--db', '--gateway-port', '--control-plane-port', '--xds-port', '--log-level'],
+    [
+      '--file',
+      '--state-dir',
+      '--db',
+      '--gateway-port',
+      '--control-plane-port',
+      '--xds-port',
+      '--log-level',
+      '--sidecars',
+    ],
     ['--mesh', '--no-mesh', '--direct', '--plain', '--fresh'],
     { '-f': '--file' },
   );
   const mode = chooseMode(args);
+  const sidecars = args.get('--sidecars') ?? 'shared';
+  if (sidecars !== 'shared' && sidecars !== 'per-instance') {
+    throw new MeshError('MESH_ERR_USAGE', `--sidecars must be "shared" or "per-instance", got "${sidecars}"`);
+  }
   const db = args.get('--db');
   const orchestrator = new Orchestrator({
     specFile: resolve(String(args.get('--file') ?? SHOP_SPEC)),
@@ -91,6 +107,7 @@ async function run(argv: string[]): Promise<number> {
     out: process.stdout,
     live: args.has('--plain') ? false : undefined,
     fresh: args.has('--fresh'),
+    sidecars,
     explicitPorts: new Set(
       (
         [

@@ -36,6 +36,8 @@ export interface UpConfig {
   stopGraceMs?: number;
   /** Delete the data directory first (a fresh shop: seeded stock, no orders). */
   fresh?: boolean;
+  /** Mesh mode: all sidecars in one host process (default) or a process per sidecar. */
+  sidecars?: 'shared' | 'per-instance';
   /** Ports the user chose (by purpose: `gateway`, `control plane API`, `control plane xDS`): never substituted. */
   explicitPorts?: ReadonlySet<string>;
 }
@@ -120,11 +122,13 @@ export class Orchestrator {
         gatewayPort,
         controlPlanePort,
         xdsPort,
+        sidecars: c.sidecars,
       },
       ports,
     );
     this.checkEntryPoints();
     this.writeXdsBootstraps();
+    this.writeSidecarHostSpec();
     this.supervisor.add(this.components());
     this.display.start();
     try {
@@ -196,6 +200,7 @@ export class Orchestrator {
     const p = this.plan;
     return [
       ...(p.controlPlane ? [p.controlPlane] : []),
+      ...(p.sidecarHost ? [p.sidecarHost.component] : []),
       ...p.tiers.flatMap((t) => [...t.sidecars, ...t.apps]),
       ...(p.gateway ? [p.gateway] : []),
     ];
@@ -211,6 +216,16 @@ export class Orchestrator {
         );
       }
     }
+  }
+
+  private writeSidecarHostSpec(): void {
+    if (!this.plan.sidecarHost) return;
+    const { file, spec } = this.plan.sidecarHost;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      JSON.stringify({ ...spec, drainTimeoutMs: this.config.stopGraceMs ?? 10_000 }, null, 2),
+    );
   }
 
   private writeXdsBootstraps(): void {
@@ -229,15 +244,25 @@ export class Orchestrator {
     }
   }
 
+  /**
+   * Start order (stop is the reverse): control plane and mesh config, then per tier the sidecars
+   * and the apps — started together, since an app needs its sidecar only for its first outbound
+   * call, and both must be ready before the next tier — then the gateway, last in, first out.
+   */
   private async startAll(): Promise<void> {
     const p = this.plan;
     if (p.controlPlane) {
       await this.supervisor.startGroup([p.controlPlane.id]);
       await this.applyMesh();
     }
+    // Groups are registered (for stop order) when started, before their readiness is awaited.
+    let sidecars = p.sidecarHost ? this.supervisor.startGroup([p.sidecarHost.component.id]) : undefined;
     for (const tier of p.tiers) {
-      if (tier.sidecars.length > 0) await this.supervisor.startGroup(tier.sidecars.map((c) => c.id));
-      await this.supervisor.startGroup(tier.apps.map((c) => c.id));
+      const tierSidecars =
+        tier.sidecars.length > 0 ? this.supervisor.startGroup(tier.sidecars.map((c) => c.id)) : undefined;
+      const apps = this.supervisor.startGroup(tier.apps.map((c) => c.id));
+      await Promise.all([sidecars, tierSidecars, apps]);
+      sidecars = undefined;
     }
     if (p.gateway) await this.supervisor.startGroup([p.gateway.id]);
     else await this.startEdge();
@@ -321,6 +346,11 @@ export class Orchestrator {
     if (s.controlPlane) lines.push(`  control plane API  ${s.controlPlane}`);
     for (const c of s.components.filter((x) => x.ports.admin)) {
       lines.push(`  ${`${c.id} admin`.padEnd(18)} http://127.0.0.1:${c.ports.admin}/`);
+    }
+    for (const h of this.plan.sidecarHost?.spec.sidecars ?? []) {
+      lines.push(
+        `  ${`${h.nodeId} sidecar`.padEnd(18)} http://127.0.0.1:${h.adminPort}/  (outbound :${h.outboundPort})`,
+      );
     }
     if (this.spec.tryCommands.length > 0) {
       lines.push('', 'Try:');

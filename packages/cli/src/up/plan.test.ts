@@ -77,7 +77,12 @@ describe('plan', () => {
   });
 
   test('mesh mode: a sidecar per instance with xDS node identity, apps told their sidecar ports', async () => {
-    const plan = await buildPlan(SPEC, { ...base, mesh: true, discovery: 'registry' }, new PortAllocator());
+    const plan = await buildPlan(
+      SPEC,
+      { ...base, mesh: true, discovery: 'registry', sidecars: 'per-instance' },
+      new PortAllocator(),
+    );
+    assert.equal(plan.sidecarHost, undefined);
     assert.deepEqual(plan.controlPlane!.args.slice(1, 6), [
       'control-plane',
       '--rest-port',
@@ -113,6 +118,29 @@ describe('plan', () => {
     const gw = plan.gateway!;
     assert.equal(gw.args[gw.args.indexOf('--mode') + 1], 'gateway');
     assert.deepEqual(gw.readiness, { tcp: { host: '127.0.0.1', port: 8080 } });
+  });
+
+  test('mesh mode with shared sidecars: one host process runs every instance sidecar', async () => {
+    const plan = await buildPlan(SPEC, { ...base, mesh: true, discovery: 'registry' }, new PortAllocator());
+    assert.equal(plan.tiers.flatMap((t) => t.sidecars).length, 0);
+    const host = plan.sidecarHost!;
+    assert.equal(host.component.id, 'sidecars');
+    assert.deepEqual(host.component.args, ['/cli/dist/up/sidecar-host.js', '/state/data/sidecar-host.json']);
+    assert.equal(host.spec.xds, '127.0.0.1:15010');
+    assert.deepEqual(
+      host.spec.sidecars.map((s) => s.nodeId),
+      ['inventory-1', 'catalog-1', 'catalog-2'],
+    );
+    const catalog2 = host.spec.sidecars[2];
+    assert.deepEqual(catalog2.labels, { app: 'catalog', version: 'v2' });
+    const app2 = app(plan, 'catalog-2');
+    assert.equal(app2.env.MESHWORK_SIDECAR_OUTBOUND_PORT, String(catalog2.outboundPort));
+    assert.equal(catalog2.appPort, app2.ports.app);
+    const readiness = host.component.readiness as { all: { http: string }[] };
+    assert.deepEqual(
+      readiness.all.map((c) => c.http),
+      host.spec.sidecars.map((s) => `http://127.0.0.1:${s.adminPort}/ready`),
+    );
   });
 
   test('proxyless mode: control plane, no proxies, discovery through the registry', async () => {

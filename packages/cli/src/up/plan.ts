@@ -3,8 +3,9 @@
  * the control plane, one sidecar per instance (mesh mode), the instances themselves and the
  * gateway. Each instance gets the environment the service runtime reads (see docs/service-runtime.md).
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { PortAllocator } from './ports.js';
+import type { SidecarHostSpec } from './sidecar-host.js';
 import { portServiceName, type ServiceSpec, type SystemSpec, tiers } from './spec.js';
 import type { ComponentSpec } from './supervisor.js';
 
@@ -28,6 +29,8 @@ export interface PlanOptions {
   gatewayPort: number;
   controlPlanePort: number;
   xdsPort: number;
+  /** Mesh mode: every sidecar in one host process (`shared`, default) or a process each. */
+  sidecars?: 'shared' | 'per-instance';
 }
 
 /** One running copy of a service. */
@@ -49,6 +52,8 @@ export interface Instance {
 /** Components in start order. */
 export interface Plan {
   controlPlane?: ComponentSpec;
+  /** Mesh mode with shared sidecars: the one process hosting them, and the spec file it reads. */
+  sidecarHost?: { component: ComponentSpec; file: string; spec: SidecarHostSpec };
   tiers: { sidecars: ComponentSpec[]; apps: ComponentSpec[] }[];
   gateway?: ComponentSpec;
   instances: Instance[];
@@ -180,10 +185,45 @@ function sidecarComponent(inst: Instance, o: PlanOptions): ComponentSpec {
         '--admin-port',
         String(s.admin),
       ],
+      ...['--label', `app=${inst.service.name}`, '--label', `version=${inst.version}`],
     ],
     env: { ...process.env, LOG_LEVEL: o.logLevel },
     readiness: { http: `http://127.0.0.1:${s.admin}/ready` },
     ports: { inbound: s.inbound, outbound: s.outbound, admin: s.admin },
+  };
+}
+
+/** One process hosting every instance's sidecar (see sidecar-host.ts). */
+function sidecarHost(instances: Instance[], o: PlanOptions): NonNullable<Plan['sidecarHost']> {
+  const hosted = instances.filter((i) => i.sidecar);
+  const spec: SidecarHostSpec = {
+    xds: `127.0.0.1:${o.xdsPort}`,
+    sidecars: hosted.map((i) => ({
+      nodeId: i.id,
+      service: i.service.name,
+      namespace: o.namespace,
+      inboundPort: i.sidecar!.inbound,
+      outboundPort: i.sidecar!.outbound,
+      appPort: Object.values(i.ports)[0],
+      adminPort: i.sidecar!.admin,
+      labels: { app: i.service.name, version: i.version },
+    })),
+  };
+  const file = join(o.dataDir, 'sidecar-host.json');
+  const script = join(dirname(o.cliBin), '..', 'dist', 'up', 'sidecar-host.js');
+  return {
+    file,
+    spec,
+    component: {
+      id: 'sidecars',
+      kind: 'sidecar',
+      command: o.node,
+      args: [script, file],
+      env: { ...process.env, LOG_LEVEL: o.logLevel },
+      readiness: { all: hosted.map((i) => ({ http: `http://127.0.0.1:${i.sidecar!.admin}/ready` })) },
+      readyTimeoutMs: 60_000,
+      ports: {},
+    },
   };
 }
 
@@ -231,11 +271,13 @@ export async function buildPlan(spec: SystemSpec, options: PlanOptions, ports: P
     const admin = (await ports.allocate(1))[0];
     plan.gateway = gatewayComponent(options, admin);
   }
+  const shared = options.mesh && (options.sidecars ?? 'shared') === 'shared';
+  if (shared && instances.some((i) => i.sidecar)) plan.sidecarHost = sidecarHost(instances, options);
   for (const tier of tiers(spec.services, spec.file)) {
     const names = new Set(tier.map((s) => s.name));
     const members = instances.filter((i) => names.has(i.service.name));
     plan.tiers.push({
-      sidecars: members.filter((i) => i.sidecar).map((i) => sidecarComponent(i, options)),
+      sidecars: shared ? [] : members.filter((i) => i.sidecar).map((i) => sidecarComponent(i, options)),
       apps: members.map((i) => appComponent(i, base)),
     });
   }

@@ -2,11 +2,18 @@
 import { connect } from 'node:net';
 
 /** How a component proves it is ready. */
-export type ReadinessCheck = { http: string } | { tcp: { host: string; port: number } } | { none: true };
+export type ReadinessCheck =
+  | { http: string }
+  | { tcp: { host: string; port: number } }
+  | { none: true }
+  /** Every check must pass (a process hosting several proxies). */
+  | { all: ReadinessCheck[] };
 
 /** One probe attempt; resolves true when ready. Never throws. */
 export async function probeOnce(check: ReadinessCheck, timeoutMs = 1000): Promise<boolean> {
   if ('none' in check) return true;
+  if ('all' in check)
+    return (await Promise.all(check.all.map((c) => probeOnce(c, timeoutMs)))).every(Boolean);
   if ('http' in check) {
     try {
       const res = await fetch(check.http, { signal: AbortSignal.timeout(timeoutMs) });

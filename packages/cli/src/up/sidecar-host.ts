@@ -1,0 +1,90 @@
+/**
+ * Hosts the sidecars of many instances in one Node process. Each keeps everything that makes it
+ * that instance's sidecar — its own inbound and outbound listeners, admin port, xDS node identity
+ * and ADS stream — but they share one runtime, so a one-machine mesh pays Node's baseline memory
+ * once instead of once per instance (the idea of a per-node proxy, as Istio's ambient ztunnel).
+ * `meshwork up --sidecars per-instance` runs one `meshwork proxy` process per sidecar instead.
+ *
+ * Run as `node sidecar-host.js <spec.json>`; SIGTERM drains every sidecar, then exits 0.
+ */
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { proxyNode, startXdsProxy, type XdsProxy } from '@meshwork/proxy';
+
+/** One hosted sidecar. */
+export interface HostedSidecar {
+  nodeId: string;
+  service: string;
+  namespace: string;
+  inboundPort: number;
+  outboundPort: number;
+  appPort: number;
+  adminPort: number;
+  labels?: Record<string, string>;
+}
+
+/** What the host runs. */
+export interface SidecarHostSpec {
+  /** ADS server `host:port`. */
+  xds: string;
+  sidecars: HostedSidecar[];
+  /** Drain deadline on SIGTERM; default 10 s. */
+  drainTimeoutMs?: number;
+}
+
+/** Starts every sidecar of the spec; resolves once each engine runs (configuration may still be on its way). */
+export async function startSidecars(spec: SidecarHostSpec): Promise<XdsProxy[]> {
+  return Promise.all(
+    spec.sidecars.map(async (s) => {
+      const node = proxyNode({
+        nodeId: s.nodeId,
+        service: s.service,
+        namespace: s.namespace,
+        mode: 'sidecar',
+        inboundPort: s.inboundPort,
+        outboundPort: s.outboundPort,
+        appPort: s.appPort,
+        labels: s.labels,
+      });
+      const running = await startXdsProxy({
+        address: spec.xds,
+        node,
+        mode: 'sidecar',
+        adminPort: s.adminPort,
+      });
+      running.source.on('error', (err: Error) => console.error(`${s.nodeId}.sidecar: ${err.message}`));
+      return running;
+    }),
+  );
+}
+
+/** Drains every sidecar (the configuration in force keeps serving the drain), then closes them. */
+export async function stopSidecars(running: XdsProxy[], drainTimeoutMs: number): Promise<void> {
+  await Promise.all(
+    running.map(async ({ proxy, source }) => {
+      source.close();
+      await proxy.drain(drainTimeoutMs);
+      await proxy.close();
+    }),
+  );
+}
+
+async function main(file: string): Promise<void> {
+  const spec = JSON.parse(readFileSync(file, 'utf8')) as SidecarHostSpec;
+  const running = await startSidecars(spec);
+  console.error(`sidecar host pid ${process.pid}: ${running.length} sidecars, xDS ${spec.xds}`);
+  const stop = () => {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    void stopSidecars(running, spec.drainTimeoutMs ?? 10_000).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv[2] ?? '').catch((err: unknown) => {
+    console.error(`sidecar host: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}
