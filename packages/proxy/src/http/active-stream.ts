@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FilterStatus, FilterStream, ResponseFlag } from '../filters/filter.js';
-import { httpToGrpcStatus, isGrpcRequest } from '../http2/grpc-local-reply.js';
+import { grpcLocalReplyStatus, isGrpcRequest } from '../http2/grpc-local-reply.js';
 import { applyHeaderMutation, indexOfHeader, setHeader } from '../router/header-mutation.js';
 import { normalizePath } from '../router/path-normalize.js';
 import { matchRequest, type RouteTable, type VirtualHost } from '../router/route-config.js';
@@ -149,7 +149,7 @@ export class ActiveStream implements FilterStream, RouteRequest, StreamCallbacks
       return;
     }
     // gRPC clients get a trailers-only reply (HTTP 200 + grpc-status), as Envoy sends them.
-    if (grpcStatus < 0 && isGrpcRequest(this.requestHeaders)) grpcStatus = httpToGrpcStatus(status);
+    if (grpcStatus < 0 && isGrpcRequest(this.requestHeaders)) grpcStatus = grpcLocalReplyStatus(status, flag);
     if (grpcStatus >= 0) status = 200;
     const headers: string[] = [];
     let payload: Buffer | null = null;

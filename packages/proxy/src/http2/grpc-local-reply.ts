@@ -40,6 +40,15 @@ export function httpToGrpcStatus(httpStatus: number): number {
   }
 }
 
+/**
+ * The gRPC status of a local reply: a route or per-try timeout (response flag `UT`) is
+ * DEADLINE_EXCEEDED — as current Envoy answers, so clients do not retry an expired deadline as
+ * they would UNAVAILABLE — anything else follows {@link httpToGrpcStatus}.
+ */
+export function grpcLocalReplyStatus(httpStatus: number, responseFlag: string | null): number {
+  return responseFlag === 'UT' ? GrpcStatus.DEADLINE_EXCEEDED : httpToGrpcStatus(httpStatus);
+}
+
 /** Whether flat request headers announce a gRPC request (`content-type: application/grpc[+proto…]`). */
 export function isGrpcRequest(headers: readonly string[]): boolean {
   for (let i = 0; i < headers.length; i += 2) {

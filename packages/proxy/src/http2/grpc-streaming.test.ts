@@ -23,6 +23,7 @@ const method = (path: string, requestStream: boolean, responseStream: boolean) =
 const DOWNLOAD = method('/test.Stream/Download', false, true);
 const UPLOAD = method('/test.Stream/Upload', true, false);
 const FLAKY = method('/test.Stream/Flaky', false, false);
+const SLOW = method('/test.Stream/Slow', false, false);
 const CHUNK_BYTES = 48 * 1024;
 const CHUNKS = 40; // 1.9 MB each way: far beyond the 64 KiB initial windows.
 
@@ -45,8 +46,11 @@ describe('gRPC streaming and retries through the proxy', () => {
   before(async () => {
     server = new grpc.Server();
     server.addService(
-      { Download: DOWNLOAD, Upload: UPLOAD, Flaky: FLAKY } as unknown as grpc.ServiceDefinition,
+      { Download: DOWNLOAD, Upload: UPLOAD, Flaky: FLAKY, Slow: SLOW } as unknown as grpc.ServiceDefinition,
       {
+        Slow: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+          setTimeout(() => cb(null, Buffer.from('late')), 300).unref();
+        },
         Download: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
           const n = call.request.readUInt32BE(0);
           for (let i = 0; i < n; i++) call.write(Buffer.alloc(CHUNK_BYTES, i % 251));
@@ -91,6 +95,7 @@ describe('gRPC streaming and retries through the proxy', () => {
               },
             },
           },
+          { match: { prefix: '/test.Stream/Slow' }, route: { cluster: 'grpc', timeout: '0.05s' } },
           { match: { prefix: '/test.Stream/' }, route: { cluster: 'grpc' } },
           { match: { prefix: '/test.Empty/' }, route: { cluster: 'empty' } },
         ],
@@ -141,6 +146,13 @@ describe('gRPC streaming and retries through the proxy', () => {
     assert.equal(r.value?.toString(), 'ok');
     assert.equal(flakyCalls - before, 2);
     assert.equal(px.log.entries.at(-1)?.attempts, 2);
+  });
+
+  test('a route timeout reaches the gRPC client as DEADLINE_EXCEEDED (no client deadline)', async () => {
+    const r = await unary(client, SLOW.path, Buffer.from('x'));
+    assert.equal(r.err?.code, grpc.status.DEADLINE_EXCEEDED);
+    assert.match(r.err?.details ?? '', /upstream request timeout/);
+    assert.equal(px.log.entries.at(-1)?.response_flags, 'UT');
   });
 
   test('no healthy upstream: the gRPC client gets UNAVAILABLE, not an HTTP error', async () => {
