@@ -11,6 +11,8 @@ interface TypeState {
   names: Set<string>;
   nonce: string;
   sentVersion: string;
+  /** The latest version the stream is known to be current at (sent, or unchanged by it). */
+  currentVersion: string;
   /** `name:hash` of what was last sent, to skip pushes that would change nothing. */
   sentContent: string | undefined;
   ackedVersion: string;
@@ -88,6 +90,7 @@ export class SotwStream implements AdsStream {
       names: new Set(),
       nonce: '',
       sentVersion: '',
+      currentVersion: '',
       sentContent: undefined,
       ackedVersion: '',
       subscriptionChanged: false,
@@ -160,7 +163,8 @@ export class SotwStream implements AdsStream {
     const content = contentKey(selected);
     if (!force && content === state.sentContent) {
       // After a NACK the stream is not current at any version until it ACKs again.
-      if (typeSnapshot.version !== state.sentVersion && !state.nack) {
+      if (typeSnapshot.version !== state.currentVersion && !state.nack) {
+        state.currentVersion = typeSnapshot.version;
         this.host.emit('current', {
           nodeId: this.node.id,
           streamId: this.id,
@@ -171,11 +175,11 @@ export class SotwStream implements AdsStream {
       }
       return;
     }
-    if (!force && state.nack && state.nack.version === typeSnapshot.version) return;
     const nonce = this.host.nextNonce();
     const anys = selected.map((r) => r.encodedAny);
     state.nonce = nonce;
     state.sentVersion = typeSnapshot.version;
+    state.currentVersion = typeSnapshot.version;
     state.sentContent = content;
     state.subscriptionChanged = false;
     this.write(encodeDiscoveryResponse(typeSnapshot.version, anys, typeUrl, nonce, this.host.controlPlaneId));
