@@ -104,13 +104,14 @@ async function upstream(label: string, delayMs = 0): Promise<Upstream> {
   return u;
 }
 
-async function startProxy(address: string, warmTimeoutMs?: number): Promise<XdsProxy> {
+async function startProxy(address: string, warmTimeoutMs?: number, delta = false): Promise<XdsProxy> {
   const p = await startXdsProxy({
     address,
     node: NODE,
     mode: 'gateway',
     adminPort: 0,
     warmTimeoutMs,
+    delta,
     backoff: { initialMs: 20, maxMs: 100 },
   });
   cleanups.push(() => p.close());
@@ -255,6 +256,24 @@ describe('AdsSource', () => {
     second.server.setSnapshot(NODE.id, snapshot('2', 'b', { a, b }));
     await until('resynced', () => p.proxy.store.versions.routes?.versionInfo === '2');
     assert.equal((await get(p.proxy.listenerPort('http'))).body, 'b');
+  });
+
+  test('over delta xDS: serves, follows a route change and an endpoint set that goes away', async () => {
+    const { server, address } = await startServer();
+    const a = await upstream('a');
+    const b = await upstream('b');
+    const p = await startProxy(address, undefined, true);
+    server.setSnapshot(NODE.id, snapshot('1', 'a', { a, b }));
+    await p.source.whenReady();
+    const port = p.proxy.listenerPort('http');
+    assert.equal((await get(port)).body, 'a');
+    server.setSnapshot(NODE.id, snapshot('2', 'b', { a, b }));
+    await until('route to b', async () => (await get(port)).body === 'b');
+    const gone = snapshot('3', 'b', { a, b });
+    gone.eds = { version: '3', resources: [cla('a', a.port)] };
+    server.setSnapshot(NODE.id, gone);
+    await until('b loses its endpoints', async () => (await get(port)).status === 503);
+    assert.equal(p.proxy.store.getCluster('b')?.hosts().length, 0);
   });
 
   test('static bootstrap resources stay beside dynamic ones', async () => {
