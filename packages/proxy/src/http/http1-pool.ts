@@ -125,7 +125,7 @@ export class Http1Pool implements PoolOwner, ConnectionPool {
       cb.onPoolReady(conn);
       return;
     }
-    conn.socket.setTimeout(IDLE_TIMEOUT_MS, () => conn.destroy());
+    conn.socket.setTimeout(IDLE_TIMEOUT_MS); // the connection's own 'timeout' listener destroys it
     this.idle.push(conn);
   }
 

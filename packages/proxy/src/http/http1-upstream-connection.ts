@@ -74,6 +74,8 @@ export class Http1UpstreamConnection implements UpstreamConnection, ChunkSink {
     socket.on('close', this.onClose.bind(this));
     socket.on('error', noop);
     socket.on('drain', this.onDrain.bind(this));
+    // Armed only while idle in the pool; one listener for the connection's life, not one per reuse.
+    socket.on('timeout', this.destroy.bind(this));
     if (connectTimeoutMs > 0)
       this.connectTimer = setTimeout(this.onConnectTimeout.bind(this), connectTimeoutMs);
   }
