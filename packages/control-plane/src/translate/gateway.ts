@@ -99,7 +99,7 @@ function routeConfigFor(config: MeshConfig, node: ProxyNode, binding: PortBindin
       // Istio matches `match.gateways` against the gateway name as the VirtualService wrote it.
       const shortRef =
         server.gatewayNs === vs.metadata.namespace ? server.gatewayRef.split('/')[1] : server.gatewayRef;
-      const routes = vsRoutes(vs, binding.port, shortRef, ctx);
+      const routes = vsRoutes(vs, binding.port, shortRef, ctx, node);
       virtualHosts.push({
         name: `${vs.metadata.namespace}/${vs.metadata.name}:${binding.port}`,
         domains,

@@ -6,7 +6,7 @@ import { toFqdn } from '../resources/hosts.js';
 import type { Destination, HTTPRoute } from '../resources/istio-networking.js';
 import type { VirtualService } from '../resources/kinds.js';
 import type { EnvoyJson } from './envoy.js';
-import { destinationRuleFor, type MeshConfig, meshRouteFor } from './mesh-config.js';
+import { destinationRuleFor, labelsMatch, type MeshConfig, meshRouteFor } from './mesh-config.js';
 import type { ServiceModel } from './model.js';
 import {
   OUTBOUND_ROUTE_NAME,
@@ -53,21 +53,40 @@ function routeContext(
   };
 }
 
-/** True when an HTTP route (or one of its match alternatives) applies on `port` through `gateway`. */
-function routeApplies(route: HTTPRoute, port: number, gateway: string): HTTPRoute | undefined {
+/**
+ * True when an HTTP route (or one of its match alternatives) applies on `port` through `gateway`
+ * for the client proxy `node`: Istio's `sourceLabels` and `sourceNamespace` narrow a rule to the
+ * client workloads they name, so other proxies never get it (rather than matching everything).
+ */
+function routeApplies(
+  route: HTTPRoute,
+  port: number,
+  gateway: string,
+  node: ProxyNode,
+): HTTPRoute | undefined {
   if (!route.match || route.match.length === 0) return route;
   const kept = route.match.filter(
-    (m) => (m.port === undefined || m.port === port) && (!m.gateways || m.gateways.includes(gateway)),
+    (m) =>
+      (m.port === undefined || m.port === port) &&
+      (!m.gateways || m.gateways.includes(gateway)) &&
+      labelsMatch(m.sourceLabels, node.labels) &&
+      (m.sourceNamespace === undefined || m.sourceNamespace === node.namespace),
   );
   if (kept.length === 0) return undefined;
   return kept.length === route.match.length ? route : { ...route, match: kept };
 }
 
-/** Routes of a VirtualService on one port; `gateway` is `mesh` for sidecars. */
-export function vsRoutes(vs: VirtualService, port: number, gateway: string, ctx: RouteContext): EnvoyJson[] {
+/** Routes of a VirtualService on one port, as `node` sees them; `gateway` is `mesh` for sidecars. */
+export function vsRoutes(
+  vs: VirtualService,
+  port: number,
+  gateway: string,
+  ctx: RouteContext,
+  node: ProxyNode,
+): EnvoyJson[] {
   const out: EnvoyJson[] = [];
   (vs.spec.http ?? []).forEach((route, i) => {
-    const applicable = routeApplies(route, port, gateway);
+    const applicable = routeApplies(route, port, gateway, node);
     if (applicable) out.push(...translateHttpRoute(applicable, i, ctx));
   });
   return out;
@@ -76,7 +95,8 @@ export function vsRoutes(vs: VirtualService, port: number, gateway: string, ctx:
 /** Routes of one service port: its VirtualService's, or one default route to the service. */
 function serviceRoutes(config: MeshConfig, node: ProxyNode, svc: ServiceModel, port: number): EnvoyJson[] {
   const vs = meshRouteFor(config, svc.fqdn, node.namespace);
-  if (vs) return vsRoutes(vs, port, 'mesh', routeContext(config, node, vs.metadata.namespace, svc, port));
+  if (vs)
+    return vsRoutes(vs, port, 'mesh', routeContext(config, node, vs.metadata.namespace, svc, port), node);
   const cluster = outboundClusterName(port, undefined, svc.fqdn);
   const ctx = routeContext(config, node, svc.namespace, svc, port);
   return [defaultRoute(cluster, ctx.hashPolicyOf({ host: svc.fqdn, port: { number: port } }))];

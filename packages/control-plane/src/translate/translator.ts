@@ -155,10 +155,11 @@ export class Translator {
     const scopeKey = `${node.mode}|${node.namespace}|${labelKey(node.labels)}`;
     let scope = this.scopes.get(scopeKey);
     if (!scope) this.scopes.set(scopeKey, (scope = scopeFor(config, node)));
+    // Routes narrowed by `sourceLabels` differ between proxies of one scope: key by labels then.
     const key =
       node.mode === 'gateway'
         ? `gateway|${node.namespace}|${labelKey(node.labels)}`
-        : `${node.mode}|${scope.key}`;
+        : `${node.mode}|${scope.key}${sourceScoped(config) ? `|${labelKey(node.labels)}` : ''}`;
     let shared = this.shared.get(key);
     if (shared) return { key, shared };
     this.stats.sharedConfigBuilds++;
@@ -278,6 +279,20 @@ export class Translator {
 
 function resourceKey(r: StoredResource): string {
   return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;
+}
+
+const sourceScopedCache = new WeakMap<MeshConfig, boolean>();
+
+/** Whether any VirtualService match names `sourceLabels` (computed once per mesh config). */
+function sourceScoped(config: MeshConfig): boolean {
+  let scoped = sourceScopedCache.get(config);
+  if (scoped === undefined) {
+    scoped = config.virtualServices.some((vs) =>
+      (vs.spec.http ?? []).some((r) => (r.match ?? []).some((m) => m.sourceLabels !== undefined)),
+    );
+    sourceScopedCache.set(config, scoped);
+  }
+  return scoped;
 }
 
 function labelKey(labels: Readonly<Record<string, string>>): string {
