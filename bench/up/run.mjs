@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Time to ready and total memory of the whole shop under `meshwork up`.
 //
-//   node bench/up/run.mjs [--runs 3] [--mode no-mesh|direct|mesh] [--requests 300]
+//   node bench/up/run.mjs [--runs 3] [--mode no-mesh|direct|mesh] [--sidecars shared|per-instance] [--requests 300]
 //
 // Each run starts `meshwork up` as a user would (a child process, built JavaScript), measures
 // wall time from spawn until every component is ready (the state file reports it), then the
@@ -22,6 +22,7 @@ const opt = (name, fallback) => {
 const runs = Number(opt('runs', 3));
 const mode = opt('mode', 'no-mesh');
 const requests = Number(opt('requests', 300));
+const sidecars = opt('sidecars', 'shared');
 
 function rssKb(pid) {
   try {
@@ -71,6 +72,7 @@ async function traffic(gateway) {
 async function once() {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-up-'));
   const flag = mode === 'mesh' ? '--mesh' : mode === 'direct' ? '--direct' : '--no-mesh';
+  const extra = mode === 'mesh' ? ['--sidecars', sidecars] : [];
   const startedAt = performance.now();
   const child = spawn(
     process.execPath,
@@ -78,6 +80,7 @@ async function once() {
       join(root, 'packages/cli/bin/meshwork.js'),
       'up',
       flag,
+      ...extra,
       '--plain',
       '--gateway-port',
       '0',
@@ -123,7 +126,7 @@ for (let i = 0; i < runs; i++) {
 }
 const median = (k) => results.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(results.length / 2)];
 const summary = {
-  mode,
+  mode: mode === 'mesh' ? `mesh (${sidecars} sidecars)` : mode,
   runs,
   requests,
   processes: results[0].processes,

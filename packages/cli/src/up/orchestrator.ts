@@ -5,12 +5,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { DiscoveryWatcher } from '@meshwork/service';
+import type { DiscoveryWatcher } from '@meshwork/service';
 import { xdsBootstrap } from '../commands/xds-bootstrap.js';
 import { ProgressDisplay, renderCrash } from './display.js';
 import { type Edge, type EdgeEndpoint, loadEdgeRoutes, startEdge } from './edge.js';
 import { MeshError, PortInUseError } from './errors.js';
 import { bindGatewayPort } from './gateway-port.js';
+import { httpCall } from './http.js';
 import { buildPlan, type Plan } from './plan.js';
 import { PortAllocator } from './ports.js';
 import { loadSystemSpec, type SystemSpec } from './spec.js';
@@ -272,13 +273,14 @@ export class Orchestrator {
     if (this.spec.mesh.length === 0) return;
     const written = this.spec.mesh.map((f) => readFileSync(f, 'utf8')).join('\n---\n');
     const yaml = this.plan.gateway ? bindGatewayPort(written, this.plan.options.gatewayPort) : written;
-    const res = await fetch(`http://127.0.0.1:${this.plan.options.controlPlanePort}/v1/resources`, {
+    const res = await httpCall(`http://127.0.0.1:${this.plan.options.controlPlanePort}/v1/resources`, {
       method: 'POST',
-      headers: { 'content-type': 'application/yaml' },
+      contentType: 'application/yaml',
       body: yaml,
+      timeoutMs: 15_000,
     });
-    const text = await res.text();
-    if (!res.ok)
+    const text = res.text;
+    if (res.status < 200 || res.status >= 300)
       throw new MeshError(
         'MESH_ERR_UP_APPLY',
         `applying mesh config failed (${res.status}): ${text.slice(0, 500)}`,
@@ -291,15 +293,17 @@ export class Orchestrator {
     for (const inst of this.plan.instances) {
       (fixed[inst.service.name] ??= []).push({ port: Object.values(inst.ports)[0], version: inst.version });
     }
-    const fromRegistry = this.registryEndpoints();
+    const fromRegistry = await this.registryEndpoints();
     const endpointsOf = (service: string): readonly EdgeEndpoint[] =>
       fromRegistry?.(service) ?? fixed[service] ?? [];
     this.edge = await startEdge(this.plan.options.gatewayPort, loadEdgeRoutes(this.spec.mesh), endpointsOf);
   }
 
   /** With a control plane, the edge routes to the registry's ready instances (readiness gates it). */
-  private registryEndpoints(): ((service: string) => EdgeEndpoint[] | undefined) | undefined {
+  private async registryEndpoints(): Promise<((service: string) => EdgeEndpoint[] | undefined) | undefined> {
     if (!this.plan.controlPlane) return undefined;
+    // Loaded only for the built-in edge: in mesh mode the orchestrator never needs the runtime.
+    const { DiscoveryWatcher } = await import('@meshwork/service');
     const controlPlane = `http://127.0.0.1:${this.plan.options.controlPlanePort}`;
     const byService = new Map<string, DiscoveryWatcher>();
     for (const s of this.spec.services) {

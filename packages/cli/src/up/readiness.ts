@@ -1,5 +1,6 @@
 /** Readiness checks for components: an HTTP GET that must answer 2xx, or a TCP connect. */
 import { connect } from 'node:net';
+import { httpCall } from './http.js';
 
 /** How a component proves it is ready. */
 export type ReadinessCheck =
@@ -16,8 +17,7 @@ export async function probeOnce(check: ReadinessCheck, timeoutMs = 1000): Promis
     return (await Promise.all(check.all.map((c) => probeOnce(c, timeoutMs)))).every(Boolean);
   if ('http' in check) {
     try {
-      const res = await fetch(check.http, { signal: AbortSignal.timeout(timeoutMs) });
-      await res.arrayBuffer();
+      const res = await httpCall(check.http, { timeoutMs });
       return res.status >= 200 && res.status < 300;
     } catch {
       return false;
