@@ -20,6 +20,8 @@ export interface VirtualHost {
   readonly responseHeaders: HeaderMutation;
   /** Default retry policy for routes that have none. */
   readonly retry: RetryPolicy | null;
+  /** `require_tls: ALL`: a request not over TLS gets this 301 to its `https` URL instead of a route. */
+  readonly tlsRedirect: RouteEntry | null;
 }
 
 /** A compiled route configuration. */
@@ -59,6 +61,7 @@ const VHOST_FIELDS = [
   'response_headers_to_add',
   'response_headers_to_remove',
   'retry_policy',
+  'require_tls',
 ];
 
 /** Compiles a RouteConfiguration; throws {@link ProxyConfigError} naming the bad field. */
@@ -129,7 +132,18 @@ function compileVirtualHost(v: unknown, path: string): VirtualHost {
     requestHeaders: compileHeaderMutation(o as Json, 'request', path),
     responseHeaders: compileHeaderMutation(o as Json, 'response', path),
     retry: o.retry_policy !== undefined ? compileRetryPolicy(o.retry_policy, `${path}.retry_policy`) : null,
+    tlsRedirect: compileRequireTls(o as Json, path),
   };
+}
+
+/** Envoy answers plaintext requests to an `ALL` virtual host with a 301 to the same URL over https. */
+function compileRequireTls(o: Json, path: string): RouteEntry | null {
+  const mode = str(o, 'require_tls', path) ?? 'NONE';
+  if (mode === 'NONE') return null;
+  if (mode !== 'ALL')
+    throw new ProxyConfigError(`${path}.require_tls`, `unsupported value "${mode}" (NONE or ALL)`);
+  const redirect = { name: 'require_tls', match: { prefix: '/' }, redirect: { https_redirect: true } };
+  return compileRoute(redirect, `${path}.require_tls`);
 }
 
 /** Picks the virtual host for an authority (port ignored unless a domain names it). */
@@ -155,6 +169,7 @@ export function matchRequest(
 ): { vhost: VirtualHost; route: RouteEntry } | null {
   const vhost = selectVirtualHost(t, req.authority);
   if (vhost === null) return null;
+  if (vhost.tlsRedirect !== null && req.scheme !== 'https') return { vhost, route: vhost.tlsRedirect };
   for (const route of vhost.routes) if (matchRoute(route, req)) return { vhost, route };
   return null;
 }
