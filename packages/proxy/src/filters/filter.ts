@@ -72,4 +72,9 @@ export interface HttpFilterFactory {
   /** `@type` URLs the factory accepts for `typed_config`. */
   readonly typeUrls: readonly string[];
   create(typedConfig: Record<string, unknown>, path: string): HttpFilter;
+  /**
+   * Compiles a route's `typed_per_filter_config` entry for this filter (validated when the route
+   * configuration is compiled, never per request). Absent: the filter has no per-route config.
+   */
+  createPerRoute?(typedConfig: Record<string, unknown>, path: string): unknown;
 }

@@ -14,6 +14,31 @@ export function registerHttpFilter(factory: HttpFilterFactory): void {
   for (const url of factory.typeUrls) byTypeUrl.set(url, factory);
 }
 
+/**
+ * Compiles a route's `typed_per_filter_config` map (filter name → config with `@type`) into
+ * filter name → compiled per-route config. A filter that is unknown or takes no per-route config
+ * is a config error naming it.
+ */
+export function compilePerFilterConfig(v: unknown, path: string): ReadonlyMap<string, unknown> {
+  const out = new Map<string, unknown>();
+  if (v === undefined || v === null) return out;
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new ProxyConfigError(path, 'expected a map of filter name to config');
+  for (const [name, raw] of Object.entries(v as Record<string, unknown>)) {
+    const p = `${path}.${name}`;
+    const factory = factories.get(name);
+    if (factory?.createPerRoute === undefined) {
+      throw new ProxyConfigError(
+        p,
+        factory === undefined ? `unknown HTTP filter "${name}"` : `${name} has no per-route configuration`,
+      );
+    }
+    const { '@type': _t, ...config } = (raw ?? {}) as Record<string, unknown>;
+    out.set(name, factory.createPerRoute(config, p));
+  }
+  return out;
+}
+
 /** Names of the registered filters. */
 export function registeredHttpFilters(): string[] {
   return [...factories.keys()].sort();

@@ -3,6 +3,7 @@
  * action (route to cluster(s), redirect, or direct response).
  */
 import { ProxyConfigError } from '../errors.js';
+import { compilePerFilterConfig } from '../filters/registry.js';
 import { arr, bool, type Json, obj, str } from '../xds/fields.js';
 import {
   compileHeaderMatcher,
@@ -38,8 +39,8 @@ export interface RouteEntry {
   readonly directResponse: DirectResponse | null;
   readonly requestHeaders: HeaderMutation;
   readonly responseHeaders: HeaderMutation;
-  /** Raw `typed_per_filter_config`, keyed by filter name (filters compile their own). */
-  readonly perFilterConfig: Readonly<Record<string, unknown>>;
+  /** Compiled `typed_per_filter_config`, keyed by filter name (each filter's factory compiles its own). */
+  readonly perFilterConfig: ReadonlyMap<string, unknown>;
 }
 
 const ROUTE_FIELDS = [
@@ -113,7 +114,7 @@ export function compileRoute(v: unknown, path: string): RouteEntry {
         : null,
     requestHeaders: compileHeaderMutation(o as Json, 'request', path),
     responseHeaders: compileHeaderMutation(o as Json, 'response', path),
-    perFilterConfig: (o.typed_per_filter_config as Record<string, unknown> | undefined) ?? {},
+    perFilterConfig: compilePerFilterConfig(o.typed_per_filter_config, `${path}.typed_per_filter_config`),
   };
 }
 

@@ -17,7 +17,6 @@ const TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTT
 export class FaultFilter implements HttpFilter {
   readonly name = FAULT_FILTER_NAME;
   private active = 0;
-  private readonly perRoute = new WeakMap<object, FaultConfig>();
 
   constructor(
     private readonly config: FaultConfig,
@@ -44,17 +43,9 @@ export class FaultFilter implements HttpFilter {
   }
 
   private configFor(stream: FilterStream): FaultConfig {
-    const route = stream.route;
-    const raw = route?.perFilterConfig[FAULT_FILTER_NAME];
-    if (route === null || raw === undefined) return this.config;
-    let cfg = this.perRoute.get(route);
-    if (cfg === undefined) {
-      // Validated at config time by the route compiler's caller; compiled once per route here.
-      const { '@type': _t, ...rest } = raw as Record<string, unknown>;
-      cfg = compileFaultConfig(rest, `typed_per_filter_config.${FAULT_FILTER_NAME}`);
-      this.perRoute.set(route, cfg);
-    }
-    return cfg;
+    // A route's typed_per_filter_config replaces the filter's config (compiled with the route).
+    const perRoute = stream.route?.perFilterConfig.get(FAULT_FILTER_NAME) as FaultConfig | undefined;
+    return perRoute ?? this.config;
   }
 
   private pickDelay(cfg: FaultConfig, stream: FilterStream): number {
@@ -123,4 +114,5 @@ export const faultFilterFactory: HttpFilterFactory = {
   name: FAULT_FILTER_NAME,
   typeUrls: [TYPE_URL],
   create: (config, path) => new FaultFilter(compileFaultConfig(config, path)),
+  createPerRoute: (config, path) => compileFaultConfig(config, path),
 };

@@ -115,6 +115,16 @@ describe('fault filter through the proxy', () => {
         ],
         routes: [
           { match: { prefix: '/nowhere' }, direct_response: { status: 204 } },
+          {
+            match: { prefix: '/teapot' },
+            route: { cluster: 'b' },
+            typed_per_filter_config: {
+              'envoy.filters.http.fault': {
+                '@type': TYPE,
+                abort: { http_status: 418, percentage: { numerator: 100 } },
+              },
+            },
+          },
           { match: { prefix: '/' }, route: { cluster: 'b' } },
         ],
         domains: ['shop'],
@@ -138,6 +148,33 @@ describe('fault filter through the proxy', () => {
   test('without the header the request passes', async () => {
     const res = await send(px.port, { headers: { host: 'shop' } });
     assert.equal(res.status, 200);
+  });
+
+  test('typed_per_filter_config on a route replaces the filter config for that route', async () => {
+    const res = await send(px.port, { path: '/teapot', headers: { host: 'shop' } });
+    assert.equal(res.status, 418);
+  });
+
+  test('an invalid per-route fault config is rejected when the routes are compiled', async () => {
+    await assert.rejects(
+      startProxy(
+        buildBootstrap({
+          routes: [
+            {
+              match: { prefix: '/' },
+              route: { cluster: 'b' },
+              typed_per_filter_config: {
+                'envoy.filters.http.fault': { '@type': TYPE, abort: { http_status: 42 } },
+              },
+            },
+          ],
+          clusters: [staticCluster('b', [up.port])],
+        }),
+      ),
+      (e: unknown) =>
+        e instanceof ProxyConfigError &&
+        e.path.endsWith('routes[0].typed_per_filter_config.envoy.filters.http.fault.abort.http_status'),
+    );
   });
 
   test('a request for an unknown host gets 404 with flag NR', async () => {
