@@ -137,7 +137,7 @@ async function startSidecar(cp: ControlPlane, app: App): Promise<XdsProxy> {
   return p;
 }
 
-const meshYaml = (gatewayPort: number) => `
+const meshYaml = (gatewayPort: number, redirectPort: number) => `
 apiVersion: v1
 kind: Service
 metadata: { name: a }
@@ -152,7 +152,9 @@ apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: { name: edge }
 spec:
-  servers: [{ port: { number: ${gatewayPort}, name: http, protocol: HTTP }, hosts: ['*'] }]
+  servers:
+  - { port: { number: ${gatewayPort}, name: http, protocol: HTTP }, hosts: ['*'] }
+  - { port: { number: ${redirectPort}, name: http-redirect, protocol: HTTP }, hosts: ['*'], tls: { httpsRedirect: true } }
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -240,6 +242,7 @@ describe('mesh: control plane + sidecars + gateway over ADS', () => {
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   let cp: ControlPlane;
   let gatewayPort: number;
+  let redirectPort: number;
   let gateway: XdsProxy;
   let a: App;
   let b1: App;
@@ -249,9 +252,10 @@ describe('mesh: control plane + sidecars + gateway over ADS', () => {
     cp = await startControlPlane({ restPort: 0, xdsPort: 0, debounceMs: 10, dataDir });
     cleanups.push(() => cp.close());
     gatewayPort = await freePort();
+    redirectPort = await freePort();
     [a, b1, b2] = [await startApp('a', 'v1'), await startApp('b', 'v1'), await startApp('b', 'v2')];
     for (const app of [a, b1, b2]) register(cp, app);
-    await applyYaml(cp, meshYaml(gatewayPort));
+    await applyYaml(cp, meshYaml(gatewayPort, redirectPort));
     for (const app of [a, b1, b2]) app.sidecar = await startSidecar(cp, app);
     gateway = await startXdsProxy({
       address: cp.xdsAddress,
@@ -276,6 +280,12 @@ describe('mesh: control plane + sidecars + gateway over ADS', () => {
     assert.match(call.body, /^a-v1>b-v[12]$/);
     const ready = await fetch(`http://127.0.0.1:${gateway.proxy.adminPort}/ready`);
     assert.equal(ready.status, 200);
+  });
+
+  test('a Gateway server with tls.httpsRedirect answers plain HTTP with a 301 to https', async () => {
+    const r = await get(redirectPort, 'shop.example.com', '/cart?id=7');
+    assert.equal(r.status, 301);
+    assert.equal(r.headers.location, 'https://shop.example.com/cart?id=7');
   });
 
   test('a VirtualService sending 100% to subset v2 changes routing', async () => {

@@ -24,7 +24,7 @@ export function gatewaysFor(config: MeshConfig, node: ProxyNode): Gateway[] {
 /** One HTTP port of the gateway proxy and the servers (gateway, hosts) listening on it. */
 interface PortBinding {
   port: number;
-  servers: { gatewayRef: string; gatewayNs: string; hosts: string[] }[];
+  servers: { gatewayRef: string; gatewayNs: string; hosts: string[]; httpsRedirect: boolean }[];
 }
 
 function portBindings(gateways: readonly Gateway[]): PortBinding[] {
@@ -38,6 +38,7 @@ function portBindings(gateways: readonly Gateway[]): PortBinding[] {
         gatewayRef: `${gw.metadata.namespace}/${gw.metadata.name}`,
         gatewayNs: gw.metadata.namespace,
         hosts: server.hosts.map((h) => (h.includes('/') ? h.slice(h.indexOf('/') + 1) : h)),
+        httpsRedirect: server.tls?.httpsRedirect === true,
       });
     }
   }
@@ -100,11 +101,14 @@ function routeConfigFor(config: MeshConfig, node: ProxyNode, binding: PortBindin
       const shortRef =
         server.gatewayNs === vs.metadata.namespace ? server.gatewayRef.split('/')[1] : server.gatewayRef;
       const routes = vsRoutes(vs, binding.port, shortRef, ctx, node);
-      virtualHosts.push({
+      const vhost: EnvoyJson = {
         name: `${vs.metadata.namespace}/${vs.metadata.name}:${binding.port}`,
         domains,
         routes,
-      });
+      };
+      // Istio: `tls.httpsRedirect` makes the server answer plain HTTP with a 301 to https.
+      if (server.httpsRedirect) vhost.require_tls = 'ALL';
+      virtualHosts.push(vhost);
     }
   }
   return { name: gatewayRouteName(binding.port), virtual_hosts: virtualHosts, validate_clusters: false };
