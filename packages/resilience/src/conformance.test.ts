@@ -153,6 +153,15 @@ for (const [name, create] of Object.entries(limiters)) {
       assert.ok(limiter.tryAcquirePermission());
     });
 
+    test('publishes SUCCESSFUL_ACQUIRE and FAILED_ACQUIRE', () => {
+      const limiter = create(new ManualClock());
+      const types: string[] = [];
+      limiter.events.onEvent((e) => types.push(`${e.type}:${e.permits}`));
+      limiter.tryAcquirePermission(2);
+      limiter.tryAcquirePermission();
+      assert.deepEqual(types, ['SUCCESSFUL_ACQUIRE:2', 'FAILED_ACQUIRE:1']);
+    });
+
     test('execute rejects with MESH_ERR_RATE_LIMITED without calling the function', async () => {
       const clock = new ManualClock();
       const limiter = create(clock);

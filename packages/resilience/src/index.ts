@@ -61,6 +61,7 @@ export {
   RATE_LIMITER_DEFAULTS,
   RateLimiter,
   type RateLimiterConfig,
+  type RateLimiterEvent,
   type RateLimiterLike,
 } from './rate-limiter.js';
 export {

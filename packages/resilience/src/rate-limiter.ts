@@ -1,12 +1,21 @@
 import { type Clock, systemClock } from './clock.js';
 import { contextOf, type ExecutionContext, type Policy, type PolicyOptions, type Task } from './context.js';
 import { ConfigError, RequestNotPermittedError } from './errors.js';
+import { EventPublisher } from './events.js';
 import { sleep } from './sleep.js';
 import { at, checkKnownKeys, checkNumber, stripUndefined } from './validate.js';
+
+/** Events published by rate limiters (Resilience4j's `RateLimiterEvent.Type` names). */
+export type RateLimiterEvent = {
+  readonly type: 'SUCCESSFUL_ACQUIRE' | 'FAILED_ACQUIRE';
+  readonly name: string;
+  readonly permits: number;
+};
 
 /** What both rate limiters offer. */
 export interface RateLimiterLike extends Policy {
   readonly name: string;
+  readonly events: EventPublisher<RateLimiterEvent>;
   /** Takes `permits` now if available; never waits. */
   tryAcquirePermission(permits?: number): boolean;
   /**
@@ -49,6 +58,7 @@ export class RateLimiter implements RateLimiterLike {
   readonly limitForPeriod: number;
   readonly limitRefreshPeriodMs: number;
   readonly timeoutDurationMs: number;
+  readonly events = new EventPublisher<RateLimiterEvent>();
   readonly #clock: Clock;
   readonly #start: number;
   #activeCycle = 0;
@@ -125,7 +135,11 @@ export class RateLimiter implements RateLimiterLike {
       const fullCycles = missingAfterNext > 0 ? Math.ceil(missingAfterNext / this.limitForPeriod) : 0;
       waitMs = fullCycles * period + toNextCycle;
     }
-    if (waitMs > timeoutMs) return -1;
+    if (waitMs > timeoutMs) {
+      if (this.events.hasListeners) this.events.emit({ type: 'FAILED_ACQUIRE', name: this.name, permits });
+      return -1;
+    }
+    if (this.events.hasListeners) this.events.emit({ type: 'SUCCESSFUL_ACQUIRE', name: this.name, permits });
     this.#activePermissions -= permits;
     return waitMs;
   }

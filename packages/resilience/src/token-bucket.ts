@@ -1,7 +1,8 @@
 import { type Clock, systemClock } from './clock.js';
 import { contextOf, type ExecutionContext, type PolicyOptions, type Task } from './context.js';
 import { ConfigError, RequestNotPermittedError } from './errors.js';
-import type { RateLimiterLike } from './rate-limiter.js';
+import { EventPublisher } from './events.js';
+import type { RateLimiterEvent, RateLimiterLike } from './rate-limiter.js';
 import { sleep } from './sleep.js';
 import { at, checkKnownKeys, checkNumber, stripUndefined } from './validate.js';
 
@@ -32,6 +33,7 @@ export class TokenBucket implements RateLimiterLike {
   readonly capacity: number;
   readonly refillPerSecond: number;
   readonly timeoutDurationMs: number;
+  readonly events = new EventPublisher<RateLimiterEvent>();
   readonly #clock: Clock;
   #tokens: number;
   #updatedAt: number;
@@ -97,7 +99,11 @@ export class TokenBucket implements RateLimiterLike {
     const missing = permits - this.#tokens;
     // Refill is computed in floating point; ignore shortfalls smaller than rounding error.
     const waitMs = missing > 1e-9 ? (missing * 1000) / this.refillPerSecond : 0;
-    if (waitMs > timeoutMs) return -1;
+    if (waitMs > timeoutMs) {
+      if (this.events.hasListeners) this.events.emit({ type: 'FAILED_ACQUIRE', name: this.name, permits });
+      return -1;
+    }
+    if (this.events.hasListeners) this.events.emit({ type: 'SUCCESSFUL_ACQUIRE', name: this.name, permits });
     this.#tokens -= permits;
     return waitMs;
   }
