@@ -29,6 +29,11 @@ export interface ProxyOptions {
    * first complete configuration from the control plane is serving).
    */
   initialized?: () => boolean;
+  /**
+   * xDS mode: resources not named here came from the control plane, and `/config_dump` lists them
+   * as Envoy does dynamic ones (`dynamic_active_clusters`, `dynamic_listeners`). Unset: all static.
+   */
+  staticNames?: { listeners: readonly string[]; clusters: readonly string[] };
 }
 
 /** A running proxy. */
@@ -68,6 +73,13 @@ export class ProxyServer {
           state: () =>
             proxy.state === 'LIVE' && options.initialized?.() === false ? 'PRE_INITIALIZING' : proxy.state,
           startedAt: Date.now(),
+          staticNames:
+            options.staticNames === undefined
+              ? undefined
+              : {
+                  listeners: new Set(options.staticNames.listeners),
+                  clusters: new Set(options.staticNames.clusters),
+                },
           drain: () => void proxy.drain(10_000),
         });
         proxy.adminPort = await proxy.admin.listen(

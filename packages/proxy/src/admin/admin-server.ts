@@ -14,6 +14,8 @@ export interface AdminContext {
   /** LIVE, DRAINING, PRE_INITIALIZING (Envoy's server states). */
   state(): 'LIVE' | 'DRAINING' | 'PRE_INITIALIZING';
   readonly startedAt: number;
+  /** Names of the bootstrap's resources; the others are dynamic (xDS). Unset: all static. */
+  readonly staticNames?: { listeners: ReadonlySet<string>; clusters: ReadonlySet<string> };
   /** Starts a drain (the same as SIGTERM without exiting). */
   drain(): void;
 }
@@ -100,6 +102,9 @@ export class AdminServer {
       version_info: x?.versionInfo ?? '',
       last_updated: x?.lastUpdated ?? '',
     });
+    const names = this.ctx.staticNames;
+    const clusters = partition(dump.clusters, names?.clusters);
+    const listeners = partition(dump.listeners, names?.listeners);
     return {
       configs: [
         {
@@ -109,18 +114,27 @@ export class AdminServer {
         {
           '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
           ...pick(meta(v.clusters), 'version_info'),
-          static_clusters: dump.clusters.map((c) => ({
+          static_clusters: clusters.static.map((c) => ({
             cluster: c,
             last_updated: v.clusters?.lastUpdated ?? '',
           })),
+          ...(clusters.dynamic.length > 0 && {
+            dynamic_active_clusters: clusters.dynamic.map((c) => ({ ...meta(v.clusters), cluster: c })),
+          }),
         },
         {
           '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
           ...pick(meta(v.listeners), 'version_info'),
-          static_listeners: dump.listeners.map((l) => ({
+          static_listeners: listeners.static.map((l) => ({
             listener: l,
             last_updated: v.listeners?.lastUpdated ?? '',
           })),
+          ...(listeners.dynamic.length > 0 && {
+            dynamic_listeners: listeners.dynamic.map((l) => ({
+              name: nameOf(l),
+              active_state: { ...meta(v.listeners), listener: l },
+            })),
+          }),
         },
         {
           '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
@@ -169,6 +183,19 @@ export class AdminServer {
       local_address: { socket_address: { address: l.config.address, port_value: l.port } },
     }));
   }
+}
+
+/** Splits resources into the bootstrap's (static) and the control plane's (dynamic). */
+function partition(resources: unknown[], staticNames: ReadonlySet<string> | undefined) {
+  if (staticNames === undefined) return { static: resources, dynamic: [] as unknown[] };
+  return {
+    static: resources.filter((r) => staticNames.has(nameOf(r))),
+    dynamic: resources.filter((r) => !staticNames.has(nameOf(r))),
+  };
+}
+
+function nameOf(resource: unknown): string {
+  return String((resource as { name?: unknown }).name ?? '');
 }
 
 function pick<T extends object, K extends keyof T>(o: T, k: K): Pick<T, K> {

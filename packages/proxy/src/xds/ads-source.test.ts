@@ -156,11 +156,17 @@ describe('AdsSource', () => {
     await p.source.whenReady();
     assert.equal((await fetch(`${admin}/ready`)).status, 200);
     assert.deepEqual(await get(p.proxy.listenerPort('http')), { status: 200, body: 'a', reused: false });
-    const dump = (await (await fetch(`${admin}/config_dump`)).json()) as {
-      configs: { version_info?: string }[];
-    };
-    assert.equal(dump.configs[1].version_info, '1', 'clusters version in config_dump');
-    assert.equal(dump.configs[2].version_info, '1', 'listeners version in config_dump');
+    // Envoy's shape for resources from xDS: dynamic sections, each with its version.
+    const dump = (await (await fetch(`${admin}/config_dump`)).json()) as { configs: Record<string, any>[] };
+    const [clusters, listeners, routes] = [dump.configs[1], dump.configs[2], dump.configs[3]];
+    assert.equal(clusters.version_info, '1');
+    assert.deepEqual(clusters.static_clusters, []);
+    assert.equal(clusters.dynamic_active_clusters[0].cluster.name, 'a');
+    assert.equal(clusters.dynamic_active_clusters[0].version_info, '1');
+    assert.equal(listeners.dynamic_listeners[0].name, 'http');
+    assert.equal(listeners.dynamic_listeners[0].active_state.version_info, '1');
+    assert.equal(routes.dynamic_route_configs[0].route_config.name, 'main');
+    assert.equal(routes.dynamic_route_configs[0].version_info, '1');
   });
 
   test('a route change keeps the in-flight slow request and the keep-alive connection', async () => {

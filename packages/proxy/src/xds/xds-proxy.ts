@@ -57,7 +57,11 @@ export async function startXdsProxy(options: XdsProxyOptions): Promise<XdsProxy>
   let source: AdsSource | undefined;
   const proxy = await ProxyServer.start(
     { ...bootstrap, node: { id: node.id, cluster: node.cluster ?? '' } },
-    { ...options, initialized: () => source?.ready === true },
+    {
+      ...options,
+      initialized: () => source?.ready === true,
+      staticNames: { listeners: bootstrap.listeners.map(nameOf), clusters: bootstrap.clusters.map(nameOf) },
+    },
   );
   source = new AdsSource(proxy.store, {
     address,
@@ -77,6 +81,10 @@ export async function startXdsProxy(options: XdsProxyOptions): Promise<XdsProxy>
       await proxy.close();
     },
   };
+}
+
+function nameOf(resource: unknown): string {
+  return String((resource as { name?: unknown }).name ?? '');
 }
 
 /**
