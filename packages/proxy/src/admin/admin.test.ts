@@ -18,7 +18,7 @@ describe('admin listener', () => {
     up = await startUpstream();
     px = await startProxy(
       buildBootstrap({
-        routes: [{ match: { prefix: '/' }, route: { cluster: 'backend' } }],
+        routes: [{ name: 'main-route', match: { prefix: '/' }, route: { cluster: 'backend' } }],
         clusters: [staticCluster('backend', [up.port])],
       }),
     );
@@ -64,6 +64,10 @@ describe('admin listener', () => {
     );
     assert.match(body, /envoy_cluster_upstream_rq_time_count\{envoy_cluster_name="backend"\} [1-9]/);
     assert.match(body, /envoy_http_downstream_rq_total\{envoy_http_conn_manager_prefix="ingress"\} [1-9]/);
+    assert.match(
+      body,
+      /envoy_route_rq\{envoy_response_code_class="2xx",envoy_route="main-route",envoy_virtual_host="default"\} [1-9]/,
+    );
   });
 
   test('/listeners shows the bound address', async () => {

@@ -243,6 +243,12 @@ export class ActiveStream implements FilterStream, RouteRequest, StreamCallbacks
     if (this.timers !== null) for (const t of this.timers) clearTimeout(t);
     const hcm = this.hcm;
     hcm.stats.response(this.responseCode);
+    const route = this.route;
+    if (route !== null && route.name !== '') {
+      hcm.runtime
+        .routeStats(this.vhost!.name, route.name)
+        .response(this.responseCode, performance.now() - this.startMs);
+    }
     for (const h of hcm.runtime.hooks) h.onRequestEnd?.(this);
     if (hcm.accessLogs.length > 0) this.writeAccessLog();
     hcm.requestDone();

@@ -5,7 +5,7 @@
  */
 import type { AccessLogSink } from '../access-log/access-log.js';
 import type { RouteTable } from '../router/route-config.js';
-import { type ClusterStats, HcmStats, type StatsStore } from '../stats/stats.js';
+import { type ClusterStats, HcmStats, type RouteStats, type StatsStore } from '../stats/stats.js';
 import type { Cluster } from '../upstream/types.js';
 import { ActiveStream } from './active-stream.js';
 import type { HcmConfig } from './connection-manager-config.js';
@@ -20,6 +20,8 @@ export interface ProxyRuntime {
   getRouteTable(name: string): RouteTable | undefined;
   readonly stats: StatsStore;
   clusterStats(name: string): ClusterStats;
+  /** Stats of a named route of a virtual host. */
+  routeStats(vhost: string, route: string): RouteStats;
   /** Hooks run at request start and end; the tracing issue attaches spans here. */
   readonly hooks: RequestHook[];
 }

@@ -292,8 +292,9 @@ export class Http1ServerConnection implements Http1StreamOwner, ChunkSink {
   private onEnd(): void {
     this.readEnded = true;
     const s = this.stream;
-    if (s !== null && this.bodyMode !== BODY_NONE) {
-      // The client finished sending before its request body was complete: a truncated request.
+    if (s !== null && !s.isFinished) {
+      // EOF while a request is in flight is a client abort, as Envoy and nginx treat it (a
+      // truncated body, or a client that gave up waiting): the upstream side is abandoned (DC).
       this.bodyMode = BODY_NONE;
       this.stream = null;
       this.closeNow();

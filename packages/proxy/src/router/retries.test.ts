@@ -324,6 +324,28 @@ describe('timeouts', () => {
     assert.match(raw, /^HTTP\/1.1 408 /);
   });
 
+  test('a client that goes away mid-request is logged DC and its upstream request is abandoned', async () => {
+    let upstreamSawClose = false;
+    const up = await startUpstream((req, res) => {
+      req.socket.once('close', () => {
+        upstreamSawClose = true;
+      });
+      setTimeout(() => res.end('too late'), 400);
+    });
+    const px = await startProxy(
+      buildBootstrap({
+        routes: [{ match: { prefix: '/' }, route: { cluster: 'b' } }],
+        clusters: [staticCluster('b', [up.port])],
+      }),
+    );
+    cleanups.push(px.close, up.close);
+    await rawExchange(px.port, 'GET /slow HTTP/1.1\r\nHost: a\r\n\r\n', 80);
+    for (let i = 0; i < 50 && px.log.entries.length === 0; i++) await sleep(10);
+    assert.equal(px.log.entries.at(-1)!.response_flags, 'DC');
+    for (let i = 0; i < 50 && !upstreamSawClose; i++) await sleep(10);
+    assert.ok(upstreamSawClose, 'the upstream connection of the abandoned request was closed');
+  });
+
   test('an upstream that dies mid-response resets the downstream connection', async () => {
     const up = await startUpstream((_req, res) => {
       res.writeHead(200, { 'content-length': '100' });

@@ -171,6 +171,29 @@ export class ClusterStats {
   }
 }
 
+/** Per-route series (routes with a `name`): responses by code class and request time. */
+export class RouteStats {
+  readonly rq: Counter[];
+  readonly rqTime: Histogram;
+
+  constructor(store: StatsStore, vhost: string, route: string) {
+    const l = { envoy_virtual_host: vhost, envoy_route: route };
+    this.rq = ['1xx', '2xx', '3xx', '4xx', '5xx'].map((c) =>
+      store.counter('envoy_route_rq', 'Requests per named route by response code class', {
+        ...l,
+        envoy_response_code_class: c,
+      }),
+    );
+    this.rqTime = store.histogram('envoy_route_rq_time', 'Request time per named route (ms)', l);
+  }
+
+  response(status: number, durationMs: number): void {
+    const c = Math.floor(status / 100) - 1;
+    if (c >= 0 && c < 5) this.rq[c].inc();
+    this.rqTime.observe(durationMs);
+  }
+}
+
 /** The per-HCM (stat_prefix) downstream series. */
 export class HcmStats {
   readonly rq: Counter[];

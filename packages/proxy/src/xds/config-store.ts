@@ -12,7 +12,7 @@ import { HttpConnectionManager, type ProxyRuntime, type RequestHook } from '../h
 import { ProxyListener } from '../listener/listener.js';
 import { compileListener, type ListenerConfig } from '../listener/listener-config.js';
 import { compileRouteConfig, type RouteTable } from '../router/route-config.js';
-import { ClusterStats, StatsStore } from '../stats/stats.js';
+import { ClusterStats, RouteStats, StatsStore } from '../stats/stats.js';
 import { upstreamExposition } from '../stats/upstream-exposition.js';
 import { ClusterManager } from '../upstream/cluster-manager.js';
 import type { Cluster } from '../upstream/types.js';
@@ -37,6 +37,7 @@ export class ConfigStore implements ProxyRuntime {
   private readonly routes = new Map<string, RouteTable>();
   private readonly listeners = new Map<string, ProxyListener>();
   private readonly clusterStatsCache = new Map<string, ClusterStats>();
+  private readonly routeStatsCache = new Map<string, RouteStats>();
   private readonly accessLogFactory: (path: string) => AccessLogSink;
   readonly versions: Record<'listeners' | 'routes' | 'clusters' | 'endpoints', ResourceVersion | null> = {
     listeners: null,
@@ -58,6 +59,16 @@ export class ConfigStore implements ProxyRuntime {
 
   getRouteTable(name: string): RouteTable | undefined {
     return this.routes.get(name);
+  }
+
+  routeStats(vhost: string, route: string): RouteStats {
+    const key = `${vhost}\u0000${route}`;
+    let s = this.routeStatsCache.get(key);
+    if (s === undefined) {
+      s = new RouteStats(this.stats, vhost, route);
+      this.routeStatsCache.set(key, s);
+    }
+    return s;
   }
 
   clusterStats(name: string): ClusterStats {
