@@ -28,6 +28,15 @@ describe('request head parser', () => {
     assert.equal(head.contentLength, 3);
   });
 
+  test('headers named in Connection are hop-by-hop and dropped', () => {
+    const { err, head } = req(
+      'GET / HTTP/1.1\r\nHost: x\r\nConnection: close, X-Secret-Hop\r\nX-Secret-Hop: 1\r\nX-Keep: 2\r\n\r\n',
+    );
+    assert.equal(err, null);
+    assert.deepEqual(head.headers, ['x-keep', '2']);
+    assert.equal(head.connectionClose, true);
+  });
+
   const smuggling: Array<[string, string]> = [
     [
       'Content-Length and Transfer-Encoding together',

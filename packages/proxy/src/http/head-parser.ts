@@ -33,6 +33,8 @@ export class HeadFacts {
   connectionClose = false;
   connectionKeepAlive = false;
   connectionUpgrade = false;
+  /** Other header names listed in `Connection` (hop-by-hop by declaration, RFC 9110 §7.6.1). */
+  connectionTokens: string[] | null = null;
   /** Value of the `Upgrade` header, '' when absent. */
   upgrade = '';
   expectContinue = false;
@@ -48,6 +50,7 @@ export class HeadFacts {
     this.connectionClose = false;
     this.connectionKeepAlive = false;
     this.connectionUpgrade = false;
+    this.connectionTokens = null;
     this.upgrade = '';
     this.expectContinue = false;
     this.host = null;
@@ -124,7 +127,10 @@ function parseHeaderLines(s: string, pos: number, out: HeadFacts): string | null
   const headers = out.headers;
   for (;;) {
     const eol = s.indexOf('\r\n', pos);
-    if (eol === pos) return null;
+    if (eol === pos) {
+      if (out.connectionTokens !== null) dropConnectionTokens(out);
+      return null;
+    }
     if (eol < 0) return 'unterminated header block';
     const first = s.charCodeAt(pos);
     if (first === 0x20 || first === 0x09) return 'obsolete line folding';
@@ -212,5 +218,19 @@ function noteConnection(v: string, out: HeadFacts): void {
     if (t === 'close') out.connectionClose = true;
     else if (t === 'keep-alive') out.connectionKeepAlive = true;
     else if (t === 'upgrade') out.connectionUpgrade = true;
+    else if (t !== '') (out.connectionTokens ??= []).push(t);
   }
+}
+
+/** Removes the headers the `Connection` header declared hop-by-hop (rare; off the common path). */
+function dropConnectionTokens(out: HeadFacts): void {
+  const h = out.headers;
+  const names = out.connectionTokens!;
+  let w = 0;
+  for (let r = 0; r < h.length; r += 2) {
+    if (names.includes(h[r])) continue;
+    h[w++] = h[r];
+    h[w++] = h[r + 1];
+  }
+  h.length = w;
 }
