@@ -64,7 +64,7 @@ export class Http1ServerConnection implements Http1StreamOwner, ChunkSink {
       if (socket.writableCorked > 0) socket.uncork();
     };
     socket.setNoDelay(true);
-    socket.on('data', this.onData.bind(this));
+    socket.on('data', this.onDataGuarded.bind(this));
     socket.on('end', this.onEnd.bind(this));
     socket.on('close', this.onClose.bind(this));
     socket.on('error', noop);
@@ -82,6 +82,28 @@ export class Http1ServerConnection implements Http1StreamOwner, ChunkSink {
   drain(): void {
     this.draining = true;
     if (this.stream === null) this.socket.end();
+  }
+
+  /**
+   * A bug anywhere below (codec, filters, router) must cost this connection only, never the
+   * process: the exception ends the connection and its request (Envoy's policy for untrusted
+   * traffic). try/catch costs nothing on the path that does not throw.
+   */
+  private onDataGuarded(chunk: Buffer): void {
+    try {
+      this.onData(chunk);
+    } catch (err) {
+      reportInternalError('downstream connection', err);
+      const s = this.stream;
+      this.stream = null;
+      this.closing = true;
+      this.socket.destroy();
+      try {
+        s?.callbacks?.onDownstreamReset();
+      } catch {
+        // Already reported; the connection is gone either way.
+      }
+    }
   }
 
   private onData(chunk: Buffer): void {
@@ -332,3 +354,8 @@ function hasBareLf(buf: Buffer): boolean {
 }
 
 function noop(): void {}
+
+/** Last-resort report of a bug caught at a connection boundary (stderr; never rethrown). */
+export function reportInternalError(where: string, err: unknown): void {
+  process.emitWarning(`${where}: ${(err as Error)?.stack ?? String(err)}`, { code: 'MESH_PROXY_INTERNAL' });
+}

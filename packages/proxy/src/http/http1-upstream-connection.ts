@@ -8,6 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { connectUpstreamTls, type UpstreamTlsConfig } from '../tls/upstream-tls-context.js';
 import { CHUNKED_ERROR, ChunkedDecoder, type ChunkSink } from './chunked-decoder.js';
 import { parseResponseHead, ResponseHead } from './head-parser.js';
+import { reportInternalError } from './http1-server-connection.js';
 import type {
   OutboundHead,
   UpstreamCallbacks,
@@ -70,7 +71,7 @@ export class Http1UpstreamConnection implements UpstreamConnection, ChunkSink {
     this.socket = socket;
     // A TLS connection is usable once the handshake (and certificate checks) passed.
     socket.on(tls === undefined ? 'connect' : 'secureConnect', this.onConnect.bind(this));
-    socket.on('data', this.onData.bind(this));
+    socket.on('data', this.onDataGuarded.bind(this));
     socket.on('close', this.onClose.bind(this));
     socket.on('error', noop);
     socket.on('drain', this.onDrain.bind(this));
@@ -149,6 +150,20 @@ export class Http1UpstreamConnection implements UpstreamConnection, ChunkSink {
     if (this.connectTimer !== null) {
       clearTimeout(this.connectTimer);
       this.connectTimer = null;
+    }
+  }
+
+  /** As downstream: an exception ends this exchange (502/reset for its request), not the process. */
+  private onDataGuarded(chunk: Buffer): void {
+    try {
+      this.onData(chunk);
+    } catch (err) {
+      reportInternalError('upstream connection', err);
+      try {
+        this.fail('protocol');
+      } catch {
+        this.destroy();
+      }
     }
   }
 

@@ -120,6 +120,40 @@ describe('downstream protocol errors and limits', () => {
   });
 });
 
+describe('a bug at a connection boundary', () => {
+  test('costs that connection only: the process keeps serving', async () => {
+    const up = await startUpstream();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    const px = await startProxy(
+      buildBootstrap({
+        routes: [{ match: { prefix: '/' }, route: { cluster: 'b' } }],
+        clusters: [staticCluster('b', [up.port])],
+      }),
+      {
+        hooks: [
+          {
+            onRequestStart: (s) => {
+              if (s.path === '/boom') throw new Error('hook bug');
+            },
+          },
+        ],
+      },
+    );
+    try {
+      await assert.rejects(send(px.port, { path: '/boom' }));
+      assert.equal((await send(px.port, { path: '/fine' })).status, 200);
+      await sleep(10);
+      assert.ok(warnings.some((w) => w.includes('hook bug')));
+    } finally {
+      process.off('warning', onWarning);
+      await px.close();
+      await up.close();
+    }
+  });
+});
+
 describe('request body limit', () => {
   test('a Content-Length above the limit gets 413 before anything is forwarded', async () => {
     const up = await startUpstream();

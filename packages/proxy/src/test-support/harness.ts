@@ -11,7 +11,7 @@ import {
 } from 'node:http';
 import { connect } from 'node:net';
 import { MemoryAccessLog } from '../access-log/access-log.js';
-import { ProxyServer } from '../proxy.js';
+import { type ProxyOptions, ProxyServer } from '../proxy.js';
 import { parseBootstrap } from '../xds/bootstrap.js';
 
 /** What an upstream saw. */
@@ -161,10 +161,14 @@ export interface TestProxy {
 }
 
 /** Starts a proxy from a bootstrap object. */
-export async function startProxy(bootstrap: Record<string, unknown>): Promise<TestProxy> {
+export async function startProxy(
+  bootstrap: Record<string, unknown>,
+  options: ProxyOptions = {},
+): Promise<TestProxy> {
   const log = new MemoryAccessLog();
   const proxy = await ProxyServer.start(await parseBootstrap(JSON.stringify(bootstrap)), {
     accessLogFactory: () => log,
+    ...options,
   });
   return { proxy, port: proxy.listenerPort('main'), log, close: () => proxy.close() };
 }
