@@ -101,13 +101,16 @@ describe('meshwork up --mesh (end to end)', () => {
   test('the control plane, the gateway proxy and a sidecar per instance are up', () => {
     assert.match(output, /shop is up \(mesh\)/);
     const kinds = state.components.map((c) => c.kind);
-    assert.equal(kinds.filter((k) => k === 'sidecar').length, 1, 'one process hosts the sidecars');
+    assert.deepEqual(
+      state.components.filter((c) => c.kind !== 'service').map((c) => c.id),
+      ['control-plane', 'proxies'],
+      'one process hosts the gateway and the sidecars',
+    );
     const sidecars = [
       ...output.matchAll(/^ {2}(\S+) sidecar +http:\/\/127\.0\.0\.1:\d+\/ +\(outbound :\d+\)$/gm),
     ];
     assert.equal(sidecars.length, 9, 'each instance has its own sidecar with its own admin port');
-    assert.equal(kinds.filter((k) => k === 'gateway').length, 1);
-    assert.equal(kinds.filter((k) => k === 'control-plane').length, 1);
+    assert.equal(kinds.filter((k) => k === 'service').length, 9);
     assert.match(output, /gateway admin +http:\/\/127\.0\.0\.1:\d+\//);
   });
 

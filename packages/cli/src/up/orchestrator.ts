@@ -13,7 +13,7 @@ import { MeshError, PortInUseError } from './errors.js';
 import { bindGatewayPort } from './gateway-port.js';
 import { httpCall } from './http.js';
 import { buildPlan, type Plan } from './plan.js';
-import { PortAllocator } from './ports.js';
+import { isPortFree, PortAllocator } from './ports.js';
 import { loadSystemSpec, type SystemSpec } from './spec.js';
 import { type ComponentSpec, type ComponentStatus, Supervisor } from './supervisor.js';
 
@@ -187,9 +187,20 @@ export class Orchestrator {
     if (this.stopping) return;
     this.stopping = true;
     await this.edge?.close();
+    await this.stopHostedGateway();
     for (const w of this.watchers) w.close();
     await this.supervisor.stopAll();
     rmSync(join(this.config.stateDir, STATE_FILE), { force: true });
+  }
+
+  /** The edge stops first: a gateway hosted with the sidecars is drained before any app stops. */
+  private async stopHostedGateway(): Promise<void> {
+    const host = this.plan?.sidecarHost;
+    if (!host?.spec.gateway || !this.supervisor.signal(host.component.id, 'SIGUSR2')) return;
+    const deadline = Date.now() + (this.config.stopGraceMs ?? 10_000);
+    while (Date.now() < deadline && !(await isPortFree(this.plan.options.gatewayPort))) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Pids of every child still running. */
@@ -266,13 +277,14 @@ export class Orchestrator {
       sidecars = undefined;
     }
     if (p.gateway) await this.supervisor.startGroup([p.gateway.id]);
-    else await this.startEdge();
+    else if (!p.sidecarHost) await this.startEdge();
   }
 
   private async applyMesh(): Promise<void> {
     if (this.spec.mesh.length === 0) return;
     const written = this.spec.mesh.map((f) => readFileSync(f, 'utf8')).join('\n---\n');
-    const yaml = this.plan.gateway ? bindGatewayPort(written, this.plan.options.gatewayPort) : written;
+    const meshGateway = this.plan.gateway ?? this.plan.sidecarHost?.spec.gateway;
+    const yaml = meshGateway ? bindGatewayPort(written, this.plan.options.gatewayPort) : written;
     const res = await httpCall(`http://127.0.0.1:${this.plan.options.controlPlanePort}/v1/resources`, {
       method: 'POST',
       contentType: 'application/yaml',
@@ -349,7 +361,8 @@ export class Orchestrator {
     ];
     if (s.controlPlane) lines.push(`  control plane API  ${s.controlPlane}`);
     for (const c of s.components.filter((x) => x.ports.admin)) {
-      lines.push(`  ${`${c.id} admin`.padEnd(18)} http://127.0.0.1:${c.ports.admin}/`);
+      const name = c.id === this.plan.sidecarHost?.component.id ? 'gateway' : c.id;
+      lines.push(`  ${`${name} admin`.padEnd(18)} http://127.0.0.1:${c.ports.admin}/`);
     }
     for (const h of this.plan.sidecarHost?.spec.sidecars ?? []) {
       lines.push(

@@ -68,7 +68,11 @@ describe('plan', () => {
   });
 
   test('every allocated port is distinct', async () => {
-    const plan = await buildPlan(SPEC, { ...base, mesh: true, discovery: 'registry' }, new PortAllocator());
+    const plan = await buildPlan(
+      SPEC,
+      { ...base, mesh: true, discovery: 'registry', sidecars: 'per-instance' },
+      new PortAllocator(),
+    );
     const all = [...plan.tiers.flatMap((t) => [...t.apps, ...t.sidecars]), plan.gateway!].flatMap((c) =>
       Object.values(c.ports),
     );
@@ -124,7 +128,10 @@ describe('plan', () => {
     const plan = await buildPlan(SPEC, { ...base, mesh: true, discovery: 'registry' }, new PortAllocator());
     assert.equal(plan.tiers.flatMap((t) => t.sidecars).length, 0);
     const host = plan.sidecarHost!;
-    assert.equal(host.component.id, 'sidecars');
+    assert.equal(host.component.id, 'proxies');
+    assert.equal(plan.gateway, undefined, 'the gateway is hosted too');
+    assert.equal(host.spec.gateway?.nodeId, 'gateway');
+    assert.equal(host.component.ports.http, 8080);
     assert.deepEqual(host.component.args, ['/cli/dist/up/sidecar-host.js', '/state/data/sidecar-host.json']);
     assert.equal(host.spec.xds, '127.0.0.1:15010');
     assert.deepEqual(
@@ -136,11 +143,11 @@ describe('plan', () => {
     const app2 = app(plan, 'catalog-2');
     assert.equal(app2.env.MESHWORK_SIDECAR_OUTBOUND_PORT, String(catalog2.outboundPort));
     assert.equal(catalog2.appPort, app2.ports.app);
-    const readiness = host.component.readiness as { all: { http: string }[] };
-    assert.deepEqual(
-      readiness.all.map((c) => c.http),
-      host.spec.sidecars.map((s) => `http://127.0.0.1:${s.adminPort}/ready`),
-    );
+    const readiness = host.component.readiness as { all: unknown[] };
+    assert.deepEqual(readiness.all, [
+      ...host.spec.sidecars.map((s) => ({ http: `http://127.0.0.1:${s.adminPort}/ready` })),
+      { tcp: { host: '127.0.0.1', port: 8080 } },
+    ]);
   });
 
   test('proxyless mode: control plane, no proxies, discovery through the registry', async () => {

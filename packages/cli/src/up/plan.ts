@@ -52,7 +52,7 @@ export interface Instance {
 /** Components in start order. */
 export interface Plan {
   controlPlane?: ComponentSpec;
-  /** Mesh mode with shared sidecars: the one process hosting them, and the spec file it reads. */
+  /** Mesh mode with shared sidecars: the one process hosting them and the gateway, and its spec file. */
   sidecarHost?: { component: ComponentSpec; file: string; spec: SidecarHostSpec };
   tiers: { sidecars: ComponentSpec[]; apps: ComponentSpec[] }[];
   gateway?: ComponentSpec;
@@ -193,11 +193,16 @@ function sidecarComponent(inst: Instance, o: PlanOptions): ComponentSpec {
   };
 }
 
-/** One process hosting every instance's sidecar (see sidecar-host.ts). */
-function sidecarHost(instances: Instance[], o: PlanOptions): NonNullable<Plan['sidecarHost']> {
+/** One process hosting every instance's sidecar and the gateway (see sidecar-host.ts). */
+function sidecarHost(
+  instances: Instance[],
+  o: PlanOptions,
+  gateway: ComponentSpec,
+): NonNullable<Plan['sidecarHost']> {
   const hosted = instances.filter((i) => i.sidecar);
   const spec: SidecarHostSpec = {
     xds: `127.0.0.1:${o.xdsPort}`,
+    gateway: { nodeId: 'gateway', namespace: o.namespace, adminPort: gateway.ports.admin },
     sidecars: hosted.map((i) => ({
       nodeId: i.id,
       service: i.service.name,
@@ -215,14 +220,19 @@ function sidecarHost(instances: Instance[], o: PlanOptions): NonNullable<Plan['s
     file,
     spec,
     component: {
-      id: 'sidecars',
-      kind: 'sidecar',
+      id: 'proxies',
+      kind: 'gateway',
       command: o.node,
       args: [script, file],
       env: { ...process.env, LOG_LEVEL: o.logLevel },
-      readiness: { all: hosted.map((i) => ({ http: `http://127.0.0.1:${i.sidecar!.admin}/ready` })) },
+      readiness: {
+        all: [
+          ...hosted.map((i) => ({ http: `http://127.0.0.1:${i.sidecar!.admin}/ready` })),
+          gateway.readiness,
+        ],
+      },
       readyTimeoutMs: 60_000,
-      ports: {},
+      ports: gateway.ports,
     },
   };
 }
@@ -272,7 +282,10 @@ export async function buildPlan(spec: SystemSpec, options: PlanOptions, ports: P
     plan.gateway = gatewayComponent(options, admin);
   }
   const shared = options.mesh && (options.sidecars ?? 'shared') === 'shared';
-  if (shared && instances.some((i) => i.sidecar)) plan.sidecarHost = sidecarHost(instances, options);
+  if (shared) {
+    plan.sidecarHost = sidecarHost(instances, options, plan.gateway!);
+    plan.gateway = undefined;
+  }
   for (const tier of tiers(spec.services, spec.file)) {
     const names = new Set(tier.map((s) => s.name));
     const members = instances.filter((i) => names.has(i.service.name));

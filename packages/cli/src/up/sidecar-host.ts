@@ -1,11 +1,12 @@
 /**
- * Hosts the sidecars of many instances in one Node process. Each keeps everything that makes it
- * that instance's sidecar — its own inbound and outbound listeners, admin port, xDS node identity
- * and ADS stream — but they share one runtime, so a one-machine mesh pays Node's baseline memory
- * once instead of once per instance (the idea of a per-node proxy, as Istio's ambient ztunnel).
- * `meshwork up --sidecars per-instance` runs one `meshwork proxy` process per sidecar instead.
+ * Hosts the mesh proxies of a one-machine mesh — every instance's sidecar and the gateway — in
+ * one Node process. Each keeps everything that makes it that proxy — its own listeners, admin
+ * port, xDS node identity and ADS stream — but they share one runtime, so the mesh pays Node's
+ * baseline memory once instead of once per proxy (the idea of a per-node proxy, as Istio's
+ * ambient ztunnel). `meshwork up --sidecars per-instance` runs one `meshwork proxy` process each.
  *
- * Run as `node sidecar-host.js <spec.json>`; SIGTERM drains every sidecar, then exits 0.
+ * Run as `node sidecar-host.js <spec.json>`. SIGUSR2 drains and closes the gateway only (the
+ * edge stops first on shutdown); SIGTERM drains everything, then exits 0.
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -23,11 +24,19 @@ export interface HostedSidecar {
   labels?: Record<string, string>;
 }
 
+/** The hosted gateway proxy (its listeners come from Gateway resources). */
+export interface HostedGateway {
+  nodeId: string;
+  namespace: string;
+  adminPort: number;
+}
+
 /** What the host runs. */
 export interface SidecarHostSpec {
   /** ADS server `host:port`. */
   xds: string;
   sidecars: HostedSidecar[];
+  gateway?: HostedGateway;
   /** Drain deadline on SIGTERM; default 10 s. */
   drainTimeoutMs?: number;
 }
@@ -69,15 +78,35 @@ export async function stopSidecars(running: XdsProxy[], drainTimeoutMs: number):
   );
 }
 
+/** Starts the hosted gateway. */
+export async function startGateway(xds: string, gw: HostedGateway): Promise<XdsProxy> {
+  const node = proxyNode({ nodeId: gw.nodeId, service: 'gateway', namespace: gw.namespace, mode: 'gateway' });
+  const running = await startXdsProxy({ address: xds, node, mode: 'gateway', adminPort: gw.adminPort });
+  running.source.on('error', (err: Error) => console.error(`gateway: ${err.message}`));
+  return running;
+}
+
 async function main(file: string): Promise<void> {
   const spec = JSON.parse(readFileSync(file, 'utf8')) as SidecarHostSpec;
-  const running = await startSidecars(spec);
-  console.error(`sidecar host pid ${process.pid}: ${running.length} sidecars, xDS ${spec.xds}`);
+  const drainMs = spec.drainTimeoutMs ?? 10_000;
+  const [sidecars, gateway] = await Promise.all([
+    startSidecars(spec),
+    spec.gateway ? startGateway(spec.xds, spec.gateway) : undefined,
+  ]);
+  console.error(
+    `proxy host pid ${process.pid}: ${sidecars.length} sidecars${gateway ? ' + gateway' : ''}, xDS ${spec.xds}`,
+  );
+  let gatewayStopped: Promise<void> | undefined;
+  const stopGateway = () => {
+    gatewayStopped ??= gateway ? stopSidecars([gateway], drainMs) : Promise.resolve();
+    return gatewayStopped;
+  };
   const stop = () => {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
-    void stopSidecars(running, spec.drainTimeoutMs ?? 10_000).then(() => process.exit(0));
+    void Promise.all([stopGateway(), stopSidecars(sidecars, drainMs)]).then(() => process.exit(0));
   };
+  process.on('SIGUSR2', () => void stopGateway());
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

@@ -152,6 +152,13 @@ export class Supervisor extends EventEmitter {
     clearTimeout(kill);
   }
 
+  /** Sends a signal to a running component's process (not its group); false when it is not running. */
+  signal(id: string, signal: NodeJS.Signals): boolean {
+    const child = this.get(id).child;
+    if (!child || !isRunning(child)) return false;
+    return child.kill(signal);
+  }
+
   /** Current status of every component, in registration order. */
   statuses(): ComponentStatus[] {
     return [...this.records.values()].map((r) => this.statusOf(r));
