@@ -10,6 +10,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
 import { proxyNode, startXdsProxy, type XdsProxy } from '@meshwork/proxy';
 import { type ControlPlane, startControlPlane } from './control-plane.js';
 
@@ -226,6 +227,57 @@ spec:
     headers: { request: { set: { x-mesh: "1" }, remove: [x-drop] } }
 `;
 
+const raw = (b: Buffer) => b;
+const SAY = {
+  path: '/echo.Echo/Say',
+  requestStream: false,
+  responseStream: false,
+  requestSerialize: raw,
+  requestDeserialize: raw,
+  responseSerialize: raw,
+  responseDeserialize: raw,
+};
+
+/** A gRPC app (raw bytes, no proto): `Say` echoes, or fails NOT_FOUND for "missing". */
+async function startGrpcApp(): Promise<{ port: number; server: grpc.Server }> {
+  const server = new grpc.Server();
+  server.addService(
+    { Say: SAY },
+    {
+      Say: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+        if (call.request.toString() === 'missing')
+          cb({ code: grpc.status.NOT_FOUND, details: 'no such thing' });
+        else cb(null, Buffer.concat([Buffer.from('echo:'), call.request]));
+      },
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  cleanups.push(() => new Promise<void>((r) => server.tryShutdown(() => r())));
+  return { port, server };
+}
+
+/** One unary call through `port` (a sidecar's outbound listener) with `:authority` = `service`. */
+function say(
+  port: number,
+  service: string,
+  text: string,
+): Promise<{ code: number; body?: string; details?: string }> {
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+    'grpc.default_authority': service,
+  });
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(SAY.path, raw, raw, Buffer.from(text), (err, value) => {
+      client.close();
+      if (err) resolve({ code: err.code, details: err.details });
+      else resolve({ code: 0, body: value?.toString() });
+    });
+  });
+}
+
 async function applyYaml(cp: ControlPlane, yaml: string): Promise<string> {
   const res = await fetch(`${cp.url}/v1/resources`, {
     method: 'POST',
@@ -286,6 +338,34 @@ describe('mesh: control plane + sidecars + gateway over ADS', () => {
     const r = await get(redirectPort, 'shop.example.com', '/cart?id=7');
     assert.equal(r.status, 301);
     assert.equal(r.headers.location, 'https://shop.example.com/cart?id=7');
+  });
+
+  test('gRPC crosses two sidecars over HTTP/2, statuses and all', async () => {
+    const echo = await startGrpcApp();
+    const app = { name: 'echo', id: 'echo-1', version: 'v1', appPort: echo.port } as App;
+    [app.inboundPort, app.outboundPort] = [await freePort(), await freePort()];
+    cp.registry.register({
+      service: 'echo',
+      instanceId: app.id,
+      address: '127.0.0.1',
+      port: app.appPort,
+      sidecarPort: app.inboundPort,
+      protocol: 'grpc',
+      ttlMs: 60_000,
+    });
+    const sidecar = await startSidecar(cp, app);
+    await sidecar.source.whenReady();
+    const { value } = await until('A reaches echo over gRPC', async () => {
+      const r = await say(a.outboundPort, 'echo', 'hi');
+      return r.code === 0 && r;
+    });
+    assert.equal(value.body, 'echo:hi');
+    assert.deepEqual(await say(a.outboundPort, 'echo', 'missing'), {
+      code: grpc.status.NOT_FOUND,
+      details: 'no such thing',
+    });
+    await sidecar.close();
+    cp.registry.deregister(app.id);
   });
 
   test('a VirtualService sending 100% to subset v2 changes routing', async () => {

@@ -4,7 +4,7 @@
  */
 import type { DestinationRule } from '../resources/kinds.js';
 import { adsConfigSource, type EnvoyJson, socketAddress } from './envoy.js';
-import type { ServiceModel, ServicePortModel } from './model.js';
+import type { PortProtocol, ServiceModel, ServicePortModel } from './model.js';
 import { inboundClusterName, outboundClusterName } from './names.js';
 import {
   applyLoadBalancer,
@@ -13,6 +13,7 @@ import {
   connectTimeout,
   effectivePolicy,
   outlierDetection,
+  upstreamProtocolOptions,
 } from './traffic-policy.js';
 
 /** Everything that decides the shape of one outbound cluster. */
@@ -54,6 +55,11 @@ export function outboundCluster(input: OutboundClusterInput): EnvoyJson {
   if (od) cluster.outlier_detection = od;
   const common = commonLbConfig(policy.outlierDetection);
   if (common) cluster.common_lb_config = common;
+  // Proxyless gRPC clients always speak HTTP/2 and take no upstream protocol options.
+  const protocolOptions = proxyless
+    ? undefined
+    : upstreamProtocolOptions(port.protocol, policy.connectionPool);
+  if (protocolOptions) cluster.typed_extension_protocol_options = protocolOptions;
   return cluster;
 }
 
@@ -62,10 +68,10 @@ export function subsetNames(dr: DestinationRule | undefined): string[] {
   return dr?.spec.subsets?.map((s) => s.name) ?? [];
 }
 
-/** The sidecar's inbound cluster: the local app on loopback. */
-export function inboundCluster(appPort: number): EnvoyJson {
+/** The sidecar's inbound cluster: the local app on loopback, over HTTP/2 when it serves gRPC/HTTP/2. */
+export function inboundCluster(appPort: number, protocol: PortProtocol = 'http'): EnvoyJson {
   const name = inboundClusterName(appPort);
-  return {
+  const cluster: EnvoyJson = {
     name,
     type: 'STATIC',
     connect_timeout: '10s',
@@ -75,4 +81,7 @@ export function inboundCluster(appPort: number): EnvoyJson {
       endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress('127.0.0.1', appPort) } }] }],
     },
   };
+  const protocolOptions = upstreamProtocolOptions(protocol, undefined);
+  if (protocolOptions) cluster.typed_extension_protocol_options = protocolOptions;
+  return cluster;
 }

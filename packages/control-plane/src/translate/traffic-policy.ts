@@ -14,6 +14,7 @@ import type {
 } from '../resources/istio-networking.js';
 import type { DestinationRule } from '../resources/kinds.js';
 import { durationJson, type EnvoyJson } from './envoy.js';
+import type { PortProtocol } from './model.js';
 
 /** The effective policy of one cluster: fields of the subset win, then port-level settings. */
 export interface EffectivePolicy {
@@ -111,6 +112,39 @@ export function circuitBreakers(pool: ConnectionPoolSettings | undefined): Envoy
   if (pool.http?.http2MaxRequests !== undefined) t.max_requests = pool.http.http2MaxRequests;
   if (pool.http?.maxRetries !== undefined) t.max_retries = pool.http.maxRetries;
   return Object.keys(t).length > 1 ? { thresholds: [t] } : undefined;
+}
+
+const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+/**
+ * Envoy `typed_extension_protocol_options` choosing the upstream HTTP protocol: HTTP/2 for gRPC
+ * and HTTP/2 ports and for HTTP ports Istio's `h2UpgradePolicy: UPGRADE` upgrades, with the
+ * pool's `idleTimeout`, `maxRequestsPerConnection` and `maxConcurrentStreams`; `undefined` for
+ * HTTP/1.1 with Envoy's defaults.
+ */
+export function upstreamProtocolOptions(
+  protocol: PortProtocol,
+  pool: ConnectionPoolSettings | undefined,
+): EnvoyJson | undefined {
+  const http = pool?.http;
+  const http2 =
+    protocol === 'grpc' ||
+    protocol === 'http2' ||
+    (protocol === 'http' && http?.h2UpgradePolicy === 'UPGRADE');
+  const common: EnvoyJson = {};
+  const idleMs = http?.idleTimeout ? parseDurationMs(http.idleTimeout) : undefined;
+  if (idleMs !== undefined) common.idle_timeout = durationJson(idleMs);
+  // Istio: 0 means unlimited, as Envoy's unset field.
+  if (http?.maxRequestsPerConnection) common.max_requests_per_connection = http.maxRequestsPerConnection;
+  if (!http2 && Object.keys(common).length === 0) return undefined;
+  const h2: EnvoyJson = {};
+  if (http?.maxConcurrentStreams) h2.max_concurrent_streams = http.maxConcurrentStreams;
+  const options: EnvoyJson = {
+    '@type': `type.googleapis.com/${HTTP_OPTIONS}`,
+    explicit_http_config: http2 ? { http2_protocol_options: h2 } : { http_protocol_options: {} },
+  };
+  if (Object.keys(common).length > 0) options.common_http_protocol_options = common;
+  return { [HTTP_OPTIONS]: options };
 }
 
 /** Connection timeout of a cluster (Istio's default is 10 s). */

@@ -12,7 +12,7 @@ import type { EnvoyJson } from './envoy.js';
 import { gatewayDestinations, gatewayResources } from './gateway.js';
 import { inboundListener, outboundListener, proxylessListener } from './listeners.js';
 import { buildMeshConfig, destinationRuleFor, labelsMatch, type MeshConfig } from './mesh-config.js';
-import type { EndpointSource, ServiceModel, WorkloadEndpoint } from './model.js';
+import type { EndpointSource, PortProtocol, ServiceModel, WorkloadEndpoint } from './model.js';
 import { parseOutboundClusterName } from './names.js';
 import type { ProxyNode } from './proxy-node.js';
 import { outboundRouteConfig, proxylessRouteConfig, proxylessTargets } from './route-configs.js';
@@ -30,6 +30,8 @@ interface SharedConfig {
 interface OwnResources {
   listeners: EnvoyJson[];
   inboundCluster: EnvoyJson | undefined;
+  /** What the local app speaks (its service's port protocol), which the inbound cluster follows. */
+  appProtocol: PortProtocol;
 }
 
 /** Counters that show translation is incremental (exported through the debug API and tests). */
@@ -109,7 +111,8 @@ export class Translator {
     const { key: sharedKey, shared } = this.sharedFor(node);
     // Proxies with the same scope and the same ports get the very same snapshot object, so the ADS
     // layer diffs and encodes it once for all of them.
-    const key = `${sharedKey}|${node.inboundPort}|${node.outboundPort}|${node.appPort}`;
+    const appProtocol = node.mode === 'sidecar' ? appProtocolOf(this.meshConfig(), node) : 'http';
+    const key = `${sharedKey}|${node.inboundPort}|${node.outboundPort}|${node.appPort}|${appProtocol}`;
     const cached = this.snapshots.get(key);
     if (cached) return cached;
     const out = emptySnapshot();
@@ -117,7 +120,7 @@ export class Translator {
     for (const [name, c] of shared.clusters) out.clusters.set(name, c);
     for (const [name, l] of shared.listeners) out.listeners.set(name, l);
     if (node.mode === 'sidecar') {
-      const own = this.ownResources(node);
+      const own = this.ownResources(node, appProtocol);
       for (const l of own.listeners) out.listeners.set(l.name as string, l);
       if (own.inboundCluster) out.clusters.set(own.inboundCluster.name as string, own.inboundCluster);
     }
@@ -135,15 +138,16 @@ export class Translator {
    * A sidecar's own listeners and inbound cluster depend only on its ports; they are built once per
    * node object so every push reuses them (and the ADS layer's encoding of them).
    */
-  private ownResources(node: ProxyNode): OwnResources {
+  private ownResources(node: ProxyNode, appProtocol: PortProtocol): OwnResources {
     let own = this.own.get(node);
-    if (!own) {
+    if (!own || own.appProtocol !== appProtocol) {
       const listeners = [inboundListener(node), outboundListener(node)].filter(
         (l): l is EnvoyJson => l !== undefined,
       );
       own = {
         listeners,
-        inboundCluster: node.appPort === undefined ? undefined : inboundCluster(node.appPort),
+        inboundCluster: node.appPort === undefined ? undefined : inboundCluster(node.appPort, appProtocol),
+        appProtocol,
       };
       this.own.set(node, own);
     }
@@ -279,6 +283,19 @@ export class Translator {
 
 function resourceKey(r: StoredResource): string {
   return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;
+}
+
+/**
+ * The protocol of the sidecar's local app: its service's port served on the app port (or the
+ * service's only port). gRPC and HTTP/2 apps get an HTTP/2 inbound cluster.
+ */
+function appProtocolOf(config: MeshConfig, node: ProxyNode): PortProtocol {
+  if (node.service === undefined) return 'http';
+  const ports = config.catalog.services.get(serviceFqdn(node.service, node.namespace))?.ports ?? [];
+  const port =
+    ports.find((p) => (p.targetPort ?? p.port) === node.appPort) ??
+    (ports.length === 1 ? ports[0] : undefined);
+  return port?.protocol ?? 'http';
 }
 
 const sourceScopedCache = new WeakMap<MeshConfig, boolean>();
