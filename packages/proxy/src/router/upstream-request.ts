@@ -14,6 +14,7 @@ import type { ClusterStats } from '../stats/stats.js';
 import type { Cluster, Host, LbContext, UpstreamOutcome } from '../upstream/types.js';
 import { computeHash, generatedCookie } from './hash-policy.js';
 import { applyHeaderMutation, indexOfHeader } from './header-mutation.js';
+import { RequestBody } from './request-body.js';
 import { buildUpstreamHead, type PreparedHead } from './request-builder.js';
 import { parseGrpcTimeout, RequestTimers } from './request-timers.js';
 import {
@@ -26,8 +27,6 @@ import {
 import type { RouteAction, WeightedCluster } from './route-action.js';
 import { type AttemptOwner, responseOutcome, UpstreamAttempt } from './upstream-attempt.js';
 
-/** Request bodies up to this size are kept for replay; larger ones are not retried or hedged. */
-const RETRY_BUFFER_BYTES = 1024 * 1024;
 const EMPTY_CTX: LbContext = {};
 const OUTCOME_CONNECT_FAILURE: UpstreamOutcome = { kind: 'connect-failure' };
 const OUTCOME_RESET: UpstreamOutcome = { kind: 'reset' };
@@ -47,10 +46,7 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
   private attempts: UpstreamAttempt[] = [];
   private winner: UpstreamAttempt | null = null;
   private attempted: Host[] | null = null;
-  private body: Buffer[] | null = [];
-  private bodyBytes = 0;
-  private bodyDone: boolean;
-  private replayable = true;
+  private readonly body: RequestBody;
   private retriesLeft: number;
   private attemptCount = 0;
   private holdingRetry = false;
@@ -68,7 +64,7 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
   ) {
     this.retry = action.retry.retryOn === 0 && as.vhost!.retry !== null ? as.vhost!.retry : action.retry;
     this.retriesLeft = this.retry.numRetries;
-    this.bodyDone = !as.downstream.hasBody;
+    this.body = new RequestBody(as.downstream.hasBody);
     this.head = buildUpstreamHead(as, action, weighted);
     this.hash = action.hashPolicy.length > 0 ? computeHash(action.hashPolicy, as) : undefined;
     this.setCookie = action.hashPolicy.length > 0 ? generatedCookie(action.hashPolicy, as) : undefined;
@@ -152,46 +148,33 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
       this.as.method === 'HEAD',
       d.upgrade !== '',
     );
-    if (this.body !== null) {
-      for (const chunk of this.body) conn.writeBody(chunk);
-      if (!this.replayable) this.body = null;
-    }
-    if (this.bodyDone && d.hasBody) conn.endBody();
+    this.body.replayTo(conn);
     d.resumeBody();
   }
 
   /** {@link BodyReader}: request body from downstream, written to every live attempt. */
   onData(chunk: Buffer): void {
-    this.bodyBytes += chunk.length;
     this.timers.touch();
     if (this.shadows !== null) for (const s of this.shadows) s.onData(chunk);
-    let anyConn = false;
+    let written = false;
     let pressure = false;
     for (const a of this.attempts) {
       if (a.conn === null) continue;
-      anyConn = true;
+      written = true;
       if (!a.conn.writeBody(chunk)) pressure = true;
     }
-    if (this.body !== null && (this.replayable || !anyConn)) {
-      this.body.push(chunk);
-      if (this.bodyBytes > RETRY_BUFFER_BYTES) {
-        this.replayable = false;
-        if (!anyConn) pressure = true;
-        else this.body = null;
-      }
-    }
-    if (pressure) this.as.downstream.pauseBody();
+    if (this.body.add(chunk, written) || pressure) this.as.downstream.pauseBody();
   }
 
   onEnd(): void {
-    this.bodyDone = true;
+    this.body.done = true;
     this.timers.requestDone();
     if (this.shadows !== null) for (const s of this.shadows) s.onEnd();
     for (const a of this.attempts) a.conn?.endBody();
   }
 
   canResend(): boolean {
-    return !this.as.downstream.hasBody || this.replayable;
+    return this.body.resendable;
   }
 
   upstreamDrained(): void {
@@ -212,7 +195,7 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
     // A retried response that already ended leaves its connection clean for the pool.
     if (
       retriableResponse(this.retry, status, grpc) &&
-      this.otherAttemptsOrRetry(a, endStream && this.bodyDone)
+      this.otherAttemptsOrRetry(a, endStream && this.body.done)
     )
       return;
     // This attempt's response is the request's response; any hedged siblings are cancelled.
@@ -227,7 +210,7 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
     if (this.setCookie !== undefined) headers.push('set-cookie', this.setCookie);
     if (this.attemptCount > 1 && this.retriesLeft === 0 && status >= 500) as.addResponseFlag('URX');
     if (endStream) {
-      if (this.bodyDone) a.release();
+      if (this.body.done) a.release();
       else a.abort();
       this.cleanup();
     }
@@ -260,7 +243,7 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
 
   attemptEnd(a: UpstreamAttempt, trailers: string[] | null): void {
     if (this.done) return;
-    if (this.bodyDone) a.release();
+    if (this.body.done) a.release();
     else a.abort();
     this.cleanup();
     this.as.encodeEnd(trailers);
@@ -322,7 +305,7 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
     if (this.done) return;
     this.stats.timeout.inc();
     a.report(OUTCOME_TIMEOUT);
-    if (this.action.hedgeOnPerTryTimeout && this.replayable && this.canRetry()) {
+    if (this.action.hedgeOnPerTryTimeout && this.body.resendable && this.canRetry()) {
       // Hedge: keep the slow attempt and race a new one against it; the first response wins.
       this.retriesLeft--;
       this.stats.retry.inc();
@@ -371,8 +354,7 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
   }
 
   private canRetry(): boolean {
-    if (this.retriesLeft <= 0 || this.winner !== null || (!this.replayable && this.as.downstream.hasBody))
-      return false;
+    if (this.retriesLeft <= 0 || this.winner !== null || !this.body.resendable) return false;
     // One retry slot (max_retries / retry budget) per request, held until the request ends.
     if (this.holdingRetry) return true;
     if (!this.cluster.limits.tryAcquireRetry()) return false;
@@ -412,7 +394,7 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
       this.holdingRetry = false;
       this.cluster.limits.releaseRetry();
     }
-    this.body = null;
+    this.body.release();
     this.as.watcher = null;
   }
 }
