@@ -114,8 +114,11 @@ export class Http1ServerStream implements DownstreamStream {
     if (this.headersSent || this.finished) return;
     this.headersSent = true;
     const noBody = endStream || this.method === 'HEAD' || status === 204 || status === 304 || status < 200;
+    // An upgrade that was not accepted leaves unframed bytes behind it: never parse them as requests.
     this.closeAfter =
-      this.owner.shouldClose(this) || (contentLength < 0 && !noBody && this.protocol === 'HTTP/1.0');
+      this.owner.shouldClose(this) ||
+      (contentLength < 0 && !noBody && this.protocol === 'HTTP/1.0') ||
+      (this.upgrade !== '' && status !== 101);
     let head = statusLine(status);
     for (let i = 0; i < headers.length; i += 2) head += headers[i] + ': ' + headers[i + 1] + '\r\n';
     if (status !== 101) {

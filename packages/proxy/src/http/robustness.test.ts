@@ -70,12 +70,16 @@ describe('downstream protocol errors and limits', () => {
     });
   }
 
-  test('an upgrade not enabled in upgrade_configs is refused with 403', async () => {
+  test('an upgrade not enabled in upgrade_configs is refused with 403 and the bytes behind it are never parsed', async () => {
+    const before = up.seen.length;
     const raw = await rawExchange(
       px.port,
-      'GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+      'GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n',
     );
     assert.match(raw, /^HTTP\/1.1 403 /);
+    assert.match(raw, /connection: close/);
+    assert.equal(raw.match(/HTTP\/1.1/g)?.length, 1);
+    assert.equal(up.seen.length, before);
   });
 
   test('a flood of malformed, truncated and half-closed connections leaves the proxy serving and leaks no socket', async () => {
