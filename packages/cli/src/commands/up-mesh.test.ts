@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { UpState } from '../up/orchestrator.js';
 import { isPortFree } from '../up/ports.js';
+import { buildForE2e } from '../up/test-support.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const BIN = join(ROOT, 'packages/cli/bin/meshwork.js');
@@ -55,14 +56,7 @@ describe('meshwork up --mesh (end to end)', () => {
   };
 
   before(async () => {
-    spawnSync(
-      process.execPath,
-      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'examples/shop', 'packages/cli'],
-      {
-        cwd: ROOT,
-        stdio: 'ignore',
-      },
-    );
+    await buildForE2e(ROOT);
     const ports = ['--gateway-port', '0', '--control-plane-port', '0', '--xds-port', '0'];
     child = spawn(process.execPath, [BIN, 'up', '--mesh', '--plain', ...ports, '--state-dir', stateDir], {
       cwd: ROOT,

@@ -12,24 +12,10 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { UpState } from '../up/orchestrator.js';
 import { isPortFree } from '../up/ports.js';
+import { buildForE2e } from '../up/test-support.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const BIN = join(ROOT, 'packages/cli/bin/meshwork.js');
-
-function build(): void {
-  // Incremental: a no-op when dist is current. Other packages' type errors do not stop emit.
-  spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'examples/shop', 'packages/cli'],
-    {
-      cwd: ROOT,
-      stdio: 'ignore',
-    },
-  );
-  for (const f of ['packages/cli/dist/commands/up.js', 'examples/shop/dist/orders/main.js']) {
-    assert.ok(existsSync(join(ROOT, f)), `${f} missing after build`);
-  }
-}
 
 const alive = (pid: number) => {
   try {
@@ -68,7 +54,7 @@ describe('meshwork up (end to end)', () => {
   };
 
   before(async () => {
-    build();
+    await buildForE2e(ROOT);
     child = spawn(
       process.execPath,
       [
