@@ -14,6 +14,7 @@ import { bindGatewayPort } from './gateway-port.js';
 import { httpCall } from './http.js';
 import { buildPlan, type Plan } from './plan.js';
 import { isPortFree, PortAllocator } from './ports.js';
+import { reapLeftovers } from './reaper.js';
 import { loadSystemSpec, type SystemSpec } from './spec.js';
 import { type ComponentSpec, type ComponentStatus, Supervisor } from './supervisor.js';
 
@@ -98,7 +99,7 @@ export class Orchestrator {
   /** Starts everything and waits until it is ready; on failure, stops what started and rethrows. */
   async up(): Promise<UpState> {
     const startedAt = performance.now();
-    this.claimStateDir();
+    await this.claimStateDir();
     this.spec = loadSystemSpec(this.config.specFile);
     const ports = new PortAllocator();
     const c = this.config;
@@ -161,13 +162,19 @@ export class Orchestrator {
     }
   }
 
-  /** Refuses a state dir another live `meshwork up` uses; clears a stale one; wipes data on `fresh`. */
-  private claimStateDir(): void {
+  /**
+   * Refuses a state dir another live `meshwork up` uses; takes over a stale one, stopping what a
+   * killed run left behind; wipes data on `fresh`.
+   */
+  private async claimStateDir(): Promise<void> {
     const file = join(this.config.stateDir, STATE_FILE);
     if (existsSync(file)) {
       let pid = 0;
+      let leftovers: number[] = [];
       try {
-        pid = (JSON.parse(readFileSync(file, 'utf8')) as UpState).pid;
+        const stale = JSON.parse(readFileSync(file, 'utf8')) as UpState;
+        pid = stale.pid;
+        leftovers = (stale.components ?? []).map((c) => c.pid).filter((p): p is number => p !== undefined);
       } catch {
         // Unreadable: treat as stale.
       }
@@ -175,6 +182,12 @@ export class Orchestrator {
         throw new MeshError(
           'MESH_ERR_UP_RUNNING',
           `meshwork up is already running (pid ${pid}) with state in ${this.config.stateDir}; stop it or pass --state-dir`,
+        );
+      }
+      const reaped = await reapLeftovers(leftovers, join(this.config.stateDir, 'data'));
+      if (reaped.length > 0) {
+        this.config.out.write(
+          `note: stopped ${reaped.length} processes left by a previous meshwork up that was killed\n`,
         );
       }
       rmSync(file, { force: true });

@@ -5,6 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 import type { PortAllocator } from './ports.js';
+import { OWNER_ENV } from './reaper.js';
 import type { SidecarHostSpec } from './sidecar-host.js';
 import { portServiceName, type ServiceSpec, type SystemSpec, tiers } from './spec.js';
 import type { ComponentSpec } from './supervisor.js';
@@ -105,6 +106,11 @@ function envKey(service: string): string {
   return `MESHWORK_ENDPOINTS_${service.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
+/** Environment of our own processes (control plane, proxies): marked as this `up`'s children. */
+function ownEnv(o: PlanOptions): NodeJS.ProcessEnv {
+  return { ...process.env, LOG_LEVEL: o.logLevel, [OWNER_ENV]: o.dataDir };
+}
+
 /** The parent's environment minus what `up` sets itself, so a stale MESHWORK_* never leaks in. */
 function inheritedEnv(service: ServiceSpec): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
@@ -125,6 +131,7 @@ function appEnv(inst: Instance, plan: Omit<Plan, 'tiers'>): NodeJS.ProcessEnv {
     MESHWORK_VERSION: inst.version,
     MESHWORK_DATA_DIR: o.dataDir,
     MESHWORK_SUPERVISED: '1',
+    [OWNER_ENV]: o.dataDir,
     LOG_LEVEL: o.logLevel,
   };
   for (const [name, port] of Object.entries(inst.ports)) env[name] = String(port);
@@ -187,7 +194,7 @@ function sidecarComponent(inst: Instance, o: PlanOptions): ComponentSpec {
       ],
       ...['--label', `app=${inst.service.name}`, '--label', `version=${inst.version}`],
     ],
-    env: { ...process.env, LOG_LEVEL: o.logLevel },
+    env: ownEnv(o),
     readiness: { http: `http://127.0.0.1:${s.admin}/ready` },
     ports: { inbound: s.inbound, outbound: s.outbound, admin: s.admin },
   };
@@ -224,7 +231,7 @@ function sidecarHost(
       kind: 'gateway',
       command: o.node,
       args: [script, file],
-      env: { ...process.env, LOG_LEVEL: o.logLevel },
+      env: ownEnv(o),
       readiness: {
         all: [
           ...hosted.map((i) => ({ http: `http://127.0.0.1:${i.sidecar!.admin}/ready` })),
@@ -248,7 +255,7 @@ function controlPlaneComponent(options: PlanOptions): ComponentSpec {
       ...['--rest-port', String(options.controlPlanePort), '--xds-port', String(options.xdsPort)],
       ...['--data-dir', join(options.dataDir, 'control-plane')],
     ],
-    env: { ...process.env, LOG_LEVEL: options.logLevel },
+    env: ownEnv(options),
     readiness: { http: `http://127.0.0.1:${options.controlPlanePort}/v1/registry/services` },
     ports: { api: options.controlPlanePort, xds: options.xdsPort },
   };
@@ -265,7 +272,7 @@ function gatewayComponent(options: PlanOptions, admin: number): ComponentSpec {
       ...['--xds', `127.0.0.1:${options.xdsPort}`, '--node-id', 'gateway', '--service', 'gateway'],
       ...['--namespace', options.namespace, '--mode', 'gateway', '--admin-port', String(admin)],
     ],
-    env: { ...process.env, LOG_LEVEL: options.logLevel },
+    env: ownEnv(options),
     readiness: { tcp: { host: '127.0.0.1', port: options.gatewayPort } },
     ports: { http: options.gatewayPort, admin },
   };

@@ -101,12 +101,18 @@ async function main(file: string): Promise<void> {
     gatewayStopped ??= gateway ? stopSidecars([gateway], drainMs) : Promise.resolve();
     return gatewayStopped;
   };
+  let stopping = false;
   const stop = () => {
-    process.off('SIGTERM', stop);
-    process.off('SIGINT', stop);
+    if (stopping) return;
+    stopping = true;
     void Promise.all([stopGateway(), stopSidecars(sidecars, drainMs)]).then(() => process.exit(0));
   };
   process.on('SIGUSR2', () => void stopGateway());
+  // A supervisor killed outright cannot stop us; being re-parented says it is gone.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 1000).unref();
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
