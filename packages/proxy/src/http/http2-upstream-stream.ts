@@ -10,6 +10,11 @@ import type { OutboundHead, UpstreamCallbacks, UpstreamConnection } from './upst
 
 const END_STREAM = 0x1;
 
+/** Told once when a stream is over, however it ended (the pool's per-session stream count). */
+export interface StreamSlot {
+  streamClosed(): void;
+}
+
 /** An upstream HTTP/2 stream. */
 export class Http2UpstreamStream implements UpstreamConnection {
   private cb: UpstreamCallbacks | null = null;
@@ -17,8 +22,18 @@ export class Http2UpstreamStream implements UpstreamConnection {
   private trailers: string[] | null = null;
   private gotResponse = false;
   private ended = false;
+  private slotFreed = false;
 
-  constructor(private readonly session: ClientHttp2Session) {}
+  constructor(
+    private readonly session: ClientHttp2Session,
+    private readonly slot: StreamSlot | null = null,
+  ) {}
+
+  private freeSlot(): void {
+    if (this.slotFreed) return;
+    this.slotFreed = true;
+    this.slot?.streamClosed();
+  }
 
   send(cb: UpstreamCallbacks, head: OutboundHead, bodyLength: number): void {
     this.cb = cb;
@@ -33,6 +48,7 @@ export class Http2UpstreamStream implements UpstreamConnection {
     try {
       req = this.session.request(headers, { endStream: bodyLength === 0 });
     } catch {
+      this.freeSlot();
       this.fail();
       return;
     }
@@ -46,6 +62,7 @@ export class Http2UpstreamStream implements UpstreamConnection {
     req.on('drain', () => this.cb?.onUpstreamDrain());
     req.on('error', () => {});
     req.on('close', () => {
+      this.freeSlot();
       if (!this.ended) this.fail();
     });
   }
@@ -92,7 +109,8 @@ export class Http2UpstreamStream implements UpstreamConnection {
   abort(): void {
     this.cb = null;
     this.ended = true;
-    if (this.req !== null && !this.req.destroyed) this.req.close(constants.NGHTTP2_CANCEL);
+    if (this.req === null) this.freeSlot();
+    else if (!this.req.destroyed) this.req.close(constants.NGHTTP2_CANCEL);
   }
 
   pause(): void {

@@ -14,6 +14,7 @@ import { CircuitBreakerLimits } from './limits.js';
 import { LOAD_BALANCERS } from './load-balancers/registry.js';
 import { OutlierDetector } from './outlier-detector.js';
 import { PrioritySet } from './priority-set.js';
+import type { Http2Settings } from './protocol-options.js';
 import type { Cluster, Host, LbContext, RoutingPriority, UpstreamOutcome } from './types.js';
 import type { UpstreamEventListener } from './upstream-events.js';
 
@@ -67,6 +68,10 @@ export class UpstreamCluster implements Cluster {
 
   get tls(): UpstreamTlsConfig | undefined {
     return this.settings.upstreamTls;
+  }
+
+  get http2Settings(): Http2Settings {
+    return this.settings.protocol.http2Settings;
   }
 
   get http2(): boolean {

@@ -7,6 +7,7 @@
  * least-request balancing and the limits stay true.
  */
 import type { UpstreamTlsConfig } from '../tls/upstream-tls-context.js';
+import type { Http2Settings } from './protocol-options.js';
 
 /** Health as EDS reports it (Envoy's `core.v3.HealthStatus`, names verbatim). */
 export type EdsHealthStatus = 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY' | 'DRAINING' | 'TIMEOUT' | 'DEGRADED';
@@ -98,6 +99,8 @@ export interface Cluster {
   readonly connectTimeoutMs: number;
   /** Whether upstream connections speak HTTP/2 (`typed_extension_protocol_options` / `http2_protocol_options`). */
   readonly http2: boolean;
+  /** `http2_protocol_options` of an HTTP/2 cluster (stream limit per connection). */
+  readonly http2Settings?: Http2Settings;
   /** `transport_socket` UpstreamTlsContext: pools originate TLS when set. */
   readonly tls?: UpstreamTlsConfig;
   /** Per-connection limits from the cluster config, for the engine's pool. */
