@@ -15,10 +15,32 @@ export type { ActiveStream } from './http/active-stream.js';
 export type { ProxyRuntime, RequestHook } from './http/connection-manager.js';
 export type { BodyReader, DownstreamStream, StreamCallbacks } from './http/stream.js';
 export type { UpstreamCallbacks, UpstreamConnection, UpstreamFailure } from './http/upstream-callbacks.js';
+export {
+  GrpcStatus,
+  grpcLocalReplyStatus,
+  httpToGrpcStatus,
+  isGrpcRequest,
+} from './http2/grpc-local-reply.js';
+export { Http2ConnectionPool } from './http2/http2-connection-pool.js';
 export { type ProxyOptions, ProxyServer } from './proxy.js';
 export { normalizePath, type PathNormalization } from './router/path-normalize.js';
 export { compileRouteConfig, matchRequest, type RouteTable } from './router/route-config.js';
 export { StatsStore } from './stats/stats.js';
+export type { CommonTlsContext, PeerSan, SanType } from './tls/common-tls-context.js';
+export {
+  compileDownstreamTlsContext,
+  compileDownstreamTransportSocket,
+  type DownstreamTlsConfig,
+} from './tls/downstream-tls-context.js';
+export { type PeerIdentity, parseSubjectAltName, peerIdentity } from './tls/peer-identity.js';
+export { ServerNameIndex } from './tls/server-name-index.js';
+export { type TlsChain, type TlsRejection, type TlsSession, TlsTerminator } from './tls/tls-terminator.js';
+export {
+  compileUpstreamTlsContext,
+  compileUpstreamTransportSocket,
+  connectUpstreamTls,
+  type UpstreamTlsConfig,
+} from './tls/upstream-tls-context.js';
 export { ClusterManager } from './upstream/cluster-manager.js';
 export type * from './upstream/types.js';
 export { AdsSource, type AdsSourceEvents, type AdsSourceOptions } from './xds/ads-source.js';
