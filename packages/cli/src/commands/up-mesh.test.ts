@@ -137,6 +137,29 @@ describe('meshwork up --mesh (end to end)', () => {
     await api('POST', '/admin/payments/fail', { mode: 'never' });
   });
 
+  test("a replica that turns not-ready leaves the gateway proxy's endpoints, and comes back", async () => {
+    const replica = state.components.find((c) => c.id === 'catalog-2')!;
+    const admin = `http://127.0.0.1:${replica.ports.app}/admin/maintenance`;
+    const servedBy = async () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 12; i++)
+        seen.add((await fetch(`${state.gateway}/api/products`)).headers.get('x-served-by')!);
+      return seen;
+    };
+    await fetch(admin, { method: 'POST', body: JSON.stringify({ on: true }) });
+    await until(
+      async () => ((await servedBy()).has('catalog-2') ? undefined : true),
+      20_000,
+      () => 'catalog-2 out of EDS',
+    );
+    await fetch(admin, { method: 'POST', body: JSON.stringify({ on: false }) });
+    await until(
+      async () => ((await servedBy()).has('catalog-2') ? true : undefined),
+      20_000,
+      () => 'catalog-2 back in EDS',
+    );
+  });
+
   test('killing one catalog replica does not fail requests through the mesh', async () => {
     const victim = state.components.find((c) => c.id === 'catalog-1')!;
     process.kill(victim.pid!, 'SIGKILL');
