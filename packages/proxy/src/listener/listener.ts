@@ -20,6 +20,7 @@ import { Http1ServerConnection, type RequestHandler } from '../http/http1-server
 import { Http2ServerStream } from '../http/http2-server-stream.js';
 import type { DownstreamStream } from '../http/stream.js';
 import type { PeerIdentity } from '../tls/peer-identity.js';
+import { TlsStats } from '../tls/tls-stats.js';
 import { type TlsSession, TlsTerminator } from '../tls/tls-terminator.js';
 import type { ListenerConfig } from './listener-config.js';
 
@@ -45,6 +46,7 @@ export class ProxyListener {
   /** HCM of each filter chain (`[0]` is {@link hcm}). */
   private hcms: readonly HttpConnectionManager[];
   private tls: TlsTerminator<number> | null;
+  private tlsStats: TlsStats | null = null;
   /** TCP connections still in their TLS handshake, by `address:port` (the TLS socket wraps them). */
   private readonly handshaking = new Map<string, Socket>();
   private draining = false;
@@ -67,10 +69,13 @@ export class ProxyListener {
   private terminator(config: ListenerConfig): TlsTerminator<number> | null {
     const chains = config.filterChains ?? [];
     if (chains.length === 0 || chains[0]?.tls === undefined) return null;
+    const stats = new TlsStats(this.hcm.runtime.stats, `${config.address}_${config.port}`);
+    this.tlsStats = stats;
     return new TlsTerminator(
       chains.map((c, i) => ({ serverNames: c.serverNames, tls: c.tls!, value: i })),
       `listener ${config.name}.filter_chains`,
       this.onTlsSession.bind(this),
+      { onReject: (why) => stats.rejected(why) },
     );
   }
 
@@ -132,6 +137,7 @@ export class ProxyListener {
   private onTlsSession(session: TlsSession<number>): void {
     const s = session.socket;
     this.handshaking.delete(`${s.remoteAddress}:${s.remotePort}`);
+    this.tlsStats?.accepted(session.peer === null);
     if (this.draining) {
       s.destroy();
       return;

@@ -213,8 +213,13 @@ describe('TLS listener', () => {
     assert.equal(seen.at(-1)?.peer, null);
   });
 
-  test('the mTLS chain refuses a client without a certificate', async () => {
+  test('the mTLS chain refuses a client without a certificate, and the listener counts it', async () => {
+    const stat = (name: string) =>
+      proxy.store.stats.value(`envoy_listener_ssl_${name}`, { envoy_listener_address: '127.0.0.1_0' });
+    const before = stat('fail_verify_no_cert');
     await assert.rejects(https1('api.example.com'));
+    assert.equal(stat('fail_verify_no_cert'), before + 1);
+    assert.ok(stat('handshake') >= 2, 'earlier handshakes were counted');
   });
 
   test('an unknown server name with no default chain is refused at the handshake', async () => {

@@ -37,6 +37,14 @@ describe('TLS termination', () => {
     const wild = ca.issue('wild', ['DNS:*.shop.example.com']);
     const dflt = ca.issue('default', ['DNS:default.example.com']);
     const mtlsCert = ca.issue('mtls', ['DNS:mtls.example.com']);
+    const shopOnly = {
+      validation_context: {
+        trusted_ca: { inline_string: ca.cert },
+        match_typed_subject_alt_names: [
+          { san_type: 'URI', matcher: { prefix: 'spiffe://cluster.local/ns/shop/' } },
+        ],
+      },
+    };
     const validation = { validation_context: { trusted_ca: { inline_string: ca.cert } } };
     const terminator = new TlsTerminator<string>(
       [
@@ -50,6 +58,15 @@ describe('TLS termination', () => {
           serverNames: ['mtls.example.com'],
           tls: context(mtlsCert, { require_client_certificate: true }, validation),
           value: 'mtls',
+        },
+        {
+          serverNames: ['shop-only.example.com'],
+          tls: context(
+            ca.issue('shop-only', ['DNS:shop-only.example.com']),
+            { require_client_certificate: true },
+            shopOnly,
+          ),
+          value: 'shop-only',
         },
         { serverNames: [], tls: context(dflt, {}, { alpn_protocols: ['http/1.1'] }), value: 'default' },
       ],
@@ -136,6 +153,26 @@ describe('TLS termination', () => {
     socket.on('data', () => assert.fail('no data may flow with an untrusted client certificate'));
     await once(socket, 'close');
     assert.equal(rejections[before], 'bad-client-cert');
+  });
+
+  test('match_typed_subject_alt_names admits only matching client identities', async () => {
+    const cart = ca.issue('cart', ['URI:spiffe://cluster.local/ns/shop/sa/cart']);
+    const ok = await exchange({ servername: 'shop-only.example.com', cert: cart.cert, key: cart.key });
+    assert.equal(ok.body, 'shop-only - spiffe://cluster.local/ns/shop/sa/cart');
+    const before = rejections.length;
+    const billing = ca.issue('billing', ['URI:spiffe://cluster.local/ns/billing/sa/api']);
+    const socket = connect({
+      host: '127.0.0.1',
+      port,
+      ca: ca.cert,
+      servername: 'shop-only.example.com',
+      cert: billing.cert,
+      key: billing.key,
+    });
+    socket.on('error', () => {});
+    socket.on('data', () => assert.fail('no data may flow for a non-matching identity'));
+    await once(socket, 'close');
+    assert.equal(rejections[before], 'san-mismatch');
   });
 
   test('a plaintext client is dropped at the handshake without hurting the listener', async () => {

@@ -33,7 +33,13 @@ export interface TlsSession<T> {
 }
 
 /** Why a handshake or a chain policy refused a connection (for stats and logs). */
-export type TlsRejection = 'handshake' | 'no-chain' | 'no-sni' | 'no-client-cert' | 'bad-client-cert';
+export type TlsRejection =
+  | 'handshake'
+  | 'no-chain'
+  | 'no-sni'
+  | 'no-client-cert'
+  | 'bad-client-cert'
+  | 'san-mismatch';
 
 /** Options of {@link TlsTerminator}. */
 export interface TlsTerminatorOptions {
@@ -127,5 +133,5 @@ function refusal(
   if (validation === undefined) return null;
   if (peer === null) return tls.requireClientCertificate ? 'no-client-cert' : null;
   if (validation.trustedCa !== undefined && !s.authorized) return 'bad-client-cert';
-  return sanMatches(validation.sanMatchers, peer.sans) ? null : 'bad-client-cert';
+  return sanMatches(validation.sanMatchers, peer.sans) ? null : 'san-mismatch';
 }
