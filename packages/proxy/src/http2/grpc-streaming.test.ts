@@ -24,6 +24,7 @@ const DOWNLOAD = method('/test.Stream/Download', false, true);
 const UPLOAD = method('/test.Stream/Upload', true, false);
 const FLAKY = method('/test.Stream/Flaky', false, false);
 const SLOW = method('/test.Stream/Slow', false, false);
+const ENDLESS = method('/test.Stream/Endless', false, true);
 const CHUNK_BYTES = 48 * 1024;
 const CHUNKS = 40; // 1.9 MB each way: far beyond the 64 KiB initial windows.
 
@@ -42,12 +43,26 @@ describe('gRPC streaming and retries through the proxy', () => {
   let px: TestProxy;
   let client: grpc.Client;
   let flakyCalls = 0;
+  let cancelled: () => void = () => {};
 
   before(async () => {
     server = new grpc.Server();
     server.addService(
-      { Download: DOWNLOAD, Upload: UPLOAD, Flaky: FLAKY, Slow: SLOW } as unknown as grpc.ServiceDefinition,
       {
+        Download: DOWNLOAD,
+        Upload: UPLOAD,
+        Flaky: FLAKY,
+        Slow: SLOW,
+        Endless: ENDLESS,
+      } as unknown as grpc.ServiceDefinition,
+      {
+        Endless: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
+          const timer = setInterval(() => call.write(Buffer.from('tick')), 5);
+          call.on('cancelled', () => {
+            clearInterval(timer);
+            cancelled();
+          });
+        },
         Slow: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
           setTimeout(() => cb(null, Buffer.from('late')), 300).unref();
         },
@@ -153,6 +168,23 @@ describe('gRPC streaming and retries through the proxy', () => {
     assert.equal(r.err?.code, grpc.status.DEADLINE_EXCEEDED);
     assert.match(r.err?.details ?? '', /upstream request timeout/);
     assert.equal(px.log.entries.at(-1)?.response_flags, 'UT');
+  });
+
+  test('a client cancel reaches the upstream as a cancelled call', async () => {
+    const upstreamSawCancel = new Promise<void>((resolve) => {
+      cancelled = resolve;
+    });
+    const call = client.makeServerStreamRequest(ENDLESS.path, ser, de, Buffer.alloc(0));
+    call.on('error', () => {});
+    let got = 0;
+    await new Promise<void>((resolve) =>
+      call.on('data', () => {
+        if (++got === 3) resolve();
+      }),
+    );
+    call.cancel();
+    await upstreamSawCancel;
+    assert.match(String(px.log.entries.at(-1)?.response_flags), /DC/);
   });
 
   test('no healthy upstream: the gRPC client gets UNAVAILABLE, not an HTTP error', async () => {
