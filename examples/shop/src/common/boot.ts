@@ -2,7 +2,13 @@
  * Starts a shop service: runtime + storage + readiness on the database, closing the database
  * after the drain. `main.ts` of each service is a one-liner over {@link runMain}.
  */
-import { BadRequestError, createService, databaseIndicator, type Service } from '@meshwork/service';
+import {
+  BadRequestError,
+  createLogger,
+  createService,
+  databaseIndicator,
+  type Service,
+} from '@meshwork/service';
 import type { Database } from '../db/database.js';
 import { openDatabase, type StorageOptions } from '../db/open.js';
 import { storageFromArgs } from './config.js';
@@ -56,7 +62,7 @@ export async function startShopService(
     env,
     port: options.port,
     handleSignals: options.handleSignals,
-    log: options.quiet ? (await import('pino')).default({ level: 'silent' }) : undefined,
+    log: options.quiet ? createLogger({ service: name, instanceId: name, level: 'silent' }) : undefined,
   });
   svc.health(databaseIndicator(() => db.ping()));
   addMaintenanceSwitch(svc);
