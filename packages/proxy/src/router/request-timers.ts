@@ -19,15 +19,16 @@ export class RequestTimers {
   constructor(private readonly owner: TimerOwner) {}
 
   startRoute(ms: number): void {
-    if (ms > 0) this.route = setTimeout(this.fireRoute.bind(this), ms);
+    // A static callback with `this` as its argument: no bound function allocated per request.
+    if (ms > 0) this.route = setTimeout(fireRoute, ms, this);
   }
 
   startIdle(ms: number): void {
-    if (ms > 0) this.idle = setTimeout(this.fireIdle.bind(this), ms);
+    if (ms > 0) this.idle = setTimeout(fireIdle, ms, this);
   }
 
   startRequest(ms: number): void {
-    if (ms > 0) this.request = setTimeout(this.fireRequest.bind(this), ms);
+    if (ms > 0) this.request = setTimeout(fireRequest, ms, this);
   }
 
   /** Body bytes moved: the stream is not idle. */
@@ -50,20 +51,35 @@ export class RequestTimers {
     this.route = this.idle = this.request = null;
   }
 
-  private fireRoute(): void {
+  /** @internal */
+  fireRoute(): void {
     this.route = null;
     this.owner.onRouteTimeout();
   }
 
-  private fireIdle(): void {
+  /** @internal */
+  fireIdle(): void {
     this.idle = null;
     this.owner.onIdleOrRequestTimeout(true);
   }
 
-  private fireRequest(): void {
+  /** @internal */
+  fireRequest(): void {
     this.request = null;
     this.owner.onIdleOrRequestTimeout(false);
   }
+}
+
+function fireRoute(t: RequestTimers): void {
+  t.fireRoute();
+}
+
+function fireIdle(t: RequestTimers): void {
+  t.fireIdle();
+}
+
+function fireRequest(t: RequestTimers): void {
+  t.fireRequest();
 }
 
 /** `grpc-timeout` (e.g. `100m`, `5S`) in milliseconds, -1 when malformed. */

@@ -63,7 +63,7 @@ export class UpstreamAttempt implements UpstreamCallbacks {
   /** Asks the pool for a connection and arms the per-try timer. */
   start(perTryTimeoutMs: number): void {
     this.host.activeRequests++;
-    if (perTryTimeoutMs > 0) this.tryTimer = setTimeout(this.onPerTryTimeout.bind(this), perTryTimeoutMs);
+    if (perTryTimeoutMs > 0) this.tryTimer = setTimeout(firePerTry, perTryTimeoutMs, this);
     this.pool.acquire(this, false);
   }
 
@@ -132,7 +132,8 @@ export class UpstreamAttempt implements UpstreamCallbacks {
     if (!this.released) this.owner.upstreamDrained();
   }
 
-  private onPerTryTimeout(): void {
+  /** @internal Called by the per-try timer. */
+  onPerTryTimeout(): void {
     this.tryTimer = null;
     if (!this.released) this.owner.attemptPerTryTimeout(this);
   }
@@ -165,4 +166,8 @@ export class UpstreamAttempt implements UpstreamCallbacks {
   get isReleased(): boolean {
     return this.released;
   }
+}
+
+function firePerTry(a: UpstreamAttempt): void {
+  a.onPerTryTimeout();
 }
