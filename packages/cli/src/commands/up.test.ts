@@ -210,6 +210,31 @@ describe('meshwork up (end to end)', () => {
     assert.match(output, /catalog-1 exited \(signal SIGKILL\); restarting in \d+ ms/);
   });
 
+  test('with the control plane killed, orders keep flowing; restarted, it gets every instance back', async () => {
+    const cp = readState()!.components.find((c) => c.id === 'control-plane')!;
+    process.kill(cp.pid!, 'SIGKILL');
+    const order = await api('POST', '/api/orders', {
+      userId: 'u-ada',
+      items: [{ productId: 'sku-lamp', quantity: 1 }],
+    });
+    assert.equal(order.body.status, 'CONFIRMED', 'last known endpoints and xDS config keep serving');
+    // The restarted control plane forgot the registry; heartbeats get 404 and every instance registers again.
+    await until(
+      async () => {
+        try {
+          const res = await fetch(`${state.controlPlane}/v1/registry/services`);
+          const body = (await res.json()) as { services: { healthy: number }[] };
+          const healthy = body.services.reduce((n, s) => n + s.healthy, 0);
+          return healthy === 10 ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      20_000,
+      'all 10 registrations (9 instances + inventory-grpc) back',
+    );
+  });
+
   test('meshwork status shows the processes and the registry with every instance healthy', async () => {
     const res = spawnSync(process.execPath, [BIN, 'status', '--state-dir', stateDir], {
       encoding: 'utf8',
