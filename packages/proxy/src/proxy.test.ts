@@ -43,6 +43,8 @@ describe('proxy end to end over HTTP/1.1', () => {
     assert.equal(seen.headers['x-envoy-attempt-count'], '1');
     assert.match(String(seen.headers['x-request-id']), /^[0-9a-f-]{36}$/);
     assert.equal(seen.headers['x-forwarded-proto'], 'http');
+    assert.equal(seen.headers['x-envoy-expected-rq-timeout-ms'], '15000');
+    assert.match(String(res.headers['x-envoy-upstream-service-time']), /^\d+$/);
     const entry = px.log.entries.at(-1)!;
     assert.equal(entry.response_code, 200);
     assert.equal(entry.upstream_cluster, 'backend');

@@ -61,6 +61,7 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
     private readonly cluster: Cluster,
     private readonly stats: ClusterStats,
     private readonly weighted: WeightedCluster | null,
+    private readonly suppressEnvoyHeaders = false,
   ) {
     this.retry = action.retry.retryOn === 0 && as.vhost!.retry !== null ? as.vhost!.retry : action.retry;
     this.retriesLeft = this.retry.numRetries;
@@ -69,6 +70,11 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
     this.hash = action.hashPolicy.length > 0 ? computeHash(action.hashPolicy, as) : undefined;
     this.setCookie = action.hashPolicy.length > 0 ? generatedCookie(action.hashPolicy, as) : undefined;
     this.timers = new RequestTimers(this);
+    if (!suppressEnvoyHeaders) {
+      // Envoy tells the upstream how long it will wait, so the service can give up in time too.
+      const expected = this.retry.perTryTimeoutMs > 0 ? this.retry.perTryTimeoutMs : this.routeTimeoutMs();
+      if (expected > 0) this.head.headers.push('x-envoy-expected-rq-timeout-ms', String(expected));
+    }
   }
 
   /** The request head as sent upstream, for mirrors. */
@@ -206,6 +212,8 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
     const as = this.as;
     as.upstreamHost = a.host.key;
     as.upstreamServiceTimeMs = Math.round(a.elapsedMs);
+    if (!this.suppressEnvoyHeaders)
+      headers.push('x-envoy-upstream-service-time', String(as.upstreamServiceTimeMs));
     if (this.weighted !== null) applyHeaderMutation(this.weighted.responseHeaders, headers);
     if (this.setCookie !== undefined) headers.push('set-cookie', this.setCookie);
     if (this.attemptCount > 1 && this.retriesLeft === 0 && status >= 500) as.addResponseFlag('URX');

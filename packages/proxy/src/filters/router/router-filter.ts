@@ -8,7 +8,7 @@ import { redirectLocation } from '../../router/local-actions.js';
 import { PreparedHead, pickWeighted } from '../../router/request-builder.js';
 import { ShadowRequest } from '../../router/shadow-request.js';
 import { UpstreamRequest } from '../../router/upstream-request.js';
-import { obj } from '../../xds/fields.js';
+import { bool, obj } from '../../xds/fields.js';
 import type { FilterStatus, FilterStream, HttpFilter, HttpFilterFactory } from '../filter.js';
 
 /** Envoy name of the router filter. */
@@ -18,7 +18,11 @@ export const ROUTER_FILTER_NAME = 'envoy.filters.http.router';
 export class RouterFilter implements HttpFilter {
   readonly name = ROUTER_FILTER_NAME;
 
-  constructor(private readonly random: () => number = Math.random) {}
+  constructor(
+    private readonly random: () => number = Math.random,
+    /** `suppress_envoy_headers`: no `x-envoy-upstream-service-time` / `x-envoy-expected-rq-timeout-ms`. */
+    private readonly suppressEnvoyHeaders = false,
+  ) {}
 
   decodeHeaders(stream: FilterStream): FilterStatus {
     const as = stream as ActiveStream;
@@ -59,7 +63,14 @@ export class RouterFilter implements HttpFilter {
       as.sendLocalReply(action.clusterNotFoundStatus, '', 'NC');
       return 'stop';
     }
-    const upstream = new UpstreamRequest(as, action, cluster, runtime.clusterStats(clusterName), weighted);
+    const upstream = new UpstreamRequest(
+      as,
+      action,
+      cluster,
+      runtime.clusterStats(clusterName),
+      weighted,
+      this.suppressEnvoyHeaders,
+    );
     if (action.mirrors.length > 0) this.startMirrors(as, upstream);
     upstream.start();
     return 'stop';
@@ -93,7 +104,7 @@ export const routerFilterFactory: HttpFilterFactory = {
   name: ROUTER_FILTER_NAME,
   typeUrls: ['type.googleapis.com/envoy.extensions.filters.http.router.v3.Router'],
   create: (config, path) => {
-    obj(config, path, []);
-    return new RouterFilter();
+    const o = obj(config, path, ['suppress_envoy_headers']);
+    return new RouterFilter(Math.random, bool(o, 'suppress_envoy_headers', path, false));
   },
 };
