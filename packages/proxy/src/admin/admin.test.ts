@@ -70,6 +70,18 @@ describe('admin listener', () => {
     );
   });
 
+  test('/server_info reports state, mode and node', async () => {
+    const info = JSON.parse((await send(admin, { path: '/server_info' })).body);
+    assert.equal(info.state, 'LIVE');
+    assert.equal(info.mode, 'sidecar');
+    assert.deepEqual(info.node, { id: 'test-node', cluster: 'test' });
+  });
+
+  test('unknown admin paths get 404 and drain_listeners needs POST', async () => {
+    assert.equal((await send(admin, { path: '/nope' })).status, 404);
+    assert.equal((await send(admin, { path: '/drain_listeners' })).status, 405);
+  });
+
   test('/listeners shows the bound address', async () => {
     const body = JSON.parse((await send(admin, { path: '/listeners' })).body);
     assert.equal(body.listener_statuses[0].local_address.socket_address.port_value, px.port);
