@@ -13,6 +13,7 @@ import { normalizePath } from '../router/path-normalize.js';
 import { matchRequest, type RouteTable, type VirtualHost } from '../router/route-config.js';
 import type { RouteEntry } from '../router/route-entry.js';
 import type { RouteRequest } from '../router/route-request.js';
+import { applyXfcc } from '../tls/xfcc.js';
 import type { HttpConnectionManager } from './connection-manager.js';
 import type { DownstreamStream, StreamCallbacks } from './stream.js';
 
@@ -108,6 +109,7 @@ export class ActiveStream implements FilterStream, RouteRequest, StreamCallbacks
     } else if (indexOfHeader(h, 'x-forwarded-proto') < 0) {
       h.push('x-forwarded-proto', this.scheme);
     }
+    applyXfcc(cfg.xfcc, h, this.downstream.peer);
   }
 
   private runFilters(): void {

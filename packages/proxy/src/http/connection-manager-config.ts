@@ -8,6 +8,7 @@ import type { HttpFilter } from '../filters/filter.js';
 import { createHttpFilter } from '../filters/registry.js';
 import type { EscapedSlashesAction, PathNormalization } from '../router/path-normalize.js';
 import { compileRouteConfig, type RouteTable } from '../router/route-config.js';
+import { compileXfcc, type XfccConfig } from '../tls/xfcc.js';
 import { arr, bool, duration, type Json, obj, str, uint } from '../xds/fields.js';
 import type { Http1ServerLimits } from './http1-server-connection.js';
 
@@ -41,6 +42,8 @@ export interface HcmConfig {
   readonly serverName: string | null;
   /** `codec_type`: AUTO sniffs the HTTP/2 connection preface (h2c prior knowledge). */
   readonly codec: 'AUTO' | 'HTTP1' | 'HTTP2';
+  /** `forward_client_cert_details` / `set_current_client_cert_details` (XFCC). */
+  readonly xfcc: XfccConfig;
   /** `http2_protocol_options.max_concurrent_streams` (default 100). */
   readonly maxConcurrentStreams: number;
 }
@@ -65,6 +68,8 @@ const FIELDS = [
   'path_with_escaped_slashes_action',
   'upgrade_configs',
   'http2_protocol_options',
+  'forward_client_cert_details',
+  'set_current_client_cert_details',
   'server_name',
 ];
 
@@ -138,6 +143,7 @@ export function compileHcm(v: unknown, path: string): HcmConfig {
     accessLogPaths: arr(o, 'access_log', path).map((a, i) => accessLogPath(a, `${path}.access_log[${i}]`)),
     serverName: str(o, 'server_name', path) ?? null,
     codec: codec as HcmConfig['codec'],
+    xfcc: compileXfcc(o, path),
     maxConcurrentStreams: http2MaxStreams(o, path),
   };
 }

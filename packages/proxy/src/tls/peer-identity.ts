@@ -15,6 +15,8 @@ export interface PeerIdentity {
   readonly uriSans: readonly string[];
   readonly subject: string;
   readonly fingerprint256: string;
+  /** URI SANs of the certificate this proxy presented on the connection (XFCC `By`). */
+  readonly localUriSans: readonly string[];
 }
 
 const SAN_PREFIXES: ReadonlyArray<readonly [string, SanType]> = [
@@ -70,7 +72,16 @@ export function peerIdentity(socket: TLSSocket): PeerIdentity | null {
     uriSans,
     subject: subjectString(cert.subject),
     fingerprint256: cert.fingerprint256,
+    localUriSans: localUris(socket),
   };
+}
+
+function localUris(socket: TLSSocket): string[] {
+  const own = socket.getCertificate();
+  if (own === null || !('subjectaltname' in own)) return [];
+  const out: string[] = [];
+  for (const s of parseSubjectAltName(own.subjectaltname)) if (s.type === 'URI') out.push(s.value);
+  return out;
 }
 
 function subjectString(subject: PeerCertificate['subject'] | undefined): string {

@@ -3,6 +3,7 @@
  * connection manager), ALPN picks the codec (h2 or http/1.1), mTLS identities reach the request.
  */
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { connect as h2connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
@@ -67,12 +68,16 @@ describe('TLS listener', () => {
         {
           filter_chain_match: { server_names: ['api.example.com'] },
           transport_socket: tlsSocket(
-            ca.issue('api', ['DNS:api.example.com']),
+            ca.issue('api', ['DNS:api.example.com', 'URI:spiffe://cluster.local/ns/edge/sa/proxy']),
             { require_client_certificate: true },
             validation,
           ),
         },
-        { server_name: 'api-chain' },
+        {
+          server_name: 'api-chain',
+          forward_client_cert_details: 'SANITIZE_SET',
+          set_current_client_cert_details: { uri: true },
+        },
       ),
       chain(
         base,
@@ -124,6 +129,7 @@ describe('TLS listener', () => {
   function https1(
     servername: string,
     cert?: TestCert,
+    headers: Record<string, string> = {},
   ): Promise<{ status: number; server: string; body: string; alpn: string }> {
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
@@ -132,6 +138,7 @@ describe('TLS listener', () => {
           port,
           servername,
           path: '/x',
+          headers,
           ca: ca.cert,
           cert: cert?.cert,
           key: cert?.key,
@@ -168,6 +175,16 @@ describe('TLS listener', () => {
       scheme: 'https',
       peer: 'spiffe://cluster.local/ns/shop/sa/cart',
     });
+  });
+
+  test('SANITIZE_SET replaces a forged x-forwarded-client-cert with the verified client identity', async () => {
+    const r = await https1('api.example.com', client, { 'x-forwarded-client-cert': 'URI=spiffe://forged' });
+    assert.equal(r.status, 200);
+    const hash = new X509Certificate(client.cert).fingerprint256.replaceAll(':', '').toLowerCase();
+    assert.equal(
+      up.seen.at(-1)?.headers['x-forwarded-client-cert'],
+      `By=spiffe://cluster.local/ns/edge/sa/proxy;Hash=${hash};URI=spiffe://cluster.local/ns/shop/sa/cart`,
+    );
   });
 
   test('ALPN h2 selects the HTTP/2 codec over TLS', async () => {
