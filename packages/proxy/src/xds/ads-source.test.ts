@@ -104,7 +104,11 @@ async function upstream(label: string, delayMs = 0): Promise<Upstream> {
   return u;
 }
 
-async function startProxy(address: string, warmTimeoutMs?: number, delta = false): Promise<XdsProxy> {
+/**
+ * Warming waits far longer than any test, so an ordering deadlock (a gate waiting on something
+ * queued behind it) fails {@link ready} instead of hiding behind the timeout.
+ */
+async function startProxy(address: string, warmTimeoutMs = 30_000, delta = false): Promise<XdsProxy> {
   const p = await startXdsProxy({
     address,
     node: NODE,
@@ -133,6 +137,15 @@ function get(port: number, agent?: Agent): Promise<{ status: number; body: strin
   });
 }
 
+function ready(p: XdsProxy): Promise<void> {
+  return Promise.race([
+    p.source.whenReady(),
+    new Promise<void>((_, reject) =>
+      setTimeout(() => reject(new Error('not ready: warming stalled')), 4000).unref(),
+    ),
+  ]);
+}
+
 async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const started = Date.now();
   while (!(await probe())) {
@@ -153,7 +166,7 @@ describe('AdsSource', () => {
     const admin = `http://127.0.0.1:${p.proxy.adminPort}`;
     assert.equal((await fetch(`${admin}/ready`)).status, 503, 'not ready before any configuration');
     server.setSnapshot(NODE.id, snapshot('1', 'a', { a }));
-    await p.source.whenReady();
+    await ready(p);
     assert.equal((await fetch(`${admin}/ready`)).status, 200);
     assert.deepEqual(await get(p.proxy.listenerPort('http')), { status: 200, body: 'a', reused: false });
     // Envoy's shape for resources from xDS: dynamic sections, each with its version.
@@ -175,7 +188,7 @@ describe('AdsSource', () => {
     const b = await upstream('b');
     const p = await startProxy(address);
     server.setSnapshot(NODE.id, snapshot('1', 'slow', { slow, b }));
-    await p.source.whenReady();
+    await ready(p);
     const port = p.proxy.listenerPort('http');
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     cleanups.push(() => agent.destroy());
@@ -193,7 +206,7 @@ describe('AdsSource', () => {
     const a = await upstream('a');
     const p = await startProxy(address);
     server.setSnapshot(NODE.id, snapshot('1', 'a', { a }));
-    await p.source.whenReady();
+    await ready(p);
     const nacked = nackOf(server);
     const bad = snapshot('2', 'a', { a });
     bad.cds = { version: '2', resources: [edsCluster('a', { lb_policy: 'CLUSTER_PROVIDED' })] };
@@ -218,7 +231,7 @@ describe('AdsSource', () => {
     const c = await upstream('c');
     const p = await startProxy(address);
     server.setSnapshot(NODE.id, snapshot('1', 'a', { a }));
-    await p.source.whenReady();
+    await ready(p);
     // Cluster c and a route to it, but c's endpoints are not there yet.
     const next = snapshot('2', 'c', { a, c });
     next.eds = { version: '2', resources: [cla('a', a.port)] };
@@ -234,6 +247,31 @@ describe('AdsSource', () => {
     assert.equal((await get(p.proxy.listenerPort('http'))).body, 'c');
   });
 
+  test('a new listener warms until its route configuration arrives', async () => {
+    const { server, address } = await startServer();
+    const a = await upstream('a');
+    const p = await startProxy(address);
+    server.setSnapshot(NODE.id, snapshot('1', 'a', { a }));
+    await ready(p);
+    const next = snapshot('2', 'a', { a });
+    next.lds = { version: '2', resources: [listener('http', 'main'), listener('admin-api', 'second')] };
+    server.setSnapshot(NODE.id, next); // RDS "second" is not in the snapshot yet
+    await until('LDS 2 acknowledged', () => p.source.client.version('lds') === '2');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(p.proxy.store.listenerPort('admin-api'), undefined, 'not bound without its routes');
+    assert.equal((await get(p.proxy.listenerPort('http'))).body, 'a', 'the rest keeps serving');
+    server.setSnapshot(NODE.id, {
+      ...next,
+      rds: { version: '3', resources: [routes('main', 'a'), routes('second', 'a')] },
+    });
+    await until('second listener bound', () => p.proxy.store.listenerPort('admin-api') !== undefined);
+    assert.equal(
+      (await get(p.proxy.store.listenerPort('admin-api')!)).body,
+      'a',
+      'and routed from the start',
+    );
+  });
+
   test('a cluster whose endpoints never come is applied after the warming timeout', async () => {
     const { server, address } = await startServer();
     const a = await upstream('a');
@@ -241,7 +279,7 @@ describe('AdsSource', () => {
     const first = snapshot('1', 'a', { a });
     first.eds = { version: '1', resources: [] };
     server.setSnapshot(NODE.id, first);
-    await p.source.whenReady();
+    await ready(p);
     assert.ok(p.proxy.store.getCluster('a'), 'applied without endpoints');
     const r = await get(p.proxy.listenerPort('http'));
     assert.equal(r.status, 503, 'no healthy upstream until EDS says otherwise');
@@ -253,7 +291,7 @@ describe('AdsSource', () => {
     const b = await upstream('b');
     const p = await startProxy(first.address);
     first.server.setSnapshot(NODE.id, snapshot('1', 'a', { a, b }));
-    await p.source.whenReady();
+    await ready(p);
     await first.server.close();
     await until('disconnect noticed', () => !p.source.client.connected);
     assert.equal((await get(p.proxy.listenerPort('http'))).body, 'a', 'static stability');
@@ -270,7 +308,7 @@ describe('AdsSource', () => {
     const b = await upstream('b');
     const p = await startProxy(address, undefined, true);
     server.setSnapshot(NODE.id, snapshot('1', 'a', { a, b }));
-    await p.source.whenReady();
+    await ready(p);
     const port = p.proxy.listenerPort('http');
     assert.equal((await get(port)).body, 'a');
     server.setSnapshot(NODE.id, snapshot('2', 'b', { a, b }));

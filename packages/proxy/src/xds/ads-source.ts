@@ -8,7 +8,9 @@
  *
  * Ordering follows xDS: a new EDS cluster is _warming_ until its ClusterLoadAssignment arrives (or
  * `warmTimeoutMs` passes); the cluster set, and the listener and route updates received after
- * it, wait in order, so no route points at a cluster that has no endpoints yet.
+ * it, wait in order, so no route points at a cluster that has no endpoints yet. Likewise a listener
+ * naming a route configuration the proxy does not hold yet waits for it before it is bound or
+ * swapped, so it never answers 404 for want of its routes.
  */
 import { EventEmitter } from 'node:events';
 import {
@@ -28,6 +30,8 @@ import { compileRouteConfig } from '../router/route-config.js';
 import { compileCluster } from '../upstream/cluster-config.js';
 import { compileLoadAssignment } from '../upstream/load-assignment.js';
 import type { ConfigStore } from './config-store.js';
+import { checkUnique, resourcePath, sameNames } from './resource-names.js';
+import { WarmingGate } from './warming-gate.js';
 
 /** Options of an {@link AdsSource}. */
 export interface AdsSourceOptions {
@@ -63,10 +67,7 @@ export interface AdsSourceEvents {
 
 const ASSIGNMENT_TYPE = TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT;
 
-interface Warming {
-  missing: Set<string>;
-  done: () => void;
-}
+type StepKind = 'clusters' | 'routes' | 'listeners';
 
 /** Keeps a {@link ConfigStore} in step with a control plane over ADS. */
 export class AdsSource extends EventEmitter<AdsSourceEvents> {
@@ -74,10 +75,18 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
   private readonly warmTimeoutMs: number;
   private readonly staticListeners: readonly unknown[];
   private readonly staticClusters: readonly unknown[];
-  /** Applies waiting behind a warming cluster set, in arrival order. */
-  private steps: Promise<void> = Promise.resolve();
-  private queuedSteps = 0;
-  private warming: Warming | null = null;
+  /**
+   * Deferred applies per kind, each kind in arrival order: clusters wait for their endpoints,
+   * routes for the clusters before them, listeners for those and for their routes — no cycle.
+   */
+  private readonly tails: Record<StepKind, Promise<void>> = {
+    clusters: Promise.resolve(),
+    routes: Promise.resolve(),
+    listeners: Promise.resolve(),
+  };
+  private readonly pending: Record<StepKind, number> = { clusters: 0, routes: 0, listeners: 0 };
+  private clusterGate: WarmingGate | null = null;
+  private readonly listenerGates = new Set<WarmingGate>();
   private readonly assignmentNames = new Set<string>();
   private clustersApplied = false;
   private listenersApplied = false;
@@ -134,7 +143,8 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
   close(): void {
     this.closed = true;
     clearTimeout(this.readyTimer);
-    this.warming?.done();
+    this.clusterGate?.release();
+    for (const gate of this.listenerGates) gate.release();
     this.client.close();
   }
 
@@ -187,23 +197,16 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
       this.clustersApplied = true;
       this.applied(u);
     };
-    if (missing.length === 0 && this.queuedSteps === 0) {
+    if (missing.length === 0 && this.pending.clusters === 0) {
       apply();
       return undefined;
     }
-    this.warming?.done(); // a newer cluster set supersedes the one still warming
-    let done!: () => void;
-    const warmed = new Promise<void>((resolve) => {
-      done = resolve;
-    });
-    const warming: Warming = { missing: new Set(missing), done };
-    this.warming = missing.length > 0 ? warming : null;
-    if (missing.length === 0) done();
-    this.defer(async () => {
-      const timer = setTimeout(done, this.warmTimeoutMs);
-      await warmed;
-      clearTimeout(timer);
-      if (this.warming === warming) this.warming = null;
+    this.clusterGate?.release(); // a newer cluster set supersedes the one still warming
+    const gate = new WarmingGate(missing);
+    this.clusterGate = gate;
+    this.defer('clusters', [], async () => {
+      await gate.wait(this.warmTimeoutMs);
+      if (this.clusterGate === gate) this.clusterGate = null;
       if (!this.closed) apply();
     });
     return undefined;
@@ -221,16 +224,15 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
     for (const cla of updated) this.store.applyLoadAssignment(cla, u.version);
     for (const name of u.updated) this.assignmentNames.add(name);
     this.store.versions.endpoints = { versionInfo: u.version, lastUpdated: new Date().toISOString() };
-    const w = this.warming;
-    if (w !== null) {
-      for (const name of u.updated) w.missing.delete(name);
-      if (w.missing.size === 0) w.done();
-    }
+    this.clusterGate?.arrived(u.updated);
     this.applied(u);
     return undefined;
   }
 
-  /** LDS: new listeners are bound before the ACK, so a port conflict is NACKed. */
+  /**
+   * LDS: when nothing waits, listeners are bound before the ACK, so a port conflict is NACKed.
+   * Listeners naming route configurations not held yet warm first (deferred, after the ACK).
+   */
   private async onListeners(u: XdsUpdate): Promise<undefined> {
     const listeners = [...this.staticListeners, ...u.resources.values()];
     for (const [i, l] of listeners.entries()) compileListener(l, resourcePath('Listener', l, i));
@@ -239,8 +241,22 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
       this.listenersApplied = true;
       this.applied(u);
     };
-    if (this.queuedSteps === 0) await apply();
-    else this.defer(apply);
+    const names = routeNamesOf(listeners as JsonObject[]);
+    const missing = names.filter((n) => this.store.getRouteTable(n) === undefined);
+    const waiting = this.pending.clusters + this.pending.routes + this.pending.listeners;
+    if (waiting === 0 && missing.length === 0) {
+      await apply();
+      return undefined;
+    }
+    const gate = new WarmingGate(missing);
+    this.listenerGates.add(gate);
+    this.defer('listeners', [this.tails.clusters, this.tails.routes], async () => {
+      // Routes that arrived while earlier steps ran count too.
+      gate.arrived(names.filter((n) => this.store.getRouteTable(n) !== undefined));
+      await gate.wait(this.warmTimeoutMs);
+      this.listenerGates.delete(gate);
+      if (!this.closed) await apply();
+    });
     return undefined;
   }
 
@@ -250,23 +266,28 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
     for (const [i, r] of routes.entries()) compileRouteConfig(r, resourcePath('RouteConfiguration', r, i));
     const apply = () => {
       this.store.applyRouteConfigurations(routes, u.version, true);
+      for (const gate of this.listenerGates) gate.arrived(u.resources.keys());
       this.applied(u);
     };
-    if (this.queuedSteps === 0) apply();
-    else this.defer(apply);
+    // Behind a warming cluster set (routes may point at its clusters); never behind listeners.
+    if (this.pending.clusters === 0 && this.pending.routes === 0) apply();
+    else this.defer('routes', [this.tails.clusters], apply);
     return undefined;
   }
 
-  /** Runs `step` after the steps already waiting; a failure no longer NACKs, so it is reported. */
-  private defer(step: () => void | Promise<void>): void {
-    this.queuedSteps++;
-    this.steps = this.steps
+  /**
+   * Runs `step` after the earlier steps of its kind and after `after`; a failure can no longer
+   * NACK (the update was ACKed), so it is reported as an `error` event.
+   */
+  private defer(kind: StepKind, after: Promise<void>[], step: () => void | Promise<void>): void {
+    this.pending[kind]++;
+    this.tails[kind] = Promise.all([this.tails[kind], ...after])
       .then(step)
       .catch((err: Error) => {
         this.emit('error', err);
       })
       .finally(() => {
-        this.queuedSteps--;
+        this.pending[kind]--;
       });
   }
 
@@ -294,25 +315,5 @@ export class AdsSource extends EventEmitter<AdsSourceEvents> {
       }, this.warmTimeoutMs);
       this.readyTimer.unref();
     }
-  }
-}
-
-/** Names a resource in an error by its name (what an operator greps for), else its position. */
-function resourcePath(kind: string, resource: unknown, index: number): string {
-  const name = (resource as { name?: unknown; cluster_name?: unknown } | null) ?? {};
-  const id = typeof name.name === 'string' ? name.name : name.cluster_name;
-  return typeof id === 'string' && id !== '' ? `${kind} "${id}"` : `${kind}[${index}]`;
-}
-
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((n, i) => n === b[i]);
-}
-
-function checkUnique(names: string[], what: string): void {
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (seen.has(n))
-      throw new ProxyConfigError(`${what} "${n}"`, `duplicate ${what} name (static and dynamic)`);
-    seen.add(n);
   }
 }
