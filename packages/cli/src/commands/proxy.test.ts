@@ -107,6 +107,47 @@ describe('meshwork proxy', () => {
     }
   });
 
+  test('--concurrency 2 runs two workers on the same listener and all exit 0 on SIGTERM', async () => {
+    const upstream = createServer((_q, res) => res.end('ok'));
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const [listen, admin] = [await freePort(), await freePort()];
+    const dir = mkdtempSync(join(tmpdir(), 'proxy-cli-'));
+    const file = join(dir, 'bootstrap.yaml');
+    writeFileSync(file, bootstrapYaml(listen, admin, (upstream.address() as { port: number }).port));
+    // cluster.fork re-runs the entry script, so the workers need a real file to start from.
+    const entry = join(dir, 'entry.ts');
+    writeFileSync(
+      entry,
+      `import { main } from ${JSON.stringify(MAIN)};\nmain(process.argv.slice(2)).then((c) => { process.exitCode = c; });\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      ['--conditions=development', '--import', 'tsx', entry, 'proxy', '--config', file, '--concurrency', '2'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
+    try {
+      for (let i = 0; i < 200 && (stderr.match(/listeners main=/g)?.length ?? 0) < 2; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const pids = new Set([...stderr.matchAll(/pid (\d+): listeners main=/g)].map((m) => m[1]));
+      assert.equal(pids.size, 2, stderr);
+      assert.equal(await (await fetch(`http://127.0.0.1:${listen}/`)).text(), 'ok');
+      assert.equal(await (await fetch(`http://127.0.0.1:${admin}/ready`)).text(), 'LIVE\n');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      for (const pid of pids) assert.throws(() => process.kill(Number(pid), 0));
+    } finally {
+      child.kill('SIGKILL');
+      upstream.close();
+    }
+  });
+
   test('an invalid bootstrap exits 1 naming the field', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'proxy-cli-'));
     const file = join(dir, 'bad.yaml');
