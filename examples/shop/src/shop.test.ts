@@ -202,6 +202,20 @@ describe('shop', () => {
     assert.equal(await stock('sku-headset'), before - 1);
   });
 
+  test('without notifications, orders is DEGRADED but still ready and still confirms orders', async () => {
+    await services.find((s) => s.name === 'notifications')!.stop();
+    const ready = await json('GET', `${url.orders}/health/ready`);
+    assert.equal(ready.status, 200);
+    assert.equal(ready.body.status, 'DEGRADED');
+    assert.equal(ready.body.components.notifications.status, 'DEGRADED');
+    assert.equal(ready.body.components.db.status, 'UP');
+    const order = await json('POST', `${url.orders}/api/orders`, {
+      userId: 'u-ada',
+      items: [{ productId: 'sku-lamp', quantity: 1 }],
+    });
+    assert.equal(order.body.status, 'CONFIRMED');
+  });
+
   test('the payments failure switch validates its input', async () => {
     const res = await json('POST', `${url.payments}/admin/fail`, { mode: 'rate', rate: 2 });
     assert.equal(res.status, 400);

@@ -5,6 +5,7 @@
  */
 import {
   NotFoundError,
+  pingIndicator,
   reply,
   type Service,
   UnprocessableError,
@@ -113,6 +114,15 @@ export async function ordersApp(svc: Service, db: Database, env: NodeJS.ProcessE
   const repo = await openOrdersRepository(db);
   const clients = createOrderClients(env);
   svc.onShutdown(() => clients.close());
+  // Graceful degradation: orders still confirm without notifications, so its absence is
+  // DEGRADED (still ready), never DOWN. Critical dependencies are deliberately not checked here:
+  // one slow payments service must not take every orders instance out of rotation.
+  svc.health(
+    pingIndicator('notifications', () => clients.notifications.get('/health/ready'), {
+      critical: false,
+      timeoutMs: 1000,
+    }),
+  );
   // Resolve and connect the inventory channel now (xDS or DNS), not on the first order.
   void clients.inventory().then(
     (c) => c.waitForReady(Date.now() + 10_000, () => {}),
