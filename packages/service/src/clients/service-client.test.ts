@@ -87,6 +87,36 @@ describe('service client', () => {
     assert.equal(from.length, 6, 'no request failed although one endpoint is down');
   });
 
+  test('a reset after the request was sent fails over only when the request is safe to repeat', async () => {
+    let resets = 0;
+    const resetting = createServer((req) => {
+      resets++;
+      req.socket.destroy();
+    });
+    await new Promise<void>((r) => resetting.listen(0, '127.0.0.1', r));
+    servers.push(resetting);
+    const port = (resetting.address() as AddressInfo).port;
+    const client = track(
+      new ServiceClient({
+        service: 'payments',
+        route: {
+          kind: 'endpoints',
+          source: new StaticEndpoints([
+            { host: '127.0.0.1', port },
+            { host: '127.0.0.1', port: b },
+          ]),
+        },
+      }),
+    );
+    const before = seen.filter((x) => x.name === 'b').length;
+    await assert.rejects(client.post('/charge', { amount: 1 }), UpstreamUnavailableError);
+    assert.equal(seen.filter((x) => x.name === 'b').length, before, 'a plain POST is not replayed elsewhere');
+    await client.post('/charge', { amount: 1 }, { idempotencyKey: 'k-1' }).catch(() => undefined);
+    await client.post('/charge', { amount: 1 }, { idempotencyKey: 'k-1' }).catch(() => undefined);
+    assert.ok(seen.filter((x) => x.name === 'b').length > before, 'a keyed POST fails over');
+    assert.ok(resets >= 2);
+  });
+
   test('through the sidecar every call goes to the outbound port with Host set to the service', async () => {
     const client = track(connect('inventory', { env: { MESHWORK_SIDECAR_OUTBOUND_PORT: String(a) } }));
     const trace = childContext(undefined);

@@ -128,13 +128,15 @@ export class ServiceClient {
     const list = route.source.endpoints();
     if (list.length === 0) throw new UpstreamUnavailableError(this.service, 'no healthy endpoints');
     let lastError: unknown;
-    // Fail over across endpoints on connection errors only: the request never reached an app.
+    // Fail over across endpoints on connection errors, and only when repeating is safe: a refused
+    // connect never reached an app; a reset might have, so only idempotent requests move on.
     for (let tried = 0; tried < list.length; tried++) {
       const endpoint = list[this.next++ % list.length];
       try {
         return await this.send<T>(req, endpoint, signal);
       } catch (err) {
-        if (!(err instanceof UpstreamUnavailableError) || !isConnectError(err.cause)) throw err;
+        if (!(err instanceof UpstreamUnavailableError) || !err.safeToRetry || !isConnectError(err.cause))
+          throw err;
         lastError = err;
       }
     }
