@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseBootstrap } from './bootstrap.js';
 import { proxyNode } from './node-identity.js';
-import { adsAddressOf } from './xds-proxy.js';
+import { adsAddressOf, startXdsProxy } from './xds-proxy.js';
 
 test('a sidecar node carries the identity the translator reads', () => {
   const node = proxyNode({
@@ -67,4 +67,9 @@ static_resources:
   assert.equal(adsAddressOf(bootstrap), '127.0.0.1:15010');
   const none = await parseBootstrap('node: { id: gw }');
   assert.throws(() => adsAddressOf(none), /dynamic_resources\.ads_config: no ADS server/);
+});
+
+test('a node the xDS codec rejects fails the start and leaves nothing bound', async () => {
+  const node = { id: 'x', cluster: 'y', metadata: {}, locality: { nonsense: 1 } };
+  await assert.rejects(startXdsProxy({ address: '127.0.0.1:1', node, adminPort: 0 }), /locality/);
 });

@@ -63,15 +63,20 @@ export async function startXdsProxy(options: XdsProxyOptions): Promise<XdsProxy>
       staticNames: { listeners: bootstrap.listeners.map(nameOf), clusters: bootstrap.clusters.map(nameOf) },
     },
   );
-  source = new AdsSource(proxy.store, {
-    address,
-    node,
-    staticListeners: bootstrap.listeners,
-    staticClusters: bootstrap.clusters,
-    warmTimeoutMs: options.warmTimeoutMs,
-    delta: options.delta,
-    backoff: options.backoff,
-  }).start();
+  try {
+    source = new AdsSource(proxy.store, {
+      address,
+      node,
+      staticListeners: bootstrap.listeners,
+      staticClusters: bootstrap.clusters,
+      warmTimeoutMs: options.warmTimeoutMs,
+      delta: options.delta,
+      backoff: options.backoff,
+    }).start();
+  } catch (err) {
+    await proxy.close(); // e.g. a node the xDS codec rejects: do not leave listeners bound
+    throw err;
+  }
   const started = source;
   return {
     proxy,
