@@ -57,6 +57,12 @@ describe('router', () => {
     assert.match(((await res.json()) as { detail: string }).detail, /not valid JSON/);
   });
 
+  test('a malformed percent-encoded path parameter is a 400, not a 500', async () => {
+    const res = await fetch(`${base}/items/%E0%A4%A`);
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { detail: string }).detail, /not valid percent-encoding/);
+  });
+
   test('unknown paths are 404, wrong methods 405 with Allow', async () => {
     assert.equal((await fetch(`${base}/nothing`)).status, 404);
     assert.equal((await fetch(`${base}/missing`)).status, 404);

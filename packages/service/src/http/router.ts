@@ -128,10 +128,18 @@ function matchSegments(pattern: string[], parts: string[]): Record<string, strin
     const p = pattern[i];
     if (p.startsWith(':')) {
       if (parts[i] === '') return undefined;
-      params[p.slice(1)] = decodeURIComponent(parts[i]);
+      params[p.slice(1)] = decodeParam(parts[i]);
     } else if (p !== parts[i]) return undefined;
   }
   return params;
+}
+
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new BadRequestError(`path segment "${raw}" is not valid percent-encoding`);
+  }
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
