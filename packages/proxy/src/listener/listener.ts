@@ -151,7 +151,9 @@ export class ProxyListener {
     alpn: string,
     peer: PeerIdentity | null | undefined,
   ): void {
-    const codec = alpn === 'h2' ? 'HTTP2' : alpn === 'http/1.1' ? 'HTTP1' : hcm.config.codec;
+    // A fixed codec_type wins; AUTO follows ALPN, then the preface.
+    let codec = hcm.config.codec;
+    if (codec === 'AUTO' && alpn !== '') codec = alpn === 'h2' ? 'HTTP2' : 'HTTP1';
     if (codec === 'HTTP1') this.startHttp1(socket, hcm, peer);
     else if (codec === 'HTTP2') this.startHttp2(socket, hcm, peer);
     else {
@@ -262,6 +264,7 @@ export class ProxyListener {
       timer = setTimeout(() => {
         for (const c of this.connections) c.socket.destroy();
         for (const s of this.sessions) s.destroy();
+        for (const s of this.handshaking.values()) s.destroy();
         resolve();
       }, timeoutMs);
     });
@@ -276,6 +279,7 @@ export class ProxyListener {
     for (const c of this.connections) c.socket.destroy();
     for (const s of this.sessions) s.destroy();
     for (const s of this.sniffing) s.destroy();
+    for (const s of this.handshaking.values()) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
