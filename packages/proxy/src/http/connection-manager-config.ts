@@ -63,6 +63,7 @@ const FIELDS = [
   'common_http_protocol_options',
   'stream_idle_timeout',
   'request_timeout',
+  'request_headers_timeout',
   'normalize_path',
   'merge_slashes',
   'path_with_escaped_slashes_action',
@@ -115,6 +116,7 @@ export function compileHcm(v: unknown, path: string): HcmConfig {
       maxHeaderBytes: uint(o, 'max_request_headers_kb', path, 60) * 1024,
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
       idleTimeoutMs: duration(common, 'idle_timeout', `${path}.common_http_protocol_options`, 3_600_000),
+      requestHeadersTimeoutMs: duration(o, 'request_headers_timeout', path, 0),
       maxRequestsPerConnection: uint(
         common,
         'max_requests_per_connection',

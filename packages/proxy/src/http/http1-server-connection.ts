@@ -21,6 +21,8 @@ export interface Http1ServerLimits {
   idleTimeoutMs: number;
   /** [max_requests_per_connection] 0 = unlimited. */
   maxRequestsPerConnection: number;
+  /** [request_headers_timeout] A started request head must be complete within this (slowloris); 0 disables. */
+  requestHeadersTimeoutMs: number;
 }
 
 /** Where parsed requests go (the HTTP connection manager). */
@@ -49,6 +51,7 @@ export class Http1ServerConnection implements Http1StreamOwner, ChunkSink {
   private requests = 0;
   private pausedByStream = false;
   private readonly remoteAddress: string;
+  private headTimer: NodeJS.Timeout | null = null;
   /** Set by the listener when draining: finish the current response, then close. */
   draining = false;
   readonly uncork: () => void;
@@ -139,7 +142,14 @@ export class Http1ServerConnection implements Http1StreamOwner, ChunkSink {
     if (end < 0) {
       if (buf.length > this.limits.maxHeaderBytes) this.reject(431, 'request headers too large');
       else if (hasBareLf(buf)) this.reject(400, 'bare LF in request head');
+      else if (this.headTimer === null && this.limits.requestHeadersTimeoutMs > 0) {
+        this.headTimer = setTimeout(onHeadTimeout, this.limits.requestHeadersTimeoutMs, this);
+      }
       return false;
+    }
+    if (this.headTimer !== null) {
+      clearTimeout(this.headTimer);
+      this.headTimer = null;
     }
     if (end + 4 > this.limits.maxHeaderBytes) {
       this.reject(431, 'request headers too large');
@@ -330,8 +340,15 @@ export class Http1ServerConnection implements Http1StreamOwner, ChunkSink {
     }
   }
 
+  /** @internal The request head did not complete in time. */
+  headTimedOut(): void {
+    this.headTimer = null;
+    if (this.stream === null && !this.closing) this.reject(408, 'request headers timeout');
+  }
+
   private onClose(): void {
     this.closing = true;
+    if (this.headTimer !== null) clearTimeout(this.headTimer);
     this.pending = null;
     const s = this.stream;
     this.stream = null;
@@ -354,6 +371,10 @@ function hasBareLf(buf: Buffer): boolean {
 }
 
 function noop(): void {}
+
+function onHeadTimeout(c: Http1ServerConnection): void {
+  c.headTimedOut();
+}
 
 /** Last-resort report of a bug caught at a connection boundary (stderr; never rethrown). */
 export function reportInternalError(where: string, err: unknown): void {

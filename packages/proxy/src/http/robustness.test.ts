@@ -25,7 +25,11 @@ describe('downstream protocol errors and limits', () => {
     up = await startUpstream();
     px = await startProxy(
       buildBootstrap({
-        hcm: { max_request_headers_kb: 2, common_http_protocol_options: { idle_timeout: '1s' } },
+        hcm: {
+          max_request_headers_kb: 2,
+          request_headers_timeout: '0.2s',
+          common_http_protocol_options: { idle_timeout: '1s' },
+        },
         routes: [{ match: { prefix: '/' }, route: { cluster: 'b' } }],
         clusters: [staticCluster('b', [up.port])],
       }),
@@ -34,6 +38,11 @@ describe('downstream protocol errors and limits', () => {
   after(async () => {
     await px.close();
     await up.close();
+  });
+
+  test('a request head that trickles in slower than request_headers_timeout gets 408 and the connection closes', async () => {
+    const raw = await rawExchange(px.port, 'GET / HTTP/1.1\r\nHost: a\r\nX-Slow: 1', 800);
+    assert.match(raw, /^HTTP\/1.1 408 /);
   });
 
   const attacks: Array<[string, string, RegExp]> = [
