@@ -120,8 +120,8 @@ async function run(argv: string[]): Promise<number> {
         .map(([, what]) => what),
     ),
   });
+  let signalled = false;
   const stopped = new Promise<number>((resolveExit) => {
-    let signalled = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (signalled) return void console.log(`(${signal} again: already stopping)`);
       signalled = true;
@@ -143,6 +143,8 @@ async function run(argv: string[]): Promise<number> {
   try {
     await orchestrator.up();
   } catch (err) {
+    // Ctrl-C during startup: the stop already under way is the outcome, not a failure.
+    if (signalled) return stopped;
     const lines = (err as { lastLines?: string[] }).lastLines;
     console.error(`meshwork up failed: ${(err as Error).message}`);
     if (lines?.length) console.error(lines.map((l) => `    ${l}`).join('\n'));

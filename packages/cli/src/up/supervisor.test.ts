@@ -104,6 +104,23 @@ describe('supervisor', () => {
     assert.ok(err.lastLines.some((l) => l.startsWith('listening')));
   });
 
+  test('stopping a component that is still starting fails its startup at once', async () => {
+    const sup = new Supervisor({ pollMs: 20 });
+    const spec = await component(
+      'slow-1',
+      {},
+      { readiness: { http: 'http://127.0.0.1:1/never' }, readyTimeoutMs: 30_000 },
+    );
+    sup.add([spec]);
+    const starting = sup.startGroup(['slow-1']).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    const startedAt = Date.now();
+    await sup.stopAll();
+    const err = await starting;
+    assert.equal((err as { code?: string }).code, 'MESH_ERR_UP_STOPPED');
+    assert.ok(Date.now() - startedAt < 5000);
+  });
+
   test('restart: false leaves a crashed component failed', async () => {
     const sup = new Supervisor({ pollMs: 20 });
     sup.add([await component('once-1', { CRASH_AFTER_MS: '400' }, { restart: false })]);

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { type BackoffPolicy, DEFAULT_BACKOFF, nextAttempt, restartDelayMs } from './backoff.js';
-import { NotReadyError } from './errors.js';
+import { MeshError, NotReadyError } from './errors.js';
 import { LogRing } from './log-ring.js';
 import { probeOnce, type ReadinessCheck } from './readiness.js';
 
@@ -89,7 +89,8 @@ interface Record_ {
   restarts: number;
   startedAt: number;
   timer?: NodeJS.Timeout;
-  readyWaiters: (() => void)[];
+  /** Called with no argument once ready, or with the reason it never will be. */
+  readyWaiters: ((failure?: Error) => void)[];
   exitWaiters: (() => void)[];
 }
 
@@ -139,6 +140,9 @@ export class Supervisor extends EventEmitter {
   async stop(id: string): Promise<void> {
     const rec = this.get(id);
     clearTimeout(rec.timer);
+    // Whoever waits for this component to become ready (a startup being interrupted) hears now.
+    const stopped = new MeshError('MESH_ERR_UP_STOPPED', `${id} was stopped before it was ready`);
+    for (const w of rec.readyWaiters.splice(0)) w(stopped);
     const child = rec.child;
     if (!child || !isRunning(child)) {
       if (rec.state !== 'pending') this.setState(rec, 'stopped');
@@ -209,9 +213,10 @@ export class Supervisor extends EventEmitter {
         () => reject(new NotReadyError(rec.spec.id, timeoutMs, rec.ring.tail(20))),
         timeoutMs,
       );
-      rec.readyWaiters.push(() => {
+      rec.readyWaiters.push((failure) => {
         clearTimeout(timer);
-        resolve();
+        if (failure) reject(failure);
+        else resolve();
       });
     });
     this.spawn(rec);
