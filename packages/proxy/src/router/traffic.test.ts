@@ -68,6 +68,7 @@ describe('traffic management', () => {
             ],
             route: { cluster: 'v1' },
           },
+          { match: { prefix: '/auto-host' }, route: { cluster: 'v2', auto_host_rewrite: true } },
           {
             match: { prefix: '/old' },
             redirect: { path_redirect: '/new', response_code: 'PERMANENT_REDIRECT' },
@@ -118,6 +119,11 @@ describe('traffic management', () => {
     const seen = v1.seen.at(-1)!;
     assert.equal(seen.url, '/v1/items?x=1');
     assert.equal(seen.headers.host, 'backend.internal');
+  });
+
+  test('auto_host_rewrite sends the chosen endpoint as Host', async () => {
+    await send(px.port, { path: '/auto-host', headers: { host: 'public.example' } });
+    assert.equal(v2.seen.at(-1)!.headers.host, `127.0.0.1:${v2.port}`);
   });
 
   test('regex_rewrite with capture groups', async () => {
