@@ -24,7 +24,35 @@ export function gatewaysFor(config: MeshConfig, node: ProxyNode): Gateway[] {
 /** One HTTP port of the gateway proxy and the servers (gateway, hosts) listening on it. */
 interface PortBinding {
   port: number;
-  servers: { gatewayRef: string; gatewayNs: string; hosts: string[]; httpsRedirect: boolean }[];
+  servers: { gatewayRef: string; gatewayNs: string; hosts: ServerHost[]; httpsRedirect: boolean }[];
+}
+
+/** A Gateway server host: `ns/dnsName`, where `ns` says whose VirtualServices may bind it. */
+interface ServerHost {
+  /** `*` any namespace, else the one namespace (`.` resolved to the Gateway's). */
+  namespace: string;
+  dns: string;
+}
+
+function serverHost(host: string, gatewayNs: string): ServerHost {
+  const slash = host.indexOf('/');
+  if (slash < 0) return { namespace: '*', dns: host };
+  const ns = host.slice(0, slash);
+  return { namespace: ns === '.' ? gatewayNs : ns, dns: host.slice(slash + 1) };
+}
+
+/**
+ * The VirtualService hosts a server admits: its namespace restriction must allow the
+ * VirtualService's namespace, and the host must match — short names are read relative to the
+ * VirtualService's namespace, as Istio does.
+ */
+function admittedHosts(vs: VirtualService, hosts: readonly ServerHost[]): string[] {
+  const ns = vs.metadata.namespace;
+  const allowed = hosts.filter((p) => p.namespace === '*' || p.namespace === ns);
+  return (vs.spec.hosts ?? []).filter((h) => {
+    const fqdn = toFqdn(h, ns);
+    return allowed.some((p) => hostMatches(p.dns, h) || hostMatches(h, p.dns) || hostMatches(p.dns, fqdn));
+  });
 }
 
 function portBindings(gateways: readonly Gateway[]): PortBinding[] {
@@ -37,7 +65,7 @@ function portBindings(gateways: readonly Gateway[]): PortBinding[] {
       binding.servers.push({
         gatewayRef: `${gw.metadata.namespace}/${gw.metadata.name}`,
         gatewayNs: gw.metadata.namespace,
-        hosts: server.hosts.map((h) => (h.includes('/') ? h.slice(h.indexOf('/') + 1) : h)),
+        hosts: server.hosts.map((h) => serverHost(h, gw.metadata.namespace)),
         httpsRedirect: server.tls?.httpsRedirect === true,
       });
     }
@@ -83,9 +111,7 @@ function routeConfigFor(config: MeshConfig, node: ProxyNode, binding: PortBindin
     const bound = boundGateways(vs);
     for (const server of binding.servers) {
       if (!bound.includes(server.gatewayRef)) continue;
-      const hosts = (vs.spec.hosts ?? []).filter((h) =>
-        server.hosts.some((p) => hostMatches(p, h) || hostMatches(h, p)),
-      );
+      const hosts = admittedHosts(vs, server.hosts);
       const domains: string[] = [];
       for (const h of hosts) {
         for (const d of h === '*' ? ['*'] : [h, `${h}:${binding.port}`]) {
