@@ -7,7 +7,7 @@
 import { ProxyConfigError } from '../errors.js';
 import { compileHcm, HCM_TYPE_URL, type HcmConfig } from '../http/connection-manager-config.js';
 import { compileDownstreamTransportSocket, type DownstreamTlsConfig } from '../tls/downstream-tls-context.js';
-import { arr, type Json, obj, str, uint } from '../xds/fields.js';
+import { arr, duration, type Json, obj, str, uint } from '../xds/fields.js';
 
 /** One compiled filter chain. */
 export interface FilterChainConfig {
@@ -15,6 +15,8 @@ export interface FilterChainConfig {
   readonly serverNames: readonly string[];
   /** `transport_socket` (DownstreamTlsContext), or undefined for plaintext. */
   readonly tls: DownstreamTlsConfig | undefined;
+  /** `transport_socket_connect_timeout`: the TLS handshake must finish within it (default 10 s). */
+  readonly handshakeTimeoutMs: number;
   readonly hcm: HcmConfig;
 }
 
@@ -72,13 +74,21 @@ function listenerFilters(o: Json, path: string): void {
 }
 
 function compileFilterChain(v: unknown, cp: string): FilterChainConfig {
-  const chain = obj(v, cp, ['filters', 'name', 'filter_chain_match', 'transport_socket']);
+  const chain = obj(v, cp, [
+    'filters',
+    'name',
+    'filter_chain_match',
+    'transport_socket',
+    'transport_socket_connect_timeout',
+  ]);
   const tls = compileDownstreamTransportSocket(chain.transport_socket, `${cp}.transport_socket`);
   const serverNames = chainMatch(chain.filter_chain_match, `${cp}.filter_chain_match`);
   if (serverNames.length > 0 && tls === undefined) {
     throw new ProxyConfigError(`${cp}.filter_chain_match.server_names`, 'needs a TLS transport_socket (SNI)');
   }
-  return { serverNames, tls, hcm: compileChainHcm(chain, cp) };
+  // Envoy has no default; an unbounded handshake would let idle peers hold sockets forever.
+  const handshakeTimeoutMs = duration(chain, 'transport_socket_connect_timeout', cp, 10_000);
+  return { serverNames, tls, handshakeTimeoutMs, hcm: compileChainHcm(chain, cp) };
 }
 
 /** `filter_chain_match`: `server_names` and `transport_protocol` only. */

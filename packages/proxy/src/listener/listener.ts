@@ -75,7 +75,11 @@ export class ProxyListener {
       chains.map((c, i) => ({ serverNames: c.serverNames, tls: c.tls!, value: i })),
       `listener ${config.name}.filter_chains`,
       this.onTlsSession.bind(this),
-      { onReject: (why) => stats.rejected(why) },
+      {
+        onReject: (why) => stats.rejected(why),
+        // node applies one timeout per server; the chain is only known after the ClientHello.
+        handshakeTimeoutMs: Math.max(...chains.map((c) => c.handshakeTimeoutMs || 10_000)),
+      },
     );
   }
 

@@ -7,7 +7,7 @@ import { buildBootstrap, startProxy } from '../test-support/harness.js';
 import { createTestCa, inlineCertificate } from './test-support/certs.js';
 import { DOWNSTREAM_TLS_TYPE } from './transport-socket.js';
 
-test('closing the proxy destroys connections still in their TLS handshake', async () => {
+function tlsBootstrap(chainExtra: Record<string, unknown> = {}) {
   const ca = createTestCa('lifecycle-ca');
   const bootstrap = buildBootstrap({
     routes: [{ match: { prefix: '/' }, direct_response: { status: 200 } }],
@@ -20,7 +20,12 @@ test('closing the proxy destroys connections still in their TLS handshake', asyn
       common_tls_context: { tls_certificates: [inlineCertificate(ca.issue('x', ['DNS:x.example.com']))] },
     },
   };
-  const px = await startProxy(bootstrap);
+  Object.assign(bootstrap.static_resources.listeners[0]!.filter_chains[0]!, chainExtra);
+  return bootstrap;
+}
+
+test('closing the proxy destroys connections still in their TLS handshake', async () => {
+  const px = await startProxy(tlsBootstrap());
   const stalled = connect(px.port, '127.0.0.1');
   stalled.on('error', () => {});
   await once(stalled, 'connect');
@@ -29,4 +34,21 @@ test('closing the proxy destroys connections still in their TLS handshake', asyn
   const closed = once(stalled, 'close');
   await px.close();
   await closed;
+});
+
+test('transport_socket_connect_timeout drops a peer that never finishes its handshake', async () => {
+  const px = await startProxy(tlsBootstrap({ transport_socket_connect_timeout: '0.1s' }));
+  try {
+    const stalled = connect(px.port, '127.0.0.1');
+    stalled.on('error', () => {});
+    const t0 = Date.now();
+    await once(stalled, 'close');
+    assert.ok(Date.now() - t0 < 2000, 'dropped by the handshake timeout');
+    const stat = px.proxy.store.stats.value('envoy_listener_ssl_connection_error', {
+      envoy_listener_address: '127.0.0.1_0',
+    });
+    assert.ok(stat >= 1);
+  } finally {
+    await px.close();
+  }
 });
