@@ -93,6 +93,7 @@ export class Http1Pool implements PoolOwner, ConnectionPool {
       this.host.port,
       this.cluster.connectTimeoutMs,
       this.cluster.tls,
+      this.cluster.maxRequestsPerConnection,
     );
     this.all.add(conn);
     this.connecting.add(conn);

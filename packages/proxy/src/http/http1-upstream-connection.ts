@@ -63,6 +63,8 @@ export class Http1UpstreamConnection implements UpstreamConnection, ChunkSink {
     port: number,
     connectTimeoutMs: number,
     tls?: UpstreamTlsConfig,
+    /** Cluster `max_requests_per_connection` (Infinity: no limit). */
+    private readonly maxRequests = Number.POSITIVE_INFINITY,
   ) {
     const socket =
       tls === undefined
@@ -279,7 +281,7 @@ export class Http1UpstreamConnection implements UpstreamConnection, ChunkSink {
   private finishExchange(): void {
     this.cb = null;
     this.served++;
-    if (!this.keepAlive || this.pending !== null || this.dead) {
+    if (!this.keepAlive || this.pending !== null || this.dead || this.served >= this.maxRequests) {
       this.destroy();
       return;
     }

@@ -183,6 +183,33 @@ describe('retries', () => {
     assert.equal(up.seen.length, 5);
   });
 
+  test('the cluster max_requests_per_connection retires an upstream connection after that many requests', async () => {
+    const sockets = new Set<unknown>();
+    const up = await startUpstream((req, res) => {
+      sockets.add(req.socket);
+      res.end('ok');
+    });
+    const px = await startProxy(
+      buildBootstrap({
+        routes: [{ match: { prefix: '/' }, route: { cluster: 'b' } }],
+        clusters: [
+          staticCluster('b', [up.port], {
+            typed_extension_protocol_options: {
+              'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+                '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+                explicit_http_config: { http_protocol_options: {} },
+                common_http_protocol_options: { max_requests_per_connection: 2 },
+              },
+            },
+          }),
+        ],
+      }),
+    );
+    cleanups.push(px.close, up.close);
+    for (let i = 0; i < 5; i++) assert.equal((await send(px.port)).status, 200);
+    assert.equal(sockets.size, 3);
+  });
+
   test('upstream connections are kept alive and reused', async () => {
     const sockets = new Set<unknown>();
     const up = await startUpstream((req, res) => {
