@@ -48,10 +48,10 @@ describe('hash policy', () => {
     assert.equal(h1, h2);
   });
 
-  test('a generated cookie (ttl) is rejected naming the field', () => {
+  test('a policy without header, cookie, connection_properties or query_parameter is rejected at its path', () => {
     assert.throws(
-      () => compileHashPolicy({ cookie: { name: 's', ttl: '10s' } }, 'route.hash_policy[0]'),
-      (e: unknown) => e instanceof ProxyConfigError && e.path === 'route.hash_policy[0].cookie.ttl',
+      () => compileHashPolicy({ terminal: true }, 'route.hash_policy[0]'),
+      (e: unknown) => e instanceof ProxyConfigError && e.path === 'route.hash_policy[0]',
     );
   });
 });
