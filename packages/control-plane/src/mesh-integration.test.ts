@@ -417,8 +417,33 @@ describe('mesh: control plane + sidecars + gateway over ADS', () => {
     console.error(`deregistration → 503 UH at A's sidecar in ${tookMs} ms`);
   });
 
+  test('an instance that stops heartbeating leaves the endpoints once its TTL lapses', async () => {
+    const silent = await startApp('b', 'v2');
+    silent.id = 'b-v2-silent';
+    silent.sidecar = await startSidecar(cp, silent);
+    const ttlMs = 1500;
+    const registeredAt = Date.now();
+    cp.registry.register({
+      service: 'b',
+      instanceId: silent.id,
+      address: '127.0.0.1',
+      port: silent.appPort,
+      sidecarPort: silent.inboundPort,
+      version: 'v2',
+      ttlMs,
+    });
+    await until(
+      'the new instance serves',
+      async () => (await get(a.outboundPort, 'b')).body === 'b-v2-silent',
+    );
+    await until('it expires', async () => (await get(a.outboundPort, 'b')).status === 503, 5000);
+    const goneAfterMs = Date.now() - registeredAt;
+    assert.ok(goneAfterMs >= ttlMs, `expired after ${goneAfterMs} ms, before its ${ttlMs} ms TTL`);
+    console.error(`no heartbeat: endpoint gone ${goneAfterMs - ttlMs} ms after the TTL lapsed`);
+  });
+
   test('proxies keep serving while the control plane is down, and resync when it returns', async () => {
-    const { restPort, xdsPort } = cp;
+    const { xdsPort } = cp;
     await cp.close();
     await until('sidecars notice', async () => !a.sidecar!.source.client.connected);
     for (let i = 0; i < 3; i++) {
@@ -426,7 +451,17 @@ describe('mesh: control plane + sidecars + gateway over ADS', () => {
       assert.equal(r.status, 503, 'last configuration still in force: v2 has no endpoints');
       assert.equal((await get(gatewayPort, 'shop.example.com')).body, 'a-v1');
     }
-    cp = await startControlPlane({ restPort, xdsPort, debounceMs: 10, dataDir });
+    // Same ADS port (the proxies dial it); the REST port may change. A reconnecting proxy's
+    // ephemeral source port can hold the number for a moment, so binding is retried.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        cp = await startControlPlane({ restPort: 0, xdsPort, debounceMs: 10, dataDir });
+        break;
+      } catch (err) {
+        if (attempt === 20) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
     cleanups.push(() => cp.close());
     for (const app of [a, b1]) register(cp, app); // instances re-register when their heartbeat gets 404
     await until('sidecars reconnect', async () => a.sidecar!.source.client.connected);
