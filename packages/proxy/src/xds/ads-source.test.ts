@@ -89,11 +89,23 @@ function snapshot(version: string, cluster: string, upstreams: Record<string, Up
   };
 }
 
+/**
+ * An ADS server; on a given port (a restart), binding is retried: a reconnecting client's
+ * ephemeral source port can hold the number for a moment.
+ */
 async function startServer(port = 0): Promise<{ server: AdsServer; address: string }> {
-  const server = new AdsServer();
-  const bound = await server.listen(`127.0.0.1:${port}`);
-  cleanups.push(() => server.close());
-  return { server, address: `127.0.0.1:${bound}` };
+  for (let attempt = 1; ; attempt++) {
+    const server = new AdsServer();
+    try {
+      const bound = await server.listen(`127.0.0.1:${port}`);
+      cleanups.push(() => server.close());
+      return { server, address: `127.0.0.1:${bound}` };
+    } catch (err) {
+      await server.close();
+      if (attempt === 20) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 async function upstream(label: string, delayMs = 0): Promise<Upstream> {
