@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ProxyConfigError } from '../errors.js';
 import { buildBootstrap, staticCluster } from '../test-support/harness.js';
+import '../filters/index.js';
+import { compileListener } from '../listener/listener-config.js';
 import { loadBootstrap, parseBootstrap } from './bootstrap.js';
 import { ConfigStore } from './config-store.js';
 
@@ -98,6 +100,26 @@ describe('loading a bootstrap file', () => {
     writeFileSync(bad, 'admin: { address: { socket_address: { address: 127.0.0.1, port_value: "x" } } }\n');
     await expectConfigError(() => loadBootstrap(bad), /admin\.address\.socket_address\.port_value/);
     await expectConfigError(() => loadBootstrap(join(dir, 'missing.yaml')), join(dir, 'missing.yaml'));
+  });
+});
+
+describe('the bootstrap example in docs/proxy.md', () => {
+  test('loads and compiles (the documentation cannot drift from what the proxy accepts)', async () => {
+    const doc = readFileSync(new URL('../../../../docs/proxy.md', import.meta.url), 'utf8');
+    const start = doc.indexOf('```yaml\nnode: { id: gateway-1');
+    assert.ok(start >= 0, 'example present');
+    let yaml = doc.slice(start + 8, doc.indexOf('```\n', start + 8));
+    for (const [name, port] of [
+      ['api-v2', 9002],
+      ['reviews', 9003],
+      ['web', 9004],
+    ] as const) {
+      yaml += `  - name: ${name}\n    type: STATIC\n    connect_timeout: 0.25s\n    load_assignment:\n      cluster_name: ${name}\n      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }]\n`;
+    }
+    const b = await parseBootstrap(yaml, 'docs/proxy.md');
+    const listener = compileListener(b.listeners[0], 'listeners[0]');
+    assert.equal(listener.name, 'http');
+    assert.equal(b.clusters.length, 4);
   });
 });
 
