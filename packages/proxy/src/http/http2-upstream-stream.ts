@@ -63,7 +63,8 @@ export class Http2UpstreamStream implements UpstreamConnection {
     req.on('error', () => {});
     req.on('close', () => {
       this.freeSlot();
-      if (!this.ended) this.fail();
+      if (!this.ended)
+        this.fail(req.rstCode === constants.NGHTTP2_REFUSED_STREAM ? 'refused-stream' : 'reset');
     });
   }
 
@@ -91,11 +92,11 @@ export class Http2UpstreamStream implements UpstreamConnection {
     else cb.onResponseEnd(this.trailers);
   }
 
-  private fail(): void {
+  private fail(kind: 'reset' | 'refused-stream' = 'reset'): void {
     this.ended = true;
     const cb = this.cb;
     this.cb = null;
-    cb?.onUpstreamFailure('reset', false);
+    cb?.onUpstreamFailure(kind, false);
   }
 
   writeBody(chunk: Buffer): boolean {

@@ -5,7 +5,14 @@
 import type { Socket } from 'node:net';
 
 /** How an upstream attempt failed before or while receiving the response. */
-export type UpstreamFailure = 'connect-failure' | 'connect-timeout' | 'reset' | 'protocol' | 'overflow';
+/** How an attempt failed; `refused-stream`: an HTTP/2 upstream refused the stream (nothing was processed). */
+export type UpstreamFailure =
+  | 'connect-failure'
+  | 'connect-timeout'
+  | 'reset'
+  | 'refused-stream'
+  | 'protocol'
+  | 'overflow';
 
 /** Callbacks from an upstream connection to the attempt it serves. */
 export interface UpstreamCallbacks {

@@ -288,7 +288,11 @@ export class UpstreamRequest implements AttemptOwner, BodyReader, DownstreamWatc
       this.as.resetDownstream();
       return;
     }
-    const failure: AttemptFailure = connectFailure ? 'connect-failure' : 'reset';
+    const failure: AttemptFailure = connectFailure
+      ? 'connect-failure'
+      : kind === 'refused-stream'
+        ? 'refused'
+        : 'reset';
     if (kind !== 'protocol' && retriableFailure(this.retry, failure) && this.otherAttemptsOrRetry(a)) return;
     a.release();
     this.attempts = this.attempts.filter((x) => x !== a);
