@@ -93,3 +93,38 @@ describe('proxy end to end over HTTP/1.1', () => {
     assert.doesNotMatch(raw, /connection: close/i);
   });
 });
+
+describe('request hooks (where tracing attaches)', () => {
+  test('a hook sees every request start and end and can add headers the upstream receives', async () => {
+    const up = await startUpstream();
+    const seen: string[] = [];
+    const px = await startProxy(
+      buildBootstrap({
+        routes: [{ match: { prefix: '/' }, route: { cluster: 'b' } }],
+        clusters: [staticCluster('b', [up.port])],
+      }),
+      {
+        hooks: [
+          {
+            onRequestStart: (s) => {
+              seen.push(`start ${s.method} ${s.path}`);
+              s.requestHeaders.push('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+            },
+            onRequestEnd: (s) => seen.push(`end ${s.responseCode} ${s.upstreamCluster}`),
+          },
+        ],
+      },
+    );
+    try {
+      assert.equal((await send(px.port, { path: '/traced' })).status, 200);
+      assert.deepEqual(seen, ['start GET /traced', 'end 200 b']);
+      assert.equal(
+        up.seen.at(-1)!.headers.traceparent,
+        '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      );
+    } finally {
+      await px.close();
+      await up.close();
+    }
+  });
+});
