@@ -60,6 +60,17 @@ describe('TLS termination', () => {
           value: 'mtls',
         },
         {
+          serverNames: ['modern.example.com'],
+          tls: context(
+            ca.issue('modern', ['DNS:modern.example.com']),
+            {},
+            {
+              tls_params: { tls_minimum_protocol_version: 'TLSv1_3' },
+            },
+          ),
+          value: 'modern',
+        },
+        {
           serverNames: ['shop-only.example.com'],
           tls: context(
             ca.issue('shop-only', ['DNS:shop-only.example.com']),
@@ -173,6 +184,24 @@ describe('TLS termination', () => {
     socket.on('data', () => assert.fail('no data may flow for a non-matching identity'));
     await once(socket, 'close');
     assert.equal(rejections[before], 'san-mismatch');
+  });
+
+  test('tls_params of the SNI-selected chain bound the protocol version', async () => {
+    const ok = await exchange({ servername: 'modern.example.com' });
+    assert.equal(ok.body, 'modern - anon');
+    assert.equal(ok.socket.getProtocol(), 'TLSv1.3');
+    const old = connect({
+      host: '127.0.0.1',
+      port,
+      ca: ca.cert,
+      servername: 'modern.example.com',
+      maxVersion: 'TLSv1.2',
+    });
+    old.on('error', () => {});
+    old.on('data', () => assert.fail('a TLS 1.2 client must not reach a TLS 1.3-only chain'));
+    await new Promise((resolve) => old.on('close', resolve));
+    const legacy = await exchange({ servername: 'api.example.com', maxVersion: 'TLSv1.2' });
+    assert.equal(legacy.body, 'api - anon', 'other chains still accept TLS 1.2');
   });
 
   test('a plaintext client is dropped at the handshake without hurting the listener', async () => {

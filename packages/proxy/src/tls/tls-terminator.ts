@@ -6,11 +6,12 @@
  * request certificates server-wide) before the socket goes to the codec.
  */
 import type { Socket } from 'node:net';
-import { createServer, type SecureContext, type Server, type TLSSocket } from 'node:tls';
+import { createServer, type SecureContext, type SecureVersion, type Server, type TLSSocket } from 'node:tls';
 import { sanMatches } from './common-tls-context.js';
 import { type DownstreamTlsConfig, secureContextOptions } from './downstream-tls-context.js';
 import { type PeerIdentity, peerIdentity } from './peer-identity.js';
 import { ServerNameIndex } from './server-name-index.js';
+import type { TlsParams } from './tls-params.js';
 
 /** A filter chain as the terminator sees it: its match, its TLS context and the caller's payload. */
 export interface TlsChain<T> {
@@ -73,6 +74,8 @@ export class TlsTerminator<T> {
     this.server = createServer({
       // A ClientHello without SNI never reaches the SNI callback: it gets the server's own context.
       ...(fallback === undefined ? {} : secureContextOptions(fallback.tls.common)),
+      // The version is negotiated before SNI switches contexts: allow the union, check per chain.
+      ...versionRange(chains),
       SNICallback: this.sniCallback.bind(this),
       ALPNCallback: this.alpnCallback.bind(this),
       requestCert,
@@ -121,6 +124,29 @@ export class TlsTerminator<T> {
   }
 }
 
+const VERSION_ORDER: readonly string[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+/** The widest min/max version range over all chains. */
+function versionRange<T>(chains: readonly TlsChain<T>[]): {
+  minVersion?: SecureVersion;
+  maxVersion?: SecureVersion;
+} {
+  if (chains.length === 0) return {};
+  let lo = 3;
+  let hi = 0;
+  for (const c of chains) {
+    lo = Math.min(lo, VERSION_ORDER.indexOf(c.tls.common.params.minVersion));
+    hi = Math.max(hi, VERSION_ORDER.indexOf(c.tls.common.params.maxVersion));
+  }
+  return { minVersion: VERSION_ORDER[lo] as SecureVersion, maxVersion: VERSION_ORDER[hi] as SecureVersion };
+}
+
+/** Whether the negotiated `protocol` lies within the chain's `tls_params`. */
+function versionAllowed(params: TlsParams, protocol: string | null): boolean {
+  const v = VERSION_ORDER.indexOf(protocol ?? '');
+  return v >= VERSION_ORDER.indexOf(params.minVersion) && v <= VERSION_ORDER.indexOf(params.maxVersion);
+}
+
 /** The chain's client policy: why `s` must be closed, or null when it may proceed. */
 function refusal(
   tls: DownstreamTlsConfig,
@@ -129,6 +155,7 @@ function refusal(
   peer: PeerIdentity | null,
 ): TlsRejection | null {
   if (tls.requireSni && serverName === '') return 'no-sni';
+  if (!versionAllowed(tls.common.params, s.getProtocol())) return 'handshake';
   const validation = tls.common.validation;
   if (validation === undefined) return null;
   if (peer === null) return tls.requireClientCertificate ? 'no-client-cert' : null;
