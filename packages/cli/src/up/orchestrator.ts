@@ -367,21 +367,21 @@ export class Orchestrator {
 
   private summary(): string[] {
     const s = this.state();
+    const urls: [string, string][] = [['gateway', s.gateway]];
+    if (s.controlPlane) urls.push(['control plane API', s.controlPlane]);
+    for (const c of s.components.filter((x) => x.ports.admin)) {
+      const name = c.id === this.plan.sidecarHost?.component.id ? 'gateway' : c.id;
+      urls.push([`${name} admin`, `http://127.0.0.1:${c.ports.admin}/`]);
+    }
+    for (const h of this.plan.sidecarHost?.spec.sidecars ?? []) {
+      urls.push([`${h.nodeId} sidecar`, `http://127.0.0.1:${h.adminPort}/  (outbound :${h.outboundPort})`]);
+    }
+    const width = Math.max(...urls.map(([label]) => label.length));
     const lines = [
       '',
       `${this.spec.name} is up (${s.mode}) in ${((s.readyInMs ?? 0) / 1000).toFixed(1)} s — ${s.components.length} processes.`,
-      `  gateway            ${s.gateway}`,
+      ...urls.map(([label, url]) => `  ${label.padEnd(width)}  ${url}`),
     ];
-    if (s.controlPlane) lines.push(`  control plane API  ${s.controlPlane}`);
-    for (const c of s.components.filter((x) => x.ports.admin)) {
-      const name = c.id === this.plan.sidecarHost?.component.id ? 'gateway' : c.id;
-      lines.push(`  ${`${name} admin`.padEnd(18)} http://127.0.0.1:${c.ports.admin}/`);
-    }
-    for (const h of this.plan.sidecarHost?.spec.sidecars ?? []) {
-      lines.push(
-        `  ${`${h.nodeId} sidecar`.padEnd(18)} http://127.0.0.1:${h.adminPort}/  (outbound :${h.outboundPort})`,
-      );
-    }
     if (this.spec.tryCommands.length > 0) {
       lines.push('', 'Try:');
       for (const t of this.spec.tryCommands) lines.push(`  ${t.replaceAll(GATEWAY_PLACEHOLDER, s.gateway)}`);
