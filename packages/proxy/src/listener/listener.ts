@@ -11,7 +11,6 @@ import {
   type Http2Session,
   type IncomingHttpHeaders,
   type ServerHttp2Stream,
-  type Settings,
 } from 'node:http2';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ProxyError } from '../errors.js';
@@ -22,6 +21,7 @@ import type { DownstreamStream } from '../http/stream.js';
 import type { PeerIdentity } from '../tls/peer-identity.js';
 import { TlsStats } from '../tls/tls-stats.js';
 import { type TlsSession, TlsTerminator } from '../tls/tls-terminator.js';
+import { h2Settings, PeerStamp } from './codec-setup.js';
 import type { ListenerConfig } from './listener-config.js';
 
 /** What an HTTP/2 session's streams need: their chain's HCM and the TLS facts of the connection. */
@@ -285,34 +285,6 @@ export class ProxyListener {
     for (const s of this.sniffing) s.destroy();
     for (const s of this.handshaking.values()) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-/**
- * SETTINGS a downstream HTTP/2 session advertises: `max_concurrent_streams`, and
- * `max_request_headers_kb` as the header list limit (node:http2 resets a stream above it).
- */
-function h2Settings(hcm: HttpConnectionManager): Settings {
-  return {
-    maxConcurrentStreams: hcm.config.maxConcurrentStreams,
-    maxHeaderListSize: hcm.config.limits.maxHeaderBytes,
-  };
-}
-
-/** Hands each HTTP/1.1 request of one TLS connection to the HCM with the client's identity. */
-class PeerStamp implements RequestHandler {
-  constructor(
-    private readonly hcm: HttpConnectionManager,
-    private readonly peer: PeerIdentity | null,
-  ) {}
-
-  onRequest(stream: DownstreamStream & Parameters<RequestHandler['onRequest']>[0]): void {
-    stream.peer = this.peer;
-    this.hcm.onRequest(stream);
-  }
-
-  onCodecError(status: number, reason: string, remoteAddress: string): void {
-    this.hcm.onCodecError(status, reason, remoteAddress);
   }
 }
 
