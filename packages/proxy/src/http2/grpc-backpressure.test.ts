@@ -26,10 +26,21 @@ let server: grpc.Server;
 let px: TestProxy;
 let client: grpc.Client;
 let written = 0;
+let uploadCall: grpc.ServerReadableStream<Buffer, Buffer> | null = null;
+let uploaded = 0;
+const SINK = { ...FLOOD, path: '/test.Flood/Sink', requestStream: true, responseStream: false };
 
 before(async () => {
   server = new grpc.Server();
-  server.addService({ Flood: FLOOD } as unknown as grpc.ServiceDefinition, {
+  server.addService({ Flood: FLOOD, Sink: SINK } as unknown as grpc.ServiceDefinition, {
+    Sink: (call: grpc.ServerReadableStream<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+      uploadCall = call;
+      call.pause(); // the test resumes it
+      call.on('data', () => {
+        uploaded++;
+      });
+      call.on('end', () => cb(null, Buffer.from(String(uploaded))));
+    },
     Flood: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
       const chunk = Buffer.alloc(CHUNK_BYTES, 7);
       const pump = () => {
@@ -97,6 +108,43 @@ test('a client that stops reading stops the upstream writer; resuming delivers e
     await new Promise((resolve) => req.once('end', resolve));
     assert.equal(bytes, CHUNKS * (CHUNK_BYTES + 5));
     assert.equal((await trailers)['grpc-status'], '0');
+  } finally {
+    session.close();
+  }
+});
+
+test('an upstream that stops reading stops the client upload', async () => {
+  const session = h2connect(`http://127.0.0.1:${px.port}`);
+  try {
+    const req = session.request({
+      ':method': 'POST',
+      ':path': SINK.path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
+    const frame = Buffer.alloc(CHUNK_BYTES + 5);
+    frame.writeUInt32BE(CHUNK_BYTES, 1);
+    let sent = 0;
+    const pump = () => {
+      while (sent < CHUNKS) {
+        sent++;
+        if (!req.write(frame)) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      req.end();
+    };
+    pump();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(uploadCall !== null, 'the call reached the upstream');
+    assert.ok(sent <= 100, `the client pushed ${sent} of ${CHUNKS} messages into a paused upstream`);
+    const trailers = new Promise<Record<string, unknown>>((resolve) => req.once('trailers', resolve));
+    req.resume();
+    uploadCall?.resume();
+    const status = (await trailers)['grpc-status'];
+    assert.equal(status, '0');
+    assert.equal(uploaded, CHUNKS);
   } finally {
     session.close();
   }
