@@ -12,6 +12,7 @@ import { resourceRoutes } from './api/resource-routes.js';
 import { type ApiServer, createApiServer, type Route } from './api/server.js';
 import { HealthChecker } from './registry/health-checker.js';
 import { Registry } from './registry/registry.js';
+import { persistRegistry, type RegistryPersistence } from './registry/registry-persistence.js';
 import { registryRoutes } from './registry/routes.js';
 import { openStore } from './store/open-store.js';
 import type { ResourceStore } from './store/resource-store.js';
@@ -71,6 +72,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         );
   const registry = new Registry({ defaultTtlMs: options.instanceTtlMs });
   const checker = new HealthChecker(registry);
+  // With a data directory, instances survive a restart: proxies are never served a registry
+  // emptied by the restart itself (see registry-persistence.ts).
+  const persistence: RegistryPersistence | undefined = options.dataDir
+    ? persistRegistry(registry, join(options.dataDir, 'registry.json'), { log: options.log })
+    : undefined;
   const xds = new XdsService({ store, registry, debounceMs: options.debounceMs, log: options.log });
   let api: ApiServer | undefined;
   try {
@@ -98,6 +104,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       async close() {
         await started.close();
         await xds.close();
+        persistence?.close();
         checker.close();
         registry.close();
         if (ownsStore) await store.close();
@@ -106,6 +113,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   } catch (err) {
     await api?.close();
     await xds.close();
+    persistence?.close();
     checker.close();
     registry.close();
     if (ownsStore) await store.close();

@@ -13,6 +13,7 @@ export * from './registry/instance.js';
 export * from './registry/probes.js';
 export * from './registry/registration.js';
 export * from './registry/registry.js';
+export * from './registry/registry-persistence.js';
 export * from './registry/routes.js';
 export * from './resources/duration.js';
 export * from './resources/hosts.js';

@@ -442,7 +442,7 @@ describe('mesh: control plane + sidecars + gateway over ADS', () => {
     console.error(`no heartbeat: endpoint gone ${goneAfterMs - ttlMs} ms after the TTL lapsed`);
   });
 
-  test('proxies keep serving while the control plane is down, and resync when it returns', async () => {
+  test('proxies keep serving while the control plane is down and after it returns, then resync', async () => {
     const { xdsPort } = cp;
     await cp.close();
     await until('sidecars notice', async () => !a.sidecar!.source.client.connected);
@@ -463,8 +463,24 @@ describe('mesh: control plane + sidecars + gateway over ADS', () => {
       }
     }
     cleanups.push(() => cp.close());
-    for (const app of [a, b1]) register(cp, app); // instances re-register when their heartbeat gets 404
-    await until('sidecars reconnect', async () => a.sidecar!.source.client.connected);
+    // No instance has re-registered yet (their next heartbeat would be refused first): the
+    // restarted control plane restores them, so reconnecting proxies keep their endpoints.
+    assert.deepEqual(
+      cp.registry
+        .list()
+        .map((r) => r.instanceId)
+        .sort(),
+      ['a-v1', 'b-v1'],
+    );
+    await until(
+      'sidecars reconnect',
+      async () => a.sidecar!.source.client.connected && gateway.source.client.connected,
+    );
+    for (let i = 0; i < 5; i++) {
+      const r = await get(gatewayPort, 'shop.example.com');
+      assert.equal(r.status, 200, `request ${i} after the reconnect: ${r.body}`);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
     const applied = Date.now();
     await applyYaml(cp, bToSubset('v1'));
     await until('routing follows a change made after the restart', async () => {
