@@ -233,6 +233,20 @@ describe('meshwork up (end to end)', () => {
       20_000,
       'all 10 registrations (9 instances + inventory-grpc) back',
     );
+    // The proxyless gRPC client resynchronises with the new control plane too.
+    await until(
+      async () => {
+        try {
+          const res = await fetch(`${state.controlPlane}/v1/proxies`);
+          const body = (await res.json()) as { proxies: { id: string }[] };
+          return body.proxies.some((p) => p.id === 'orders-1') ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      45_000,
+      'orders-1 to reconnect over xDS',
+    );
   });
 
   test('meshwork status shows the processes and the registry with every instance healthy', async () => {
