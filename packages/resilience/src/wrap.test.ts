@@ -109,6 +109,26 @@ describe('wrap', () => {
     );
   });
 
+  test('hundreds of concurrent calls through bulkhead and time limiter all settle correctly', async () => {
+    const bulkhead = new Bulkhead('b', { maxConcurrentCalls: 10, maxWaitDurationMs: Infinity });
+    const policy = wrap(bulkhead, new TimeLimiter('t', { timeoutDurationMs: 5000 }));
+    const results = await Promise.allSettled(
+      Array.from({ length: 300 }, (_, i) =>
+        policy.execute(async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (i % 7 === 0) throw new Error(`fail ${i}`);
+          return i;
+        }),
+      ),
+    );
+    results.forEach((r, i) => {
+      if (i % 7 === 0) assert.equal(r.status === 'rejected' && (r.reason as Error).message, `fail ${i}`);
+      else assert.equal(r.status === 'fulfilled' && r.value, i);
+    });
+    assert.equal(bulkhead.availableConcurrentCalls, 10);
+    assert.equal(bulkhead.queueDepth, 0);
+  });
+
   test('rejects things that are not policies', () => {
     assert.throws(() => wrap(), /at least one policy/);
     assert.throws(() => wrap({} as never), /wrap\[0\]: is not a policy/);
