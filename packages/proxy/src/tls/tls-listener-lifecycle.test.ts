@@ -1,13 +1,14 @@
-/** A TLS listener's connections that never finish their handshake do not outlive the listener. */
+/** TLS listener lifecycle: stalled handshakes, handshake timeout, certificate rotation by LDS. */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { test } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
 import { buildBootstrap, startProxy } from '../test-support/harness.js';
 import { createTestCa, inlineCertificate } from './test-support/certs.js';
 import { DOWNSTREAM_TLS_TYPE } from './transport-socket.js';
 
-function tlsBootstrap(chainExtra: Record<string, unknown> = {}) {
+function tlsBootstrap(chainExtra: Record<string, unknown> = {}, commonName = 'x') {
   const ca = createTestCa('lifecycle-ca');
   const bootstrap = buildBootstrap({
     routes: [{ match: { prefix: '/' }, direct_response: { status: 200 } }],
@@ -17,7 +18,9 @@ function tlsBootstrap(chainExtra: Record<string, unknown> = {}) {
     name: 'envoy.transport_sockets.tls',
     typed_config: {
       '@type': DOWNSTREAM_TLS_TYPE,
-      common_tls_context: { tls_certificates: [inlineCertificate(ca.issue('x', ['DNS:x.example.com']))] },
+      common_tls_context: {
+        tls_certificates: [inlineCertificate(ca.issue(commonName, ['DNS:x.example.com']))],
+      },
     },
   };
   Object.assign(bootstrap.static_resources.listeners[0]!.filter_chains[0]!, chainExtra);
@@ -48,6 +51,32 @@ test('transport_socket_connect_timeout drops a peer that never finishes its hand
       envoy_listener_address: '127.0.0.1_0',
     });
     assert.ok(stat >= 1);
+  } finally {
+    await px.close();
+  }
+});
+
+test('an LDS update with a new certificate applies to new connections', async () => {
+  const px = await startProxy(tlsBootstrap({}, 'before'));
+  const served = async () => {
+    const s = tlsConnect({
+      host: '127.0.0.1',
+      port: px.port,
+      servername: 'x.example.com',
+      rejectUnauthorized: false,
+    });
+    s.on('error', () => {});
+    await once(s, 'secureConnect');
+    const cn = s.getPeerCertificate().subject.CN;
+    s.destroy();
+    return cn;
+  };
+  try {
+    assert.equal(await served(), 'before');
+    const next = tlsBootstrap({}, 'after').static_resources.listeners;
+    await px.proxy.store.applyListeners(next, 'rotated');
+    assert.equal(px.proxy.listenerPort('main'), px.port, 'same listener, updated in place');
+    assert.equal(await served(), 'after');
   } finally {
     await px.close();
   }
