@@ -81,6 +81,20 @@ describe('upstream TLS origination', () => {
     });
   });
 
+  test('a second connection to the same host resumes the TLS session', async () => {
+    const tls = upstreamTls({
+      common_tls_context: { validation_context: { trusted_ca: { inline_string: ca.cert } } },
+    });
+    const first = connectUpstreamTls(tls, '127.0.0.1', port, 'h2');
+    first.on('data', () => {});
+    await once(first, 'end');
+    first.destroy();
+    const second = connectUpstreamTls(tls, '127.0.0.1', port, 'h2');
+    await once(second, 'secureConnect');
+    assert.equal(second.isSessionReused(), true);
+    second.destroy();
+  });
+
   test('without trusted_ca the server certificate is not verified (Envoy semantics)', async () => {
     const tls = upstreamTls({});
     assert.equal(await outcome(connectUpstreamTls(tls, '127.0.0.1', port, 'http/1.1')), 'ok hello');

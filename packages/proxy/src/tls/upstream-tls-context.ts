@@ -62,9 +62,17 @@ export function connectUpstreamTls(
   const validation = tls.common.validation;
   const verify = validation?.trustedCa !== undefined;
   const matchers = validation?.sanMatchers ?? [];
-  return connect({
+  let sessions = SESSIONS.get(tls);
+  if (sessions === undefined) {
+    sessions = new Map();
+    SESSIONS.set(tls, sessions);
+  }
+  const cache = sessions;
+  const key = `${host}:${port}:${alpn}`;
+  const socket = connect({
     host,
     port,
+    session: cache.get(key),
     servername: tls.sni === '' ? undefined : tls.sni,
     secureContext: tls.secureContext,
     ALPNProtocols: tls.common.alpnProtocols.length > 0 ? [...tls.common.alpnProtocols] : [alpn],
@@ -74,4 +82,10 @@ export function connectUpstreamTls(
       return new Error('upstream certificate matches no match_typed_subject_alt_names entry');
     },
   });
+  // Envoy keeps `max_session_keys` (1) per context: the next connection resumes the session.
+  socket.on('session', (session: Buffer) => cache.set(key, session));
+  return socket;
 }
+
+/** Resumable TLS sessions per context and `host:port:alpn` (dropped with the cluster's context). */
+const SESSIONS = new WeakMap<UpstreamTlsConfig, Map<string, Buffer>>();
