@@ -160,6 +160,35 @@ describe('meshwork up --mesh (end to end)', () => {
     );
   });
 
+  test('a fault on the gRPC hop is applied by the sidecar, and removing it heals orders', async () => {
+    const fault = readFileSync(join(ROOT, 'examples/shop/mesh/toggles/inventory-grpc-fault.yaml'), 'utf8');
+    const applied = await fetch(`${state.controlPlane}/v1/resources`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: fault,
+    });
+    assert.equal(applied.status, 200);
+    const place = () =>
+      api('POST', '/api/orders', { userId: 'u-ada', items: [{ productId: 'sku-mouse', quantity: 1 }] });
+    const rejected = await until(
+      async () => {
+        const o = await place();
+        return o.body.status === 'REJECTED' ? o : undefined;
+      },
+      15_000,
+      () => 'an order rejected by the injected fault',
+    );
+    assert.match(rejected.body.reason, /reserve-inventory failed/);
+    await fetch(`${state.controlPlane}/v1/resources/virtualservice/default/inventory-grpc`, {
+      method: 'DELETE',
+    });
+    await until(
+      async () => ((await place()).body.status === 'CONFIRMED' ? true : undefined),
+      15_000,
+      () => 'orders to heal',
+    );
+  });
+
   test('killing one catalog replica does not fail requests through the mesh', async () => {
     const victim = state.components.find((c) => c.id === 'catalog-1')!;
     process.kill(victim.pid!, 'SIGKILL');
@@ -169,7 +198,7 @@ describe('meshwork up --mesh (end to end)', () => {
     }
   });
 
-  test('meshwork status shows every proxy in sync, the gRPC client included', () => {
+  test('meshwork status shows every proxy in sync, and no proxyless client next to a sidecar', () => {
     const res = spawnSync(process.execPath, [BIN, 'status', '--state-dir', stateDir], {
       encoding: 'utf8',
       timeout: 20_000,
@@ -179,7 +208,7 @@ describe('meshwork up --mesh (end to end)', () => {
       'gateway +gateway',
       'orders-1 +sidecar',
       'catalog-3 +sidecar',
-      'orders-1\\.grpc +proxyless',
+      'inventory-1 +sidecar',
     ]) {
       assert.match(
         res.stdout,
@@ -187,6 +216,7 @@ describe('meshwork up --mesh (end to end)', () => {
         `${proxy} in:\n${res.stdout}`,
       );
     }
+    assert.doesNotMatch(res.stdout, /proxyless/, 'gRPC goes through the sidecars too');
   });
 
   test('SIGTERM stops every process and frees every port', async () => {

@@ -161,13 +161,19 @@ describe('plan', () => {
     assert.equal(orders.env.GRPC_XDS_BOOTSTRAP, '/state/data/xds-bootstrap/orders-1.json');
   });
 
-  test('every instance gets an xDS bootstrap for its gRPC clients when a control plane runs', async () => {
+  test('instances without a sidecar get an xDS bootstrap for their gRPC clients', async () => {
     const direct = await buildPlan(SPEC, base, new PortAllocator());
-    assert.ok(direct.instances.every((i) => i.xdsBootstrap === undefined));
+    assert.ok(
+      direct.instances.every((i) => i.xdsBootstrap === undefined),
+      'no control plane, no xDS',
+    );
+    const proxyless = await buildPlan(SPEC, { ...base, discovery: 'registry' }, new PortAllocator());
+    assert.equal(proxyless.instances.filter((i) => i.xdsBootstrap).length, 4);
     const mesh = await buildPlan(SPEC, { ...base, mesh: true, discovery: 'registry' }, new PortAllocator());
     assert.deepEqual(
-      mesh.instances.map((i) => i.xdsBootstrap?.split('/').at(-1)),
-      ['inventory-1.json', 'catalog-1.json', 'catalog-2.json', 'orders-1.json'],
+      mesh.instances.filter((i) => i.xdsBootstrap).map((i) => i.id),
+      ['orders-1'],
+      'with a sidecar, gRPC goes through it',
     );
   });
 });

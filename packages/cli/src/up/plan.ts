@@ -44,8 +44,9 @@ export interface Instance {
   /** Sidecar listener ports (mesh mode with a sidecar). */
   sidecar?: { inbound: number; outbound: number; admin: number };
   /**
-   * gRPC xDS bootstrap file (whenever a control plane runs): the instance's gRPC clients resolve
-   * `xds:///<service>` through the control plane, with or without a sidecar for HTTP.
+   * gRPC xDS bootstrap file for an instance without a sidecar when a control plane runs: its
+   * gRPC clients resolve `xds:///<service>` through the control plane (proxyless gRPC). An
+   * instance with a sidecar sends gRPC through it, like HTTP.
    */
   xdsBootstrap?: string;
 }
@@ -82,7 +83,7 @@ async function allocateInstances(
         ports: Object.fromEntries(envNames.map((e, i) => [e, app[i]])),
         sidecar: side ? { inbound: side[0], outbound: side[1], admin: side[2] } : undefined,
         xdsBootstrap:
-          opts.mesh || opts.discovery === 'registry'
+          !side && (opts.mesh || opts.discovery === 'registry')
             ? join(opts.dataDir, 'xds-bootstrap', `${service.name}-${r + 1}.json`)
             : undefined,
       });
