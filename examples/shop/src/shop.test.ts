@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Service } from '@meshwork/service';
+import { grpc, loadProto, unary } from '@meshwork/service/grpc';
 import { catalogApp } from './catalog/app.js';
 import { type Setup, startShopService } from './common/boot.js';
 import { openSqlite } from './db/sqlite.js';
-import { inventoryApp } from './inventory/app.js';
+import { INVENTORY_PROTO, inventoryApp } from './inventory/app.js';
 import { notificationsApp } from './notifications/app.js';
 import { ordersApp } from './orders/app.js';
 import { openOrdersRepository } from './orders/repository.js';
@@ -143,6 +144,57 @@ describe('shop', () => {
       (await json('GET', `${url.payments}/api/payments?orderId=${res.body.id}`)).body.items,
       [],
     );
+  });
+
+  test('the inventory gRPC API answers stock and refuses bad reservations with precise codes', async () => {
+    const pkg = loadProto(INVENTORY_PROTO) as any;
+    const Inventory = pkg.meshwork.shop.inventory.v1.Inventory;
+    const client = new Inventory(env.MESHWORK_ENDPOINTS_INVENTORY_GRPC, grpc.credentials.createInsecure());
+    try {
+      const stockNow = await unary<unknown, { productId: string; available: number }>(client, 'GetStock', {
+        productId: 'sku-dock',
+      });
+      assert.equal(stockNow.productId, 'sku-dock');
+      assert.equal(typeof stockNow.available, 'number');
+      const code = (request: unknown) =>
+        unary(client, 'Reserve', request).then(
+          () => 'OK',
+          (err: grpc.ServiceError) => grpc.status[err.code],
+        );
+      const twice = [
+        { productId: 'sku-dock', quantity: 1 },
+        { productId: 'sku-dock', quantity: 1 },
+      ];
+      assert.equal(await code({ orderId: 'g-1', items: twice }), 'INVALID_ARGUMENT');
+      assert.equal(
+        await code({ orderId: 'g-2', items: [{ productId: 'sku-nope', quantity: 1 }] }),
+        'NOT_FOUND',
+      );
+      assert.equal(
+        await code({ orderId: 'g-3', items: [{ productId: 'sku-dock', quantity: 10_000 }] }),
+        'FAILED_PRECONDITION',
+      );
+      assert.equal(await code({ orderId: '', items: [] }), 'INVALID_ARGUMENT');
+    } finally {
+      client.close();
+    }
+  });
+
+  test('the same product listed twice is one line of the order', async () => {
+    const before = await stock('sku-mouse');
+    const res = await json('POST', `${url.orders}/api/orders`, {
+      userId: 'u-ada',
+      items: [
+        { productId: 'sku-mouse', quantity: 1 },
+        { productId: 'sku-mouse', quantity: 2 },
+      ],
+    });
+    assert.equal(res.body.status, 'CONFIRMED', JSON.stringify(res.body));
+    assert.deepEqual(
+      res.body.items.map((i: any) => [i.productId, i.quantity]),
+      [['sku-mouse', 3]],
+    );
+    assert.equal(await stock('sku-mouse'), before - 3);
   });
 
   test('retrying a POST with the same Idempotency-Key returns the first order', async () => {

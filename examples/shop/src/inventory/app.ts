@@ -33,7 +33,10 @@ function toGrpcError(err: unknown): Partial<grpc.StatusObject> {
 function validItems(items: { productId?: string; quantity?: number }[] | undefined): string | undefined {
   if (!items || items.length === 0) return 'items must not be empty';
   const bad = items.findIndex((i) => !i.productId || !Number.isInteger(i.quantity) || (i.quantity ?? 0) < 1);
-  return bad >= 0 ? `items[${bad}] needs a product_id and a quantity ≥ 1` : undefined;
+  if (bad >= 0) return `items[${bad}] needs a product_id and a quantity ≥ 1`;
+  const seen = new Set<string>();
+  const dup = items.findIndex((i) => seen.size === seen.add(i.productId ?? '').size);
+  return dup >= 0 ? `items[${dup}] repeats product_id ${items[dup].productId}` : undefined;
 }
 
 function implementation(repo: InventoryRepository): grpc.UntypedServiceImplementation {

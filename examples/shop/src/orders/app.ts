@@ -31,7 +31,10 @@ function readOrder(body: unknown): OrderRequest {
     quantity: r.integer('quantity', 1, `/items/${i}/quantity`, item),
   }));
   r.done('order');
-  return { userId, items };
+  // The same product twice is one line: reservations are per product.
+  const merged = new Map<string, number>();
+  for (const item of items) merged.set(item.productId, (merged.get(item.productId) ?? 0) + item.quantity);
+  return { userId, items: [...merged].map(([productId, quantity]) => ({ productId, quantity })) };
 }
 
 async function lookup<T>(fn: () => Promise<T>, code: string, detail: string): Promise<T> {
