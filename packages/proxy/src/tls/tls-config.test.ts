@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { ProxyConfigError } from '../errors.js';
 import { compileDownstreamTransportSocket } from './downstream-tls-context.js';
 import { parseSubjectAltName } from './peer-identity.js';
+import { redactSecrets } from './redact-secrets.js';
 import { ServerNameIndex } from './server-name-index.js';
 import { createTestCa, inlineCertificate } from './test-support/certs.js';
 import { DOWNSTREAM_TLS_TYPE } from './transport-socket.js';
@@ -144,6 +145,33 @@ describe('TLS context config', () => {
     assert.equal(idx.select(undefined), 'default');
     assert.throws(() => idx.add(['*.example.com'], 'again', 'c[4]'), /c\[4\]\.server_names\[0\]/);
     assert.throws(() => idx.add(['a*b.com'], 'bad', 'c[5]'), /invalid server name/);
+  });
+
+  test('redaction hides key material in any DataSource form and leaves the input alone', () => {
+    const cluster = {
+      name: 'c',
+      transport_socket: {
+        typed_config: {
+          common_tls_context: {
+            tls_certificates: [
+              {
+                certificate_chain: { inline_string: 'CERT' },
+                private_key: { filename: '/secret/key.pem' },
+                password: { inline_string: 'hunter2' },
+              },
+            ],
+          },
+        },
+      },
+    };
+    const out = JSON.stringify(redactSecrets(cluster));
+    assert.ok(!out.includes('/secret/key.pem') && !out.includes('hunter2'));
+    assert.ok(out.includes('"private_key":{"filename":"[redacted]"}'));
+    assert.ok(out.includes('CERT'));
+    assert.equal(
+      cluster.transport_socket.typed_config.common_tls_context.tls_certificates[0]?.password.inline_string,
+      'hunter2',
+    );
   });
 
   test('subject alt names parse, including quoted values', () => {

@@ -13,7 +13,13 @@ import { ProxyConfigError } from '../errors.js';
 import type { ActiveStream } from '../http/active-stream.js';
 import { compileListener } from '../listener/listener-config.js';
 import { ProxyServer } from '../proxy.js';
-import { buildBootstrap, startUpstream, staticCluster, type Upstream } from '../test-support/harness.js';
+import {
+  buildBootstrap,
+  send,
+  startUpstream,
+  staticCluster,
+  type Upstream,
+} from '../test-support/harness.js';
 import { parseBootstrap } from '../xds/bootstrap.js';
 import { createTestCa, inlineCertificate, type TestCa, type TestCert } from './test-support/certs.js';
 import { DOWNSTREAM_TLS_TYPE } from './transport-socket.js';
@@ -250,6 +256,14 @@ describe('TLS listener', () => {
     assert.equal(outcome, 'refused');
     const r = await https1('cart.shop.example.com');
     assert.equal(r.status, 200, 'the listener keeps serving');
+  });
+
+  test('/config_dump redacts private keys but shows certificates', async () => {
+    const r = await send(proxy.adminPort, { path: '/config_dump' });
+    assert.equal(r.status, 200);
+    assert.ok(!r.body.includes('PRIVATE KEY'), 'no key material in the dump');
+    assert.ok(r.body.includes('[redacted]'));
+    assert.ok(r.body.includes('BEGIN CERTIFICATE'), 'certificates stay visible');
   });
 
   test('several filter chains must all be TLS; the error names the chain', () => {

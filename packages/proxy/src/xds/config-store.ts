@@ -14,6 +14,7 @@ import { compileListener, type ListenerConfig } from '../listener/listener-confi
 import { compileRouteConfig, type RouteTable } from '../router/route-config.js';
 import { ClusterStats, RouteStats, StatsStore } from '../stats/stats.js';
 import { upstreamExposition } from '../stats/upstream-exposition.js';
+import { redactSecrets } from '../tls/redact-secrets.js';
 import { ClusterManager } from '../upstream/cluster-manager.js';
 import type { Cluster } from '../upstream/types.js';
 
@@ -193,9 +194,10 @@ export class ConfigStore implements ProxyRuntime {
   /** The raw resources in force, for /config_dump. */
   dump(): { listeners: unknown[]; routes: unknown[]; clusters: unknown[] } {
     return {
-      listeners: this.listenerList().map((l) => l.config.source),
+      // Inline private keys must never leave the process through the admin API.
+      listeners: this.listenerList().map((l) => redactSecrets(l.config.source)),
       routes: [...this.routes.values()].map((t) => t.source),
-      clusters: this.clusterSources,
+      clusters: this.clusterSources.map(redactSecrets),
     };
   }
 
