@@ -187,6 +187,26 @@ describe('service runtime with a registry', () => {
   });
 });
 
+describe('configuration', () => {
+  test('a bad PORT or sidecar port is an error naming the variable', async () => {
+    const bad = createService({ name: 'x', handleSignals: false, log: silent, env: { PORT: 'eighty' } });
+    await assert.rejects(bad.start(), (err: unknown) => {
+      assert.equal((err as { code?: string }).code, 'MESH_ERR_INVALID_CONFIG');
+      assert.match((err as Error).message, /PORT: "eighty" is not a port/);
+      return true;
+    });
+    const svc = createService({
+      name: 'y',
+      controlPlane: 'http://127.0.0.1:1',
+      handleSignals: false,
+      log: silent,
+      env: { MESHWORK_SIDECAR_INBOUND_PORT: '70000' },
+    });
+    await assert.rejects(svc.start(), /MESHWORK_SIDECAR_INBOUND_PORT: "70000" is not a port/);
+    assert.equal(svc.server, undefined, 'nothing was bound');
+  });
+});
+
 describe('graceful shutdown', () => {
   test('in-flight requests complete, keep-alive closes and new connections are refused', async () => {
     const svc = createService({

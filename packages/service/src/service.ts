@@ -141,7 +141,9 @@ class ServiceRuntime implements Service {
   }
 
   async start(): Promise<number> {
+    // Validate everything from the environment before binding anything.
     const port = this.options.port ?? envPort(this.env.PORT, 'PORT') ?? 0;
+    const sidecarPort = envPort(this.env.MESHWORK_SIDECAR_INBOUND_PORT, 'MESHWORK_SIDECAR_INBOUND_PORT');
     const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => this.onRequest(req, res));
     this.httpServer = server;
     this.drain = new DrainTracker(server);
@@ -151,7 +153,7 @@ class ServiceRuntime implements Service {
     });
     const bound = (server.address() as AddressInfo).port;
     this.probes.markStarted();
-    this.startRegistration(bound);
+    this.startRegistration(bound, sidecarPort);
     await this.reportReadiness();
     this.readinessTimer = setInterval(
       () => void this.reportReadiness(),
@@ -204,7 +206,7 @@ class ServiceRuntime implements Service {
     await Promise.all(this.registries.map((r) => r.setReady(ready)));
   }
 
-  private startRegistration(port: number): void {
+  private startRegistration(port: number, sidecarPort: number | undefined): void {
     if (!this.controlPlane) return;
     const address = this.options.host ?? '127.0.0.1';
     const base: InstanceRegistration = {
@@ -213,7 +215,7 @@ class ServiceRuntime implements Service {
       instanceId: this.instanceId,
       address,
       port,
-      sidecarPort: envPort(this.env.MESHWORK_SIDECAR_INBOUND_PORT, 'MESHWORK_SIDECAR_INBOUND_PORT'),
+      sidecarPort,
       protocol: 'http',
       version: this.options.version ?? this.env.MESHWORK_VERSION,
       labels: this.options.labels,
