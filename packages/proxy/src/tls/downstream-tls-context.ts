@@ -20,13 +20,8 @@ export interface DownstreamTlsConfig {
   readonly secureContext: SecureContext;
 }
 
-const FIELDS = [
-  'common_tls_context',
-  'require_client_certificate',
-  'require_sni',
-  'session_timeout',
-  'disable_stateless_session_resumption',
-];
+// session_timeout / disable_stateless_session_resumption are not honoured, so they are rejected.
+const FIELDS = ['common_tls_context', 'require_client_certificate', 'require_sni'];
 
 /** Compiles a filter chain's `transport_socket` at `path`; undefined for plaintext. */
 export function compileDownstreamTransportSocket(v: unknown, path: string): DownstreamTlsConfig | undefined {

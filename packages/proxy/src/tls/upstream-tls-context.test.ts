@@ -95,6 +95,17 @@ describe('upstream TLS origination', () => {
     second.destroy();
   });
 
+  test('max_session_keys 0 turns resumption off', async () => {
+    const tls = upstreamTls({ max_session_keys: 0 });
+    for (let i = 0; i < 2; i++) {
+      const s = connectUpstreamTls(tls, '127.0.0.1', port, 'h2');
+      await once(s, 'secureConnect');
+      assert.equal(s.isSessionReused(), false);
+      await new Promise((r) => setTimeout(r, 20)); // let a ticket arrive, were it kept
+      s.destroy();
+    }
+  });
+
   test('without trusted_ca the server certificate is not verified (Envoy semantics)', async () => {
     const tls = upstreamTls({});
     assert.equal(await outcome(connectUpstreamTls(tls, '127.0.0.1', port, 'http/1.1')), 'ok hello');

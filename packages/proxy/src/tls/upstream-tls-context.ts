@@ -17,6 +17,8 @@ export interface UpstreamTlsConfig {
   readonly common: CommonTlsContext;
   /** `sni`: server name sent in the ClientHello ('' → none). */
   readonly sni: string;
+  /** `max_session_keys` (default 1): 0 disables session resumption; more than 1 keeps one. */
+  readonly maxSessionKeys: number;
   readonly secureContext: SecureContext;
 }
 
@@ -34,7 +36,6 @@ export function compileUpstreamTlsContext(v: unknown, path: string): UpstreamTls
   if (o.allow_renegotiation === true) {
     throw new ProxyConfigError(`${path}.allow_renegotiation`, 'renegotiation is not supported');
   }
-  uint(o, 'max_session_keys', path, 1);
   const cp = `${path}.common_tls_context`;
   const common = compileCommonTlsContext(o.common_tls_context, cp);
   if (common.certificates.length > 1) {
@@ -45,7 +46,8 @@ export function compileUpstreamTlsContext(v: unknown, path: string): UpstreamTls
   }
   const sni = str(o, 'sni', path) ?? '';
   if (sni.length > 255) throw new ProxyConfigError(`${path}.sni`, 'longer than 255 characters');
-  return { common, sni, secureContext: buildSecureContext(common, cp) };
+  const maxSessionKeys = uint(o, 'max_session_keys', path, 1);
+  return { common, sni, maxSessionKeys, secureContext: buildSecureContext(common, cp) };
 }
 
 /**
@@ -83,7 +85,7 @@ export function connectUpstreamTls(
     },
   });
   // Envoy keeps `max_session_keys` (1) per context: the next connection resumes the session.
-  socket.on('session', (session: Buffer) => cache.set(key, session));
+  if (tls.maxSessionKeys > 0) socket.on('session', (session: Buffer) => cache.set(key, session));
   return socket;
 }
 
