@@ -126,6 +126,11 @@ describe('TLS context config', () => {
       /invalid TLS material/,
     );
     rejects(
+      wrap({ common_tls_context: { tls_certificates: [inlineCertificate(leaf)] }, session_timeout: '60s' }),
+      `${tc}.session_timeout`,
+      /unsupported field/,
+    );
+    rejects(
       { name: 'x', typed_config: { '@type': 'type.googleapis.com/foo.Bar' } },
       `${PATH}.typed_config.@type`,
       /unsupported transport socket/,
