@@ -114,6 +114,14 @@ describe('TLS termination', () => {
     assert.equal(body, 'api h2 anon');
   });
 
+  test('a chain without alpn_protocols ignores the ALPN a client offers', async () => {
+    const { body } = await exchange({
+      servername: 'cart.shop.example.com',
+      ALPNProtocols: ['h2', 'http/1.1'],
+    });
+    assert.equal(body, 'shop - anon');
+  });
+
   test('a wildcard server name matches deeper names; unknown names fall back to the default chain', async () => {
     assert.equal((await exchange({ servername: 'cart.shop.example.com' })).body, 'shop - anon');
     const deep = await exchange({ servername: 'a.b.shop.example.com', checkServerIdentity: () => undefined });

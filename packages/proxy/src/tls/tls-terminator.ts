@@ -106,7 +106,9 @@ export class TlsTerminator<T> {
     const offered = chain?.tls.common.alpnProtocols;
     // Server preference, as Envoy: the first configured protocol the client also offers.
     if (offered !== undefined) for (const p of offered) if (arg.protocols.includes(p)) return p;
-    return undefined;
+    // Envoy declines ALPN here and the client falls back (HTTP/1.1 in practice). node can only
+    // accept or abort the handshake, so accept that fallback explicitly instead of aborting.
+    return arg.protocols.includes('http/1.1') ? 'http/1.1' : arg.protocols[0];
   }
 
   private finish(s: TLSSocket): void {
