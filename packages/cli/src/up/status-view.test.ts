@@ -35,6 +35,23 @@ test('status lists processes, registry instances with health and proxy config ve
               ready: false,
               labels: { version: 'v2' },
             },
+            {
+              instanceId: 'catalog-4',
+              address: '127.0.0.1',
+              port: 4004,
+              ready: true,
+              healthy: false,
+              check: { type: 'http', status: 'failing', error: 'status 503' },
+            },
+            {
+              instanceId: 'catalog-5',
+              address: '127.0.0.1',
+              port: 4005,
+              ready: true,
+              healthy: false,
+              outlier: true,
+            },
+            { instanceId: 'catalog-6', address: '127.0.0.1', port: 4006, expired: true, healthy: false },
           ],
         },
       ],
@@ -57,6 +74,9 @@ test('status lists processes, registry instances with health and proxy config ve
   assert.match(lines, /orders-1 +ready +9 +1 +app:5000/);
   assert.match(lines, /catalog +catalog-1 +127\.0\.0\.1:4001 +HEALTHY +v1/);
   assert.match(lines, /catalog +catalog-3 +127\.0\.0\.1:4003 +NOT READY +v2/);
+  assert.match(lines, /catalog-4 +127\.0\.0\.1:4004 +CHECK FAILING \(status 503\)/);
+  assert.match(lines, /catalog-5 +127\.0\.0\.1:4005 +EJECTED \(outlier\)/);
+  assert.match(lines, /catalog-6 +127\.0\.0\.1:4006 +EXPIRED \(missed heartbeats\)/);
   assert.match(lines, /catalog-1 +sidecar +3 +- +4 +7 +PENDING/);
 });
 

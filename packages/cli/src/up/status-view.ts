@@ -47,16 +47,23 @@ function processes(state: UpState): string[] {
   ];
 }
 
+/** Why an instance is or is not an endpoint, most specific reason first. */
+function healthOf(i: Obj): string {
+  if (i.expired === true) return 'EXPIRED (missed heartbeats)';
+  if (i.ready === false) return 'NOT READY';
+  if (i.check?.status === 'failing') return `CHECK FAILING${i.check.error ? ` (${i.check.error})` : ''}`;
+  if (i.outlier === true) return 'EJECTED (outlier)';
+  if (i.healthy === false) return 'UNHEALTHY';
+  return 'HEALTHY';
+}
+
 function registryRows(registry: unknown): string[] {
   const rows: string[][] = [];
   for (const svc of list(registry, 'services')) {
     const instances = list(svc.instances ?? [], 'instances');
     if (instances.length === 0) rows.push([String(svc.name ?? svc.service), '', '', '', '']);
     for (const i of instances) {
-      const health =
-        i.health ??
-        i.status ??
-        (i.healthy === false ? 'UNHEALTHY' : i.ready === false ? 'NOT READY' : 'HEALTHY');
+      const health = i.health ?? i.status ?? healthOf(i);
       rows.push([
         String(svc.name ?? svc.service ?? i.service),
         String(i.instanceId ?? i.id ?? ''),
