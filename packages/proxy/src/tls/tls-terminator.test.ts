@@ -114,12 +114,12 @@ describe('TLS termination', () => {
     assert.equal(body, 'api h2 anon');
   });
 
-  test('a chain without alpn_protocols ignores the ALPN a client offers', async () => {
+  test('a chain without alpn_protocols does not abort a client offering ALPN: it falls back to http/1.1', async () => {
     const { body } = await exchange({
       servername: 'cart.shop.example.com',
       ALPNProtocols: ['h2', 'http/1.1'],
     });
-    assert.equal(body, 'shop - anon');
+    assert.equal(body, 'shop http/1.1 anon');
   });
 
   test('a wildcard server name matches deeper names; unknown names fall back to the default chain', async () => {
