@@ -43,7 +43,7 @@ export {
 } from './tls/upstream-tls-context.js';
 export { ClusterManager } from './upstream/cluster-manager.js';
 export type * from './upstream/types.js';
-export { AdsSource, type AdsSourceEvents, type AdsSourceOptions } from './xds/ads-source.js';
+export type { AdsSource, AdsSourceEvents, AdsSourceOptions } from './xds/ads-source.js';
 export { type Bootstrap, compileBootstrap, loadBootstrap, parseBootstrap } from './xds/bootstrap.js';
 export { ConfigStore } from './xds/config-store.js';
 export { type ProxyIdentity, proxyNode, type XdsNodeJson } from './xds/node-identity.js';

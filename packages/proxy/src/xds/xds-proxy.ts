@@ -5,7 +5,7 @@
  */
 import { ProxyConfigError } from '../errors.js';
 import { type ProxyOptions, ProxyServer } from '../proxy.js';
-import { AdsSource, type AdsSourceOptions } from './ads-source.js';
+import type { AdsSource, AdsSourceOptions } from './ads-source.js';
 import type { Bootstrap } from './bootstrap.js';
 import type { Json } from './fields.js';
 
@@ -54,6 +54,9 @@ export async function startXdsProxy(options: XdsProxyOptions): Promise<XdsProxy>
   const address = options.address ?? adsAddressOf(bootstrap);
   const node = options.node ?? (bootstrap.node as AdsSourceOptions['node']);
   if (node.id === '') throw new ProxyConfigError('node.id', 'an xDS proxy needs a node id');
+  // Loaded here, not at the top: the xDS client and its protobuf codec cost ~17 MB, which a proxy
+  // with a static bootstrap never needs.
+  const { AdsSource } = await import('./ads-source.js');
   let source: AdsSource | undefined;
   const proxy = await ProxyServer.start(
     { ...bootstrap, node: { id: node.id, cluster: node.cluster ?? '' } },

@@ -11,10 +11,10 @@
 import type { UpstreamTlsConfig } from '../../tls/upstream-tls-context.js';
 import type { Clock, RandomSource, TimerHandle } from '../clock.js';
 import type { UpstreamHost } from '../host.js';
-import { GrpcHealthProbe } from './grpc-health-check.js';
 import type { HealthCheckSettings } from './health-check-config.js';
 import type { HealthProbe, ProbeResult } from './health-probe.js';
 import { HttpHealthProbe } from './http-health-check.js';
+import { LazyGrpcHealthProbe } from './lazy-grpc-health-check.js';
 import { TcpHealthProbe } from './tcp-health-check.js';
 
 /** Told about every probe result and every change of a host's active-check health. */
@@ -219,6 +219,6 @@ function createProbe(
     case 'tcp':
       return new TcpHealthProbe(settings.check, tls);
     case 'grpc':
-      return new GrpcHealthProbe(settings.check, clusterName, tls);
+      return new LazyGrpcHealthProbe(settings.check, clusterName, tls);
   }
 }
