@@ -8,6 +8,7 @@
 //
 //   node bench/xds/run.mjs               (runs on the sources, updates the "xDS" section of bench/RESULTS.md)
 //   BENCH_CLIENTS=200 BENCH_MODES=delta node bench/xds/run.mjs --no-write
+//   BENCH_CP_NODE_FLAGS='--cpu-prof --cpu-prof-dir=prof' …   (profiles the control plane)
 //   BENCH_TRACE=1 …                      (the control plane logs each push and its cost to stderr)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -67,7 +68,9 @@ spec:
 `;
 
 async function startControlPlane() {
-  const child = spawn(process.execPath, [...RUNTIME_FLAGS, join(root, 'bench/xds/control-plane.mjs')], {
+  // BENCH_CP_NODE_FLAGS='--cpu-prof --cpu-prof-dir=prof' profiles the control plane alone.
+  const extraFlags = (process.env.BENCH_CP_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...RUNTIME_FLAGS, ...extraFlags, join(root, 'bench/xds/control-plane.mjs')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const info = await new Promise((res) =>

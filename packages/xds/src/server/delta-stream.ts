@@ -1,12 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
-import {
-  type DeltaDiscoveryRequest,
-  encodeDeltaDiscoveryResponse,
-  type XdsNode,
-} from '../protocol/messages.js';
+import type { DeltaDiscoveryRequest, XdsNode } from '../protocol/messages.js';
 import { inPushOrder, isWildcardType } from '../type-urls.js';
 import { ABSENT, DeltaLedger } from './delta-ledger.js';
-import type { PreparedTypeSnapshot } from './snapshot.js';
+import { deltaResponse, responseBody } from './response-bytes.js';
+import type { PreparedResource, PreparedTypeSnapshot } from './snapshot.js';
 import type { AdsStream, StreamHost, StreamTypeStatus } from './stream-host.js';
 
 interface TypeState {
@@ -199,17 +196,10 @@ export class DeltaStream implements AdsStream {
     );
     state.initialSent = true;
     state.sentVersion = typeSnapshot.version;
-    const encoded = updated.map((name) => typeSnapshot.resources.get(name)!.encodedDeltaResource);
-    this.write(
-      encodeDeltaDiscoveryResponse(
-        typeSnapshot.version,
-        encoded,
-        typeUrl,
-        removed,
-        nonce,
-        this.host.controlPlaneId,
-      ),
-    );
+    // Streams sent the same resources from the same snapshot share the encoded body.
+    const resources: PreparedResource[] = updated.map((name) => typeSnapshot.resources.get(name)!);
+    const body = responseBody(typeSnapshot, content, resources, true);
+    this.write(deltaResponse(body, nonce, removed, this.host.controlPlaneId));
     this.host.emit('push', {
       nodeId: this.node!.id,
       streamId: this.id,

@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import { type DiscoveryRequest, encodeDiscoveryResponse, type XdsNode } from '../protocol/messages.js';
+import type { DiscoveryRequest, XdsNode } from '../protocol/messages.js';
 import { inPushOrder, isWildcardType } from '../type-urls.js';
-import type { PreparedResource } from './snapshot.js';
+import { contentKey, responseBody, sotwResponse, wholeSet } from './response-bytes.js';
+import type { PreparedResource, PreparedTypeSnapshot } from './snapshot.js';
 import type { AdsStream, StreamHost, StreamTypeStatus } from './stream-host.js';
 
 interface TypeState {
@@ -15,6 +16,15 @@ interface TypeState {
   currentVersion: string;
   /** `name:hash` of what was last sent, to skip pushes that would change nothing. */
   sentContent: string | undefined;
+  /**
+   * RDS/EDS (and other types the client names, not LDS/CDS) may be answered with only the
+   * resources that changed: per name, what the client holds or has in flight.
+   */
+  held: Map<string, PreparedResource>;
+  /** The resources of the last response, dropped from `held` when the client NACKs it. */
+  lastSent: readonly PreparedResource[];
+  /** The content of the last NACKed partial response, not sent again as it is. */
+  rejectedContent: string | undefined;
   ackedVersion: string;
   nack?: { version: string; message: string };
   /** The subscription changed (in a stale request) since the last response was sent. */
@@ -92,6 +102,9 @@ export class SotwStream implements AdsStream {
       sentVersion: '',
       currentVersion: '',
       sentContent: undefined,
+      held: new Map(),
+      lastSent: [],
+      rejectedContent: undefined,
       ackedVersion: '',
       subscriptionChanged: false,
     };
@@ -125,6 +138,9 @@ export class SotwStream implements AdsStream {
     if (request.error_detail) {
       // Remember the rejected version so the same content is not pushed again in a loop.
       state.nack = { version: state.sentVersion, message: request.error_detail.message };
+      // The client kept older copies of what it rejected: resend those with the next change.
+      state.rejectedContent = state.sentContent;
+      for (const r of state.lastSent) state.held.delete(r.name);
       this.host.emit('nack', {
         ...base,
         version: state.sentVersion,
@@ -136,6 +152,7 @@ export class SotwStream implements AdsStream {
     }
     state.ackedVersion = request.version_info;
     state.nack = undefined;
+    state.rejectedContent = undefined;
     this.host.emit('ack', { ...base, version: request.version_info });
   }
 
@@ -147,8 +164,10 @@ export class SotwStream implements AdsStream {
   }
 
   /**
-   * Sends the type's subscribed resources if they differ from what this stream last got.
-   * `force` (first request, subscription change) sends even when the content is the same.
+   * Sends what the stream lacks of the type: for LDS/CDS (and wildcard subscriptions) the whole
+   * subscribed set when it differs from what was last sent; for named types only the resources
+   * that changed, as the xDS protocol allows for every type but Listener and Cluster. `force`
+   * (first request, subscription change) sends the whole subscribed set even when unchanged.
    */
   private push(typeUrl: string, state: TypeState, force: boolean): void {
     if (this.closed || !this.node) return;
@@ -159,44 +178,85 @@ export class SotwStream implements AdsStream {
     force ||= state.subscriptionChanged;
     const typeSnapshot = this.host.snapshotFor(this.node.id)?.types.get(typeUrl);
     if (!typeSnapshot) return;
-    const selected = this.select(state, typeSnapshot.resources);
-    const content = contentKey(selected);
-    if (!force && content === state.sentContent) {
-      // After a NACK the stream is not current at any version until it ACKs again.
-      if (typeSnapshot.version !== state.currentVersion && !state.nack) {
-        state.currentVersion = typeSnapshot.version;
-        this.host.emit('current', {
-          nodeId: this.node.id,
-          streamId: this.id,
-          delta: false,
-          typeUrl,
-          version: typeSnapshot.version,
-        });
-      }
+    if (!force && !state.wildcard && !isWildcardType(typeUrl)) {
+      this.pushChanged(state, typeSnapshot);
       return;
     }
+    const whole = state.wildcard ? wholeSet(typeSnapshot) : undefined;
+    const selected = whole ? whole.resources : this.select(state, typeSnapshot.resources);
+    const content = whole ? whole.key : contentKey(selected);
+    if (!force && content === state.sentContent) {
+      this.markCurrent(state, typeSnapshot);
+      return;
+    }
+    state.held.clear();
+    if (!whole) for (const r of selected) state.held.set(r.name, r);
+    this.send(state, typeSnapshot, selected, content, whole?.names);
+  }
+
+  /** A named, non-LDS/CDS type: sends only the subscribed resources whose version moved. */
+  private pushChanged(state: TypeState, typeSnapshot: PreparedTypeSnapshot): void {
+    const changed: PreparedResource[] = [];
+    for (const name of state.names) {
+      const resource = typeSnapshot.resources.get(name);
+      const had = state.held.get(name);
+      // Gone from the snapshot: forget it, so it is sent again should it come back.
+      if (!resource) state.held.delete(name);
+      else if (had === undefined || (had !== resource && had.version !== resource.version))
+        changed.push(resource);
+    }
+    if (changed.length === 0) {
+      this.markCurrent(state, typeSnapshot);
+      return;
+    }
+    const content = contentKey(changed);
+    if (content === state.rejectedContent) return; // exactly what the client just rejected
+    for (const r of changed) state.held.set(r.name, r);
+    this.send(state, typeSnapshot, changed, content, undefined);
+  }
+
+  /** Nothing to send: the stream is current at the snapshot's version (unless it NACKed). */
+  private markCurrent(state: TypeState, typeSnapshot: PreparedTypeSnapshot): void {
+    if (typeSnapshot.version === state.currentVersion || state.nack) return;
+    state.currentVersion = typeSnapshot.version;
+    this.host.emit('current', {
+      nodeId: this.node!.id,
+      streamId: this.id,
+      delta: false,
+      typeUrl: typeSnapshot.typeUrl,
+      version: typeSnapshot.version,
+    });
+  }
+
+  private send(
+    state: TypeState,
+    typeSnapshot: PreparedTypeSnapshot,
+    resources: readonly PreparedResource[],
+    content: string,
+    names: readonly string[] | undefined,
+  ): void {
     const nonce = this.host.nextNonce();
-    const anys = selected.map((r) => r.encodedAny);
     state.nonce = nonce;
     state.sentVersion = typeSnapshot.version;
     state.currentVersion = typeSnapshot.version;
     state.sentContent = content;
+    state.lastSent = resources;
     state.subscriptionChanged = false;
-    this.write(encodeDiscoveryResponse(typeSnapshot.version, anys, typeUrl, nonce, this.host.controlPlaneId));
+    const body = responseBody(typeSnapshot, content, resources, false);
+    this.write(sotwResponse(body, nonce, this.host.controlPlaneId));
     this.host.emit('push', {
-      nodeId: this.node.id,
+      nodeId: this.node!.id,
       streamId: this.id,
       delta: false,
-      typeUrl,
+      typeUrl: typeSnapshot.typeUrl,
       version: typeSnapshot.version,
       nonce,
-      resourceNames: selected.map((r) => r.name),
+      resourceNames: names ? [...names] : resources.map((r) => r.name),
       removedNames: [],
     });
   }
 
   private select(state: TypeState, resources: ReadonlyMap<string, PreparedResource>): PreparedResource[] {
-    if (state.wildcard) return [...resources.values()];
     const out: PreparedResource[] = [];
     for (const name of state.names) {
       const resource = resources.get(name);
@@ -243,10 +303,4 @@ export class SotwStream implements AdsStream {
     this.closed = true;
     this.call.end();
   }
-}
-
-function contentKey(resources: readonly PreparedResource[]): string {
-  let key = '';
-  for (const r of resources) key += `${r.name}\u0000${r.version}\u0001`;
-  return key;
 }
