@@ -15,6 +15,7 @@ import {
   type ValidationIssue,
 } from '@meshwork/control-plane';
 import type { Command } from '../main.js';
+import { withUsageErrors } from '../usage.js';
 
 const USAGE = `usage: meshwork apply -f <file|dir|-> [-f …] [--dry-run] [--skip-unknown-kinds] [--wait [--timeout 30s]] [--server <url>]
 
@@ -149,17 +150,7 @@ async function execute(argv: string[]): Promise<number> {
   }
 }
 
-/** Bad flags (unknown option, missing value, bad duration) are a usage error: exit 2. */
-async function run(argv: string[]): Promise<number> {
-  try {
-    return await execute(argv);
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    if (!code.startsWith('ERR_PARSE_ARGS') && !(err instanceof RangeError)) throw err;
-    console.error(`meshwork apply: ${(err as Error).message}`);
-    return 2;
-  }
-}
+const run = withUsageErrors('apply', execute);
 
 /** The `apply` verb. */
 export const command: Command = {

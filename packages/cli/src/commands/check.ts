@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { loadManifests, ResourceValidator, type ValidationIssue } from '@meshwork/control-plane';
 import type { Command } from '../main.js';
+import { withUsageErrors } from '../usage.js';
 
 const USAGE = `usage: meshwork check -f <file|dir|-> [-f …] [--unknown-hosts error|warning] [--skip-unknown-kinds]
 
@@ -53,17 +54,7 @@ async function execute(argv: string[]): Promise<number> {
   return errors.length > 0 ? 1 : 0;
 }
 
-/** Bad flags (unknown option, missing value, bad duration) are a usage error: exit 2. */
-async function run(argv: string[]): Promise<number> {
-  try {
-    return await execute(argv);
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    if (!code.startsWith('ERR_PARSE_ARGS') && !(err instanceof RangeError)) throw err;
-    console.error(`meshwork check: ${(err as Error).message}`);
-    return 2;
-  }
-}
+const run = withUsageErrors('check', execute);
 
 /** The `check` verb. */
 export const command: Command = {

@@ -13,6 +13,7 @@ import {
   ResourceClient,
 } from '@meshwork/control-plane';
 import type { Command } from '../main.js';
+import { withUsageErrors } from '../usage.js';
 
 const USAGE = `usage: meshwork delete <kind> <name> [-n <namespace>] [--server <url>]
        meshwork delete -f <file|dir|-> [-f …] [--ignore-not-found] [--server <url>]`;
@@ -93,17 +94,7 @@ async function execute(argv: string[]): Promise<number> {
   return deleteAll(client, targets, values['ignore-not-found'] ?? false);
 }
 
-/** Bad flags (unknown option, missing value, bad duration) are a usage error: exit 2. */
-async function run(argv: string[]): Promise<number> {
-  try {
-    return await execute(argv);
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    if (!code.startsWith('ERR_PARSE_ARGS') && !(err instanceof RangeError)) throw err;
-    console.error(`meshwork delete: ${(err as Error).message}`);
-    return 2;
-  }
-}
+const run = withUsageErrors('delete', execute);
 
 /** The `delete` verb. */
 export const command: Command = {

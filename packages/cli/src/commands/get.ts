@@ -14,6 +14,7 @@ import {
 } from '@meshwork/control-plane';
 import { stringify } from 'yaml';
 import type { Command } from '../main.js';
+import { withUsageErrors } from '../usage.js';
 
 const USAGE = `usage: meshwork get <kind|all> [name] [-n <namespace> | -A] [-l <selector>] [-o yaml|json] [-w] [--server <url>]
 
@@ -134,17 +135,7 @@ async function execute(argv: string[]): Promise<number> {
   }
 }
 
-/** Bad flags (unknown option, missing value, bad duration) are a usage error: exit 2. */
-async function run(argv: string[]): Promise<number> {
-  try {
-    return await execute(argv);
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    if (!code.startsWith('ERR_PARSE_ARGS') && !(err instanceof RangeError)) throw err;
-    console.error(`meshwork get: ${(err as Error).message}`);
-    return 2;
-  }
-}
+const run = withUsageErrors('get', execute);
 
 /** The `get` verb. */
 export const command: Command = {
