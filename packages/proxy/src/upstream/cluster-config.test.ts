@@ -93,6 +93,23 @@ describe('compileCluster', () => {
     assert.equal(s.statName, 'inventory_v1');
   });
 
+  test('circuit_breakers retry_budget: Envoy defaults 20 % / 3 for fields left out', () => {
+    const s = compileCluster(
+      'c',
+      staticCluster({
+        circuit_breakers: {
+          thresholds: [
+            { retry_budget: {}, max_retries: 7 },
+            { priority: 'HIGH', retry_budget: { budget_percent: { value: 50 }, min_retry_concurrency: 1 } },
+          ],
+        },
+      }),
+    );
+    assert.deepEqual(s.limits.DEFAULT.retryBudget, { budgetPercent: 20, minRetryConcurrency: 3 });
+    assert.equal(s.limits.DEFAULT.maxRetries, 7);
+    assert.deepEqual(s.limits.HIGH.retryBudget, { budgetPercent: 50, minRetryConcurrency: 1 });
+  });
+
   test('common_lb_config.locality_weighted_lb_config turns on locality weighting', () => {
     const on = compileCluster('c', staticCluster({ common_lb_config: { locality_weighted_lb_config: {} } }));
     assert.equal(on.localityWeighted, true);
@@ -135,8 +152,22 @@ describe('compileCluster', () => {
       'c.type: unsupported value "ORIGINAL_DST"',
     );
     throwsAt(
-      () => compileCluster('c', staticCluster({ circuit_breakers: { thresholds: [{ retry_budget: {} }] } })),
-      'c.circuit_breakers.thresholds[0].retry_budget: unsupported field',
+      () =>
+        compileCluster(
+          'c',
+          staticCluster({
+            circuit_breakers: { thresholds: [{ retry_budget: { budget_percent: { value: 120 } } }] },
+          }),
+        ),
+      'c.circuit_breakers.thresholds[0].retry_budget.budget_percent: percent must be between 0 and 100, got 120',
+    );
+    throwsAt(
+      () =>
+        compileCluster(
+          'c',
+          staticCluster({ circuit_breakers: { thresholds: [{ retry_budget: { percent: 5 } }] } }),
+        ),
+      'c.circuit_breakers.thresholds[0].retry_budget.percent: unsupported field',
     );
     throwsAt(
       () => compileCluster('c', staticCluster({ maglev_lb_config: { table_size: 65536 } })),

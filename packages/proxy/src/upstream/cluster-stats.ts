@@ -137,7 +137,7 @@ function snapshotLimits(l: CircuitBreakerLimits): LimitsSnapshot {
     maxConnections: l.maxConnections,
     maxPendingRequests: l.maxPendingRequests,
     maxRequests: l.maxRequests,
-    maxRetries: l.maxRetries,
+    maxRetries: l.retryLimit(),
     activeConnections: l.connections,
     activePendingRequests: l.pendingRequests,
     activeRequests: l.requests,

@@ -55,4 +55,42 @@ describe('CircuitBreakerLimits', () => {
     assert.equal(limits.requests, 3);
     assert.equal(limits.tryAcquireRequest(), false);
   });
+  test('a retry budget allows max(min_retry_concurrency, budget_percent of active + pending)', () => {
+    const limits = new CircuitBreakerLimits('DEFAULT', {
+      ...DEFAULT_LIMIT_THRESHOLDS,
+      maxRetries: 0, // ignored while a budget is set, as in Envoy
+      retryBudget: { budgetPercent: 20, minRetryConcurrency: 2 },
+    });
+    // 5 active requests: 20 % is 1, so the floor of 2 applies.
+    for (let i = 0; i < 5; i++) limits.tryAcquireRequest();
+    assert.equal(limits.retryLimit(), 2);
+    assert.equal(limits.tryAcquireRetry(), true);
+    assert.equal(limits.tryAcquireRetry(), true);
+    assert.equal(limits.tryAcquireRetry(), false);
+    assert.equal(limits.overflows.retries, 1);
+    // 15 active + 5 pending: 20 % of 20 is 4.
+    for (let i = 0; i < 10; i++) limits.tryAcquireRequest();
+    for (let i = 0; i < 5; i++) limits.tryAcquirePending();
+    assert.equal(limits.retryLimit(), 4);
+    assert.equal(limits.tryAcquireRetry(), true);
+    assert.equal(limits.tryAcquireRetry(), true);
+    assert.equal(limits.tryAcquireRetry(), false);
+    assert.equal(limits.overflows.retries, 2);
+    // Fractions round down: 20 % of 24 is 4.8 → 4.
+    for (let i = 0; i < 4; i++) limits.tryAcquireRequest();
+    assert.equal(limits.retryLimit(), 4);
+  });
+
+  test('without a budget the limit is max_retries; a pushed budget replaces it', () => {
+    const limits = new CircuitBreakerLimits('DEFAULT', { ...DEFAULT_LIMIT_THRESHOLDS, maxRetries: 1 });
+    for (let i = 0; i < 100; i++) limits.tryAcquireRequest();
+    assert.equal(limits.retryLimit(), 1);
+    limits.setThresholds({
+      ...DEFAULT_LIMIT_THRESHOLDS,
+      retryBudget: { budgetPercent: 50, minRetryConcurrency: 3 },
+    });
+    assert.equal(limits.retryLimit(), 50);
+    limits.setThresholds(DEFAULT_LIMIT_THRESHOLDS);
+    assert.equal(limits.retryLimit(), 3);
+  });
 });

@@ -6,12 +6,26 @@
  */
 import type { ClusterLimits, RoutingPriority } from './types.js';
 
+/**
+ * Envoy's `retry_budget`: concurrent retries limited to a share of the active requests rather
+ * than to a fixed `max_retries`.
+ */
+export interface RetryBudget {
+  /** Share of active + pending requests that may be retries, 0..100 (Envoy default 20). */
+  readonly budgetPercent: number;
+  /** Retries always allowed regardless of the share (Envoy default 3). */
+  readonly minRetryConcurrency: number;
+}
+
 /** One priority's thresholds, Envoy defaults 1024 / 1024 / 1024 / 3. */
 export interface LimitThresholds {
   readonly maxConnections: number;
   readonly maxPendingRequests: number;
   readonly maxRequests: number;
+  /** Ignored while `retryBudget` is set, as in Envoy. */
   readonly maxRetries: number;
+  /** When set, replaces `maxRetries` by the budget. */
+  readonly retryBudget?: RetryBudget;
 }
 
 /** Envoy's defaults when a threshold is not set. */
@@ -43,6 +57,7 @@ export class CircuitBreakerLimits implements ClusterLimits {
   maxPendingRequests: number;
   maxRequests: number;
   maxRetries: number;
+  retryBudget: RetryBudget | undefined;
   /** Currently held slots. */
   connections = 0;
   pendingRequests = 0;
@@ -56,6 +71,7 @@ export class CircuitBreakerLimits implements ClusterLimits {
     this.maxPendingRequests = thresholds.maxPendingRequests;
     this.maxRequests = thresholds.maxRequests;
     this.maxRetries = thresholds.maxRetries;
+    this.retryBudget = thresholds.retryBudget;
   }
 
   /** Applies new thresholds while keeping the held counts, so a config push never resets them. */
@@ -64,6 +80,7 @@ export class CircuitBreakerLimits implements ClusterLimits {
     this.maxPendingRequests = thresholds.maxPendingRequests;
     this.maxRequests = thresholds.maxRequests;
     this.maxRetries = thresholds.maxRetries;
+    this.retryBudget = thresholds.retryBudget;
   }
 
   tryAcquireRequest(): boolean {
@@ -92,8 +109,19 @@ export class CircuitBreakerLimits implements ClusterLimits {
     if (this.pendingRequests > 0) this.pendingRequests--;
   }
 
+  /**
+   * The concurrent retries allowed now: `maxRetries`, or with a retry budget
+   * max(min_retry_concurrency, budget_percent × (active + pending requests)), as Envoy computes it.
+   */
+  retryLimit(): number {
+    const budget = this.retryBudget;
+    if (budget === undefined) return this.maxRetries;
+    const share = Math.floor((budget.budgetPercent / 100) * (this.requests + this.pendingRequests));
+    return Math.max(share, budget.minRetryConcurrency);
+  }
+
   tryAcquireRetry(): boolean {
-    if (this.retries >= this.maxRetries) {
+    if (this.retries >= this.retryLimit()) {
       this.overflows.retries++;
       return false;
     }
