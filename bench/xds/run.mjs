@@ -70,9 +70,13 @@ spec:
 async function startControlPlane() {
   // BENCH_CP_NODE_FLAGS='--cpu-prof --cpu-prof-dir=prof' profiles the control plane alone.
   const extraFlags = (process.env.BENCH_CP_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...RUNTIME_FLAGS, ...extraFlags, join(root, 'bench/xds/control-plane.mjs')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...RUNTIME_FLAGS, ...extraFlags, join(root, 'bench/xds/control-plane.mjs')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const info = await new Promise((res) =>
     createInterface({ input: child.stdout }).once('line', (l) => res(JSON.parse(l))),
   );

@@ -47,6 +47,7 @@ export function snapshotInput(snapshot: ProxySnapshot, versions: Record<Resource
 /**
  * The group of a proxy moving from `member.sent` to `next`, created on first use; undefined when
  * the new snapshot cannot be encoded (a translator bug: the proxy keeps its last config).
+ * `previous` is the encoded snapshot the proxy holds, whose unchanged types are reused.
  */
 export function groupFor(
   groups: PushGroups,
@@ -54,6 +55,7 @@ export function groupFor(
   next: ProxySnapshot,
   version: string,
   log: (message: string, err?: unknown) => void,
+  previous?: XdsSnapshot,
 ): PushGroup | undefined {
   let list = groups.get(next);
   if (!list) groups.set(next, (list = []));
@@ -74,7 +76,8 @@ export function groupFor(
   };
   if (kinds.length > 0) {
     try {
-      group.prepared = XdsSnapshot.from(snapshotInput(next, versions));
+      // Unchanged types keep the previous snapshot's objects, which streams skip at a glance.
+      group.prepared = XdsSnapshot.from(snapshotInput(next, versions), previous);
     } catch (err) {
       log(`xds: snapshot for ${member.node.id} cannot be encoded`, err);
       group.failed = true;

@@ -167,7 +167,7 @@ export class XdsService {
       if (!state.sent) continue;
       const next = this.translator.snapshot(state.node);
       if (next === state.sent) continue;
-      const group = groupFor(groups, state, next, version, this.log);
+      const group = groupFor(groups, state, next, version, this.log, this.ads.getSnapshot(state.node.id));
       if (!group) continue;
       if (!group.prepared) {
         // Same content in new objects: remember them so the next push compares pointers.

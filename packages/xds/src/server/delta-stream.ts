@@ -21,6 +21,8 @@ interface TypeState {
   sentVersion: string;
   ackedVersion: string;
   nack?: { version: string; message: string };
+  /** The type snapshot the stream was last brought up to date with: unchanged, nothing to do. */
+  lastSnapshot: PreparedTypeSnapshot | undefined;
 }
 
 /**
@@ -88,11 +90,14 @@ export class DeltaStream implements AdsStream {
       initialSent: false,
       sentVersion: '',
       ackedVersion: '',
+      lastSnapshot: undefined,
     };
   }
 
   private applySubscription(state: TypeState, request: DeltaDiscoveryRequest): boolean {
     let changed = false;
+    if (request.resource_names_subscribe.length > 0 || request.resource_names_unsubscribe.length > 0)
+      state.lastSnapshot = undefined;
     for (const name of request.resource_names_subscribe) {
       if (name === '*') {
         changed = changed || !state.wildcard;
@@ -127,6 +132,7 @@ export class DeltaStream implements AdsStream {
     if (request.error_detail) {
       const delta = state.ledger.nack(nonce, wants);
       if (!delta) return false;
+      state.lastSnapshot = undefined;
       state.rejectedContent = delta.content;
       state.nack = { version: delta.version, message: request.error_detail.message };
       this.host.emit('nack', {
@@ -150,6 +156,12 @@ export class DeltaStream implements AdsStream {
   pushAll(): void {
     for (const typeUrl of inPushOrder(this.types.keys())) {
       const state = this.types.get(typeUrl)!;
+      // A type whose snapshot object is the one this stream last pushed has nothing new.
+      if (
+        state.lastSnapshot &&
+        state.lastSnapshot === this.host.snapshotFor(this.node!.id)?.types.get(typeUrl)
+      )
+        continue;
       this.push(typeUrl, state);
     }
   }
@@ -158,6 +170,7 @@ export class DeltaStream implements AdsStream {
     if (this.closed || !this.node || this.blocked) return;
     const typeSnapshot = this.host.snapshotFor(this.node.id)?.types.get(typeUrl);
     if (!typeSnapshot) return;
+    state.lastSnapshot = typeSnapshot;
     const { updated, removed } = this.diff(state, typeSnapshot);
     if (updated.length === 0 && removed.length === 0 && state.initialSent) {
       // Nothing differs from what the client holds: it is current at this version.

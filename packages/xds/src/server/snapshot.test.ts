@@ -95,3 +95,36 @@ test('bad snapshots fail with a code and the place of the problem', () => {
     message: 'cds: version must be a string',
   });
 });
+
+test('a snapshot built on a previous one keeps the type snapshots whose version and content are unchanged', () => {
+  const cds = [edsCluster('a'), edsCluster('b')];
+  const previous = XdsSnapshot.from({
+    cds: { version: '1', resources: cds },
+    eds: { version: '1', resources: [loadAssignment('a', 1)] },
+    rds: { version: '1', resources: [{ name: 'r', virtual_hosts: [] }] },
+  });
+  const next = XdsSnapshot.from(
+    {
+      // Equal content in new objects, same version: reused.
+      cds: { version: '1', resources: [edsCluster('a'), edsCluster('b')] },
+      // Changed content: a new type snapshot.
+      eds: { version: '2', resources: [loadAssignment('a', 2)] },
+      // Same content under a new version: a new type snapshot (clients must see the version).
+      rds: { version: '2', resources: [{ name: 'r', virtual_hosts: [] }] },
+    },
+    previous,
+  );
+  assert.equal(next.types.get(TYPE_URLS.CLUSTER), previous.types.get(TYPE_URLS.CLUSTER));
+  assert.notEqual(
+    next.types.get(TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT),
+    previous.types.get(TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT),
+  );
+  assert.notEqual(
+    next.types.get(TYPE_URLS.ROUTE_CONFIGURATION),
+    previous.types.get(TYPE_URLS.ROUTE_CONFIGURATION),
+  );
+  assert.equal(next.version('rds'), '2');
+  const fewer = XdsSnapshot.from({ cds: { version: '1', resources: [edsCluster('a')] } }, previous);
+  assert.notEqual(fewer.types.get(TYPE_URLS.CLUSTER), previous.types.get(TYPE_URLS.CLUSTER));
+  assert.deepEqual([...fewer.types.get(TYPE_URLS.CLUSTER)!.resources.keys()], ['a']);
+});

@@ -133,8 +133,12 @@ export class XdsSnapshot {
     this.types = types;
   }
 
-  /** Validates and encodes every resource; throws `MESH_ERR_XDS_INVALID`/`MESH_ERR_XDS_SNAPSHOT`. */
-  static from(input: SnapshotInput | XdsSnapshot): XdsSnapshot {
+  /**
+   * Validates and encodes every resource; throws `MESH_ERR_XDS_INVALID`/`MESH_ERR_XDS_SNAPSHOT`.
+   * Types whose version and resources equal those of `previous` keep its type snapshot object,
+   * so a push skips them per stream without comparing resources.
+   */
+  static from(input: SnapshotInput | XdsSnapshot, previous?: XdsSnapshot): XdsSnapshot {
     if (input instanceof XdsSnapshot) return input;
     const types = new Map<string, PreparedTypeSnapshot>();
     for (const key of Object.keys(input)) {
@@ -149,7 +153,9 @@ export class XdsSnapshot {
           throw new XdsError('MESH_ERR_XDS_SNAPSHOT', `${key}: duplicate resource "${name}"`);
         prepared.set(name, prepare(typeUrl, name, resource));
       }
-      types.set(typeUrl, { typeUrl, version, resources: prepared });
+      const before = previous?.types.get(typeUrl);
+      const unchanged = before && before.version === version && sameResources(before.resources, prepared);
+      types.set(typeUrl, unchanged ? before : { typeUrl, version, resources: prepared });
     }
     return new XdsSnapshot(types);
   }
@@ -158,6 +164,15 @@ export class XdsSnapshot {
   version(typeUrl: string): string | undefined {
     return this.types.get(toTypeUrl(typeUrl))?.version;
   }
+}
+
+function sameResources(
+  a: ReadonlyMap<string, PreparedResource>,
+  b: ReadonlyMap<string, PreparedResource>,
+): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, resource] of b) if (a.get(name) !== resource) return false;
+  return true;
 }
 
 // JSON.stringify writes NaN and ±Infinity as null, which would make them share a key with an

@@ -25,6 +25,8 @@ interface TypeState {
   lastSent: readonly PreparedResource[];
   /** The content of the last NACKed partial response, not sent again as it is. */
   rejectedContent: string | undefined;
+  /** The type snapshot the stream was last brought up to date with: unchanged, nothing to do. */
+  lastSnapshot: PreparedTypeSnapshot | undefined;
   ackedVersion: string;
   nack?: { version: string; message: string };
   /** The subscription changed (in a stale request) since the last response was sent. */
@@ -105,6 +107,7 @@ export class SotwStream implements AdsStream {
       held: new Map(),
       lastSent: [],
       rejectedContent: undefined,
+      lastSnapshot: undefined,
       ackedVersion: '',
       subscriptionChanged: false,
     };
@@ -140,6 +143,7 @@ export class SotwStream implements AdsStream {
       state.nack = { version: state.sentVersion, message: request.error_detail.message };
       // The client kept older copies of what it rejected: resend those with the next change.
       state.rejectedContent = state.sentContent;
+      state.lastSnapshot = undefined;
       for (const r of state.lastSent) state.held.delete(r.name);
       this.host.emit('nack', {
         ...base,
@@ -177,7 +181,8 @@ export class SotwStream implements AdsStream {
     }
     force ||= state.subscriptionChanged;
     const typeSnapshot = this.host.snapshotFor(this.node.id)?.types.get(typeUrl);
-    if (!typeSnapshot) return;
+    if (!typeSnapshot || (!force && typeSnapshot === state.lastSnapshot)) return;
+    state.lastSnapshot = typeSnapshot;
     if (!force && !state.wildcard && !isWildcardType(typeUrl)) {
       this.pushChanged(state, typeSnapshot);
       return;
