@@ -1,15 +1,15 @@
 /**
  * Per-host HTTP/1.1 keep-alive pool, stored in `Host.pool`. Idle connections are reused LIFO
- * (the warmest first); new connections count against the cluster's `max_connections`; when
- * that is reached, requests wait as pending up to `max_pending_requests`, beyond which they
- * overflow (503, response flag `UO`).
+ * (the warmest first) and closed after the cluster's `idle_timeout`; new connections count
+ * against the cluster's `max_connections`; when that is reached, requests wait as pending up to
+ * `max_pending_requests`, beyond which they overflow (503, response flag `UO`).
  */
 import type { Cluster, Host } from '../upstream/types.js';
 import { Http1UpstreamConnection, type PoolOwner } from './http1-upstream-connection.js';
 import type { ConnectionPool, UpstreamCallbacks, UpstreamFailure } from './upstream-callbacks.js';
 
-/** Idle upstream connections are closed after this long without use. */
-const IDLE_TIMEOUT_MS = 60_000;
+/** `socket.setTimeout` treats anything longer than a 32-bit timer as 1 ms: clamp to that. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** The connection pool of one upstream host. */
 export class Http1Pool implements PoolOwner, ConnectionPool {
@@ -126,7 +126,8 @@ export class Http1Pool implements PoolOwner, ConnectionPool {
       cb.onPoolReady(conn);
       return;
     }
-    conn.socket.setTimeout(IDLE_TIMEOUT_MS); // the connection's own 'timeout' listener destroys it
+    // The cluster's idle_timeout (0: never); the connection's own 'timeout' listener destroys it.
+    conn.socket.setTimeout(Math.min(this.cluster.idleTimeoutMs, MAX_TIMER_MS));
     this.idle.push(conn);
   }
 

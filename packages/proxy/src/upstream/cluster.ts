@@ -82,6 +82,10 @@ export class UpstreamCluster implements Cluster {
     return this.settings.protocol.maxRequestsPerConnection;
   }
 
+  get idleTimeoutMs(): number {
+    return this.settings.protocol.idleTimeoutMs;
+  }
+
   /** True while the plan balances over unavailable hosts (Envoy panic mode). */
   get panic(): boolean {
     return this.plan.panic;

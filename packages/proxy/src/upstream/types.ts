@@ -105,6 +105,8 @@ export interface Cluster {
   readonly tls?: UpstreamTlsConfig;
   /** Per-connection limits from the cluster config, for the engine's pool. */
   readonly maxRequestsPerConnection: number;
+  /** `common_http_protocol_options.idle_timeout` of pooled connections in ms (Envoy default 1 h; 0: never). */
+  readonly idleTimeoutMs: number;
   readonly limits: ClusterLimits;
   /** Picks a host, or null when none is available (→ 503, response flag `UH`). */
   chooseHost(ctx: LbContext): Host | null;
