@@ -17,6 +17,15 @@ describe('request head parser', () => {
     assert.deepEqual(head.headers, ['x-thing', 'v']);
   });
 
+  test('TE: trailers is recorded (as a list member, with parameters) and not forwarded', () => {
+    const te = (v: string) => req(`GET / HTTP/1.1\r\nHost: x\r\nTE: ${v}\r\n\r\n`).head;
+    assert.equal(te('trailers').teTrailers, true);
+    assert.equal(te('gzip;q=0.5, Trailers').teTrailers, true);
+    assert.equal(te('trailersx, gzip').teTrailers, false);
+    assert.deepEqual(te('trailers').headers, []);
+    assert.equal(req('GET / HTTP/1.1\r\nHost: x\r\n\r\n').head.teTrailers, false);
+  });
+
   test('drops hop-by-hop headers from the forwarded list but records their meaning', () => {
     const { err, head } = req(
       'POST / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\nKeep-Alive: 5\r\nContent-Length: 3\r\n\r\n',

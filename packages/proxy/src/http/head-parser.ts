@@ -38,6 +38,8 @@ export class HeadFacts {
   /** Value of the `Upgrade` header, '' when absent. */
   upgrade = '';
   expectContinue = false;
+  /** `TE` lists `trailers`: the client accepts trailer fields in a chunked response. */
+  teTrailers = false;
   /** Value of the single `Host` header, or null when absent. */
   host: string | null = null;
   hostCount = 0;
@@ -53,6 +55,7 @@ export class HeadFacts {
     this.connectionTokens = null;
     this.upgrade = '';
     this.expectContinue = false;
+    this.teTrailers = false;
     this.host = null;
     this.hostCount = 0;
   }
@@ -180,6 +183,9 @@ function noteFramingHeader(name: string, value: string, out: HeadFacts): string 
     case 'expect':
       if (value.toLowerCase() === '100-continue') out.expectContinue = true;
       return null;
+    case 'te':
+      if (listsToken(value.toLowerCase(), 'trailers')) out.teTrailers = true;
+      return null;
     default:
       return null;
   }
@@ -202,6 +208,16 @@ function noteContentLength(value: string, out: HeadFacts): string | null {
     if (comma < 0) return null;
     start = comma + 1;
   }
+}
+
+/** Whether the comma-separated list `v` (lower-case) has `token`, ignoring parameters. */
+function listsToken(v: string, token: string): boolean {
+  if (v === token) return true;
+  for (const raw of v.split(',')) {
+    const semi = raw.indexOf(';');
+    if ((semi < 0 ? raw : raw.slice(0, semi)).trim() === token) return true;
+  }
+  return false;
 }
 
 function noteConnection(v: string, out: HeadFacts): void {

@@ -201,6 +201,7 @@ export class Http1ServerConnection implements Http1StreamOwner, ChunkSink {
     s.expectContinue = head.expectContinue && head.versionMinor === 1;
     s.keepAliveRequested = head.connectionKeepAlive;
     s.closeRequested = head.connectionClose;
+    s.trailersAccepted = head.teTrailers && head.versionMinor === 1;
     this.stream = s;
     this.requests++;
     this.bodyMode = !hasBody ? BODY_NONE : head.chunked ? BODY_CHUNKED : BODY_LENGTH;

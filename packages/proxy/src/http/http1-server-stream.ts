@@ -4,6 +4,7 @@
  * close-delimited) and tells its connection when the exchange is over.
  */
 import type { Socket } from 'node:net';
+import { HOP_BY_HOP } from './head-parser.js';
 import { statusLine } from './status-lines.js';
 import type { BodyReader, DownstreamStream, StreamCallbacks } from './stream.js';
 
@@ -37,6 +38,8 @@ export class Http1ServerStream implements DownstreamStream {
   expectContinue: boolean;
   keepAliveRequested: boolean;
   closeRequested: boolean;
+  /** The request said `TE: trailers`: response trailers may go in the last chunk. */
+  trailersAccepted = false;
   private reader: BodyReader | null = null;
   private buffered: Buffer[] | null = null;
   private bufferedBytes = 0;
@@ -156,10 +159,22 @@ export class Http1ServerStream implements DownstreamStream {
     return ok;
   }
 
-  end(): void {
+  /**
+   * Ends the response. `trailers` go out as the chunked trailer section when the response is
+   * chunked and the client sent `TE: trailers`; otherwise they are dropped (there is no other
+   * place for them in HTTP/1.1).
+   */
+  end(trailers?: string[] | null): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.chunkedOut) this.owner.socket.write(LAST_CHUNK);
+    if (this.chunkedOut) {
+      const section = this.trailersAccepted && trailers ? trailerSection(trailers) : '';
+      if (section === '') this.owner.socket.write(LAST_CHUNK);
+      else {
+        this.owner.socket.write(`0\r\n${section}\r\n`, 'latin1');
+        this.bytesSent += section.length;
+      }
+    }
     this.reader = null;
     this.owner.streamDone(this, this.closeAfter || !this.requestComplete);
   }
@@ -181,4 +196,16 @@ export class Http1ServerStream implements DownstreamStream {
   get isFinished(): boolean {
     return this.finished;
   }
+}
+
+/**
+ * `name: value` lines of the trailers that may appear in a trailer section: framing, routing and
+ * connection fields never do (RFC 9110 §6.5.1).
+ */
+function trailerSection(trailers: string[]): string {
+  let out = '';
+  for (let i = 0; i < trailers.length; i += 2) {
+    if (!HOP_BY_HOP.has(trailers[i])) out += `${trailers[i]}: ${trailers[i + 1]}\r\n`;
+  }
+  return out;
 }

@@ -1,0 +1,59 @@
+/** Response trailers from an HTTP/2 upstream, delivered to HTTP/1.1 clients as chunked trailers. */
+import assert from 'node:assert/strict';
+import { createServer as createH2Server } from 'node:http2';
+import { after, before, describe, test } from 'node:test';
+import {
+  buildBootstrap,
+  rawExchange,
+  startProxy,
+  staticCluster,
+  type TestProxy,
+} from '../test-support/harness.js';
+
+describe('response trailers on an HTTP/1.1 downstream', () => {
+  const upstream = createH2Server();
+  let px: TestProxy;
+  before(async () => {
+    upstream.on('stream', (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'text/plain' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'x-checksum': 'abc123', 'x-rows': '2' }));
+      stream.end('body');
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const port = (upstream.address() as { port: number }).port;
+    px = await startProxy(
+      buildBootstrap({
+        routes: [{ match: { prefix: '/' }, route: { cluster: 'h2' } }],
+        clusters: [staticCluster('h2', [port], { http2_protocol_options: {} })],
+      }),
+    );
+  });
+  after(async () => {
+    await px.close();
+    await new Promise<void>((r) => upstream.close(() => r()));
+  });
+
+  const get = (te: string) =>
+    rawExchange(px.port, `GET / HTTP/1.1\r\nHost: a\r\n${te}Connection: close\r\n\r\n`, 3000);
+
+  test('with TE: trailers they follow the last chunk', async () => {
+    const raw = await get('TE: trailers\r\n');
+    assert.match(raw, /^HTTP\/1.1 200 /);
+    assert.match(raw, /\r\ntransfer-encoding: chunked\r\n/);
+    assert.ok(
+      raw.endsWith('\r\n4\r\nbody\r\n0\r\nx-checksum: abc123\r\nx-rows: 2\r\n\r\n'),
+      JSON.stringify(raw),
+    );
+  });
+
+  test('TE is a list: "trailers" among other codings counts', async () => {
+    const raw = await get('TE: deflate;q=0.5, trailers\r\n');
+    assert.ok(raw.endsWith('0\r\nx-checksum: abc123\r\nx-rows: 2\r\n\r\n'), JSON.stringify(raw));
+  });
+
+  test('without TE: trailers they are dropped and the body ends with an empty last chunk', async () => {
+    const raw = await get('');
+    assert.ok(raw.endsWith('\r\n4\r\nbody\r\n0\r\n\r\n'), JSON.stringify(raw));
+    assert.doesNotMatch(raw, /x-checksum/);
+  });
+});
