@@ -87,7 +87,7 @@ static_resources:
 });
 
 describe('loading a bootstrap file', () => {
-  test('loadBootstrap canonicalises in a worker and reports config errors with their path', async () => {
+  test('loadBootstrap canonicalises in a child process and reports config errors with their path', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bootstrap-'));
     const good = join(dir, 'good.yaml');
     writeFileSync(

@@ -71,12 +71,13 @@ export async function loadBootstrap(path: string): Promise<Bootstrap> {
 }
 
 function canonicalInWorker(text: string, source: string): Promise<Json> {
-  // From TypeScript sources (tests) the child lacks the TS loader: canonicalise in-process.
-  if (import.meta.url.endsWith('.ts')) return canonicalBootstrap(text, source);
   // A child process rather than a worker thread: a worker's heap goes back to this process's
   // allocator, which keeps ~6 MB of it resident after the worker exits; a process returns it all.
-  const child = fork(fileURLToPath(new URL('./bootstrap-worker.js', import.meta.url)), [], {
-    execArgv: [],
+  // Run from TypeScript sources (tests), the child needs this process's loader flags.
+  const fromSources = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSources ? './bootstrap-worker.ts' : './bootstrap-worker.js', import.meta.url);
+  const child = fork(fileURLToPath(entry), [], {
+    execArgv: fromSources ? loaderFlags(process.execArgv) : [],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -90,6 +91,23 @@ function canonicalInWorker(text: string, source: string): Promise<Json> {
     // 'close' comes after the IPC channel has delivered everything, so it only matters without a reply.
     child.once('close', (code) => reject(new Error(`bootstrap codec process exited with code ${code}`)));
   });
+}
+
+const LOADER_FLAGS = new Set(['--import', '--loader', '--experimental-loader', '--conditions', '-C']);
+const LOADER_FLAG_WITH_VALUE = /^--(import|loader|experimental-loader|conditions)=/;
+
+/**
+ * The flags of `execArgv` that make TypeScript sources load (`--import tsx`, `--conditions`);
+ * not the rest (an `-e` script, `--inspect`, test-runner flags).
+ */
+function loaderFlags(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i];
+    if (LOADER_FLAGS.has(a) && i + 1 < execArgv.length) out.push(a, execArgv[++i]);
+    else if (LOADER_FLAG_WITH_VALUE.test(a)) out.push(a);
+  }
+  return out;
 }
 
 /** What `bootstrap-worker.ts` sends back. */
