@@ -49,4 +49,30 @@ describe('chunked decoder', () => {
       assert.equal(decode(input).used, CHUNKED_ERROR);
     });
   }
+  test('keeps trailer fields, also when a line is split across reads', () => {
+    const msg = Buffer.from('3\r\nabc\r\n0\r\nX-Checksum:  abc123 \r\ngrpc-status: 0\r\n\r\n', 'latin1');
+    for (const step of [msg.length, 1, 3, 7]) {
+      const d = new ChunkedDecoder();
+      for (let i = 0; i < msg.length && !d.done; i += step) {
+        assert.notEqual(d.feed(msg.subarray(i, i + step), 0, { onChunk() {} }), CHUNKED_ERROR);
+      }
+      assert.equal(d.done, true);
+      assert.deepEqual(d.trailers, ['x-checksum', 'abc123', 'grpc-status', '0'], `split every ${step}`);
+      d.reset();
+      assert.equal(d.trailers, null);
+    }
+    const none = new ChunkedDecoder();
+    none.feed(Buffer.from('0\r\n\r\n'), 0, { onChunk() {} });
+    assert.equal(none.trailers, null);
+  });
+
+  for (const [name, trailer] of [
+    ['a trailer line without a colon', 'no-colon'],
+    ['a trailer with an empty name', ': v'],
+    ['a trailer name with a space', 'bad name: v'],
+  ] as const) {
+    test(`rejects ${name}`, () => {
+      assert.equal(decode(`1\r\nx\r\n0\r\n${trailer}\r\n\r\n`).used, CHUNKED_ERROR);
+    });
+  }
 });

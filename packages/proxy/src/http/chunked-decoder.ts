@@ -2,10 +2,10 @@
  * Streaming validator/decoder for `Transfer-Encoding: chunked` bodies (RFC 9112 §7.1). It emits
  * chunk payloads as zero-copy slices of the input and stops exactly at the end of the message so
  * the bytes after it (a pipelined request, or the next response) stay with the connection.
- * Chunk sizes are strict hex with no sign, no leading whitespace and at most 15 digits; trailers
- * are validated and dropped.
+ * Chunk sizes are strict hex with no sign, no leading whitespace and at most 15 digits; trailer
+ * fields are validated and kept in {@link ChunkedDecoder.trailers}.
  */
-import { FIELD_VALUE, HEX } from './chars.js';
+import { FIELD_VALUE, HEX, TOKEN } from './chars.js';
 
 const SIZE = 0;
 const SIZE_WS = 1;
@@ -34,15 +34,22 @@ export class ChunkedDecoder {
   private digits = 0;
   private remaining = 0;
   private trailerBytes = 0;
+  /** The trailer section read so far, lines ended by `\n` (only when the message has trailers). */
+  private trailerText = '';
+  private lineStart = 0;
   /** Payload bytes seen so far (for body size limits). */
   bodyBytes = 0;
+  /** Trailer fields of a finished message, flat `[name, value, …]` with names lower-cased; null when none. */
+  trailers: string[] | null = null;
 
   reset(): void {
     this.state = SIZE;
     this.digits = 0;
     this.remaining = 0;
     this.trailerBytes = 0;
+    this.trailerText = '';
     this.bodyBytes = 0;
+    this.trailers = null;
   }
 
   /** True once the terminating chunk and trailers were consumed. */
@@ -57,6 +64,7 @@ export class ChunkedDecoder {
   feed(buf: Buffer, start: number, sink: ChunkSink): number {
     let i = start;
     const len = buf.length;
+    if (this.state === TRAILER_LINE) this.lineStart = start;
     while (i < len) {
       const c = buf[i];
       switch (this.state) {
@@ -111,13 +119,18 @@ export class ChunkedDecoder {
         case TRAILER_START:
           if (c === 0x0d) this.state = END_LF;
           else if (c === 0x20 || c === 0x09 || c === 0x0a) return CHUNKED_ERROR;
-          else this.state = TRAILER_LINE;
+          else {
+            this.state = TRAILER_LINE;
+            this.lineStart = i;
+          }
           i++;
           break;
         case TRAILER_LINE:
           if (++this.trailerBytes > 8192) return CHUNKED_ERROR;
-          if (c === 0x0d) this.state = TRAILER_LF;
-          else if (FIELD_VALUE[c] !== 1) return CHUNKED_ERROR;
+          if (c === 0x0d) {
+            this.trailerText += `${buf.toString('latin1', this.lineStart, i)}\n`;
+            this.state = TRAILER_LF;
+          } else if (FIELD_VALUE[c] !== 1) return CHUNKED_ERROR;
           i++;
           break;
         case TRAILER_LF:
@@ -127,12 +140,31 @@ export class ChunkedDecoder {
           break;
         case END_LF:
           if (c !== 0x0a) return CHUNKED_ERROR;
+          if (this.trailerText !== '' && !this.parseTrailers()) return CHUNKED_ERROR;
           this.state = DONE;
           return i + 1;
         default:
           return i;
       }
     }
+    // A trailer line split across reads: keep its first part.
+    if (this.state === TRAILER_LINE) this.trailerText += buf.toString('latin1', this.lineStart, len);
     return i;
   }
+
+  /** `name: value` lines → {@link trailers}; false when a line is not a valid field. */
+  private parseTrailers(): boolean {
+    const out: string[] = [];
+    for (const line of this.trailerText.split('\n')) {
+      if (line === '') continue;
+      const colon = line.indexOf(':');
+      if (colon <= 0) return false;
+      for (let k = 0; k < colon; k++) if (TOKEN[line.charCodeAt(k)] !== 1) return false;
+      out.push(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).replace(OWS_EDGES, ''));
+    }
+    this.trailers = out;
+    return true;
+  }
 }
+
+const OWS_EDGES = /^[ \t]+|[ \t]+$/g;

@@ -1,4 +1,4 @@
-/** Response trailers from an HTTP/2 upstream, delivered to HTTP/1.1 clients as chunked trailers. */
+/** Response trailers from HTTP/2 and HTTP/1.1 upstreams, delivered to HTTP/1.1 clients as chunked trailers. */
 import assert from 'node:assert/strict';
 import { createServer as createH2Server } from 'node:http2';
 import { after, before, describe, test } from 'node:test';
@@ -6,6 +6,7 @@ import {
   buildBootstrap,
   rawExchange,
   startProxy,
+  startUpstream,
   staticCluster,
   type TestProxy,
 } from '../test-support/harness.js';
@@ -56,4 +57,28 @@ describe('response trailers on an HTTP/1.1 downstream', () => {
     assert.ok(raw.endsWith('\r\n4\r\nbody\r\n0\r\n\r\n'), JSON.stringify(raw));
     assert.doesNotMatch(raw, /x-checksum/);
   });
+});
+
+test('trailers of a chunked HTTP/1.1 upstream response reach an HTTP/1.1 client that asked for them', async (t) => {
+  const up = await startUpstream((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum' });
+    res.write('part');
+    res.addTrailers({ 'X-Checksum': 'f00d', 'Content-Length': '99' });
+    res.end();
+  });
+  const px = await startProxy(
+    buildBootstrap({
+      routes: [{ match: { prefix: '/' }, route: { cluster: 'h1' } }],
+      clusters: [staticCluster('h1', [up.port])],
+    }),
+  );
+  t.after(up.close);
+  t.after(px.close);
+  const raw = await rawExchange(
+    px.port,
+    'GET / HTTP/1.1\r\nHost: a\r\nTE: trailers\r\nConnection: close\r\n\r\n',
+    3000,
+  );
+  // Framing fields never travel as trailers.
+  assert.ok(raw.endsWith('\r\n4\r\npart\r\n0\r\nx-checksum: f00d\r\n\r\n'), JSON.stringify(raw));
 });

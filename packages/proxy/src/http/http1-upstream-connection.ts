@@ -261,7 +261,7 @@ export class Http1UpstreamConnection implements UpstreamConnection, ChunkSink {
       this.fail('protocol');
       return -1;
     }
-    if (this.chunked.done) this.responseComplete();
+    if (this.chunked.done) this.responseComplete(this.chunked.trailers);
     return used;
   }
 
@@ -270,12 +270,12 @@ export class Http1UpstreamConnection implements UpstreamConnection, ChunkSink {
     if (data.length > 0 && this.cb !== null) this.cb.onResponseData(data);
   }
 
-  private responseComplete(): void {
+  private responseComplete(trailers: string[] | null = null): void {
     this.rstate = R_IDLE;
     this.responseDone = true;
     const cb = this.cb;
     if (this.requestDone) this.finishExchange();
-    cb?.onResponseEnd(null);
+    cb?.onResponseEnd(trailers);
   }
 
   private finishExchange(): void {
