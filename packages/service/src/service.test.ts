@@ -16,6 +16,7 @@ interface Call {
 async function startRegistry(opts: { ttlMs: number }) {
   const calls: Call[] = [];
   const known = new Set<string>();
+  const readiness = new Map<string, boolean>();
   const server = createServer(async (req, res) => {
     let text = '';
     for await (const chunk of req) text += chunk;
@@ -28,6 +29,11 @@ async function startRegistry(opts: { ttlMs: number }) {
       return res.end(JSON.stringify({ instanceId: body.instanceId, ttlMs: opts.ttlMs, spiffeId: 'x' }));
     }
     if (!known.has(decodeURIComponent(id))) return res.writeHead(404).end();
+    if (req.url!.endsWith('/status')) readiness.set(id, body.ready);
+    if (req.url!.endsWith('/heartbeat') && readiness.has(id)) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ instanceId: id, ttlMs: opts.ttlMs, ready: readiness.get(id) }));
+    }
     if (req.method === 'DELETE') {
       known.delete(id);
       return res.writeHead(204).end();
@@ -36,7 +42,14 @@ async function startRegistry(opts: { ttlMs: number }) {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { server, url, calls, known, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    server,
+    url,
+    calls,
+    known,
+    readiness,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 const silent = pino({ level: 'silent' });
@@ -153,6 +166,28 @@ describe('service runtime with a registry', () => {
     await until(() => registry.calls.slice(secondPost).some((c) => c.path.endsWith('/status')));
     const restated = registry.calls.slice(secondPost).find((c) => c.path.endsWith('/status'))!;
     assert.deepEqual(restated.body, { ready: false });
+  });
+
+  test('a readiness the registry lost is restated on the next heartbeat', async () => {
+    const registry = await startRegistry({ ttlMs: 150 });
+    cleanups.push(registry.close);
+    const svc = createService({
+      name: 'catalog',
+      instanceId: 'catalog-9',
+      controlPlane: registry.url,
+      handleSignals: false,
+      deregisterDelayMs: 0,
+      log: silent,
+    });
+    await svc.start();
+    await until(() => registry.readiness.get('catalog-9') === true);
+    const statusCalls = () => registry.calls.filter((c) => c.path.endsWith('/status')).length;
+    const before = statusCalls();
+    // The registry comes back from a restart holding a stale "not ready" for this instance.
+    registry.readiness.set('catalog-9', false);
+    await until(() => registry.readiness.get('catalog-9') === true);
+    assert.equal(statusCalls(), before + 1);
+    await svc.stop('test');
   });
 
   test('keeps serving while the control plane is down, and registers once it appears', async () => {

@@ -87,7 +87,9 @@ export function registryRoutes(registry: Registry): Route[] {
       path: '/v1/registry/instances/:id/heartbeat',
       handler({ res, params }) {
         const r = registry.heartbeat(params.id);
-        sendJson(res, 200, { instanceId: r.instanceId, ttlMs: r.ttlMs });
+        // `ready` lets the instance notice a readiness the registry lost (e.g. a status report
+        // that failed while the control plane was down, or a stale one restored after a restart).
+        sendJson(res, 200, { instanceId: r.instanceId, ttlMs: r.ttlMs, ready: r.ready });
       },
     },
     {

@@ -134,8 +134,17 @@ export class RegistryClient {
   private async heartbeat(): Promise<void> {
     if (this.stopped || !this.instanceId) return;
     try {
-      await this.call('PUT', `/v1/registry/instances/${encodeURIComponent(this.instanceId)}/heartbeat`);
+      const answer = (await this.call(
+        'PUT',
+        `/v1/registry/instances/${encodeURIComponent(this.instanceId)}/heartbeat`,
+      )) as { ready?: unknown } | undefined;
       this.failures = 0;
+      // The heartbeat answer carries the readiness the registry holds; restate ours when they
+      // differ (a status report lost while the control plane was down, or a stale one restored).
+      const held = answer?.ready;
+      if (typeof held === 'boolean' && this.ready !== undefined && held !== this.ready) {
+        await this.setReady(this.ready);
+      }
       this.schedule(() => this.heartbeat(), Math.max(1, Math.floor(this.ttlMs / 3)));
     } catch (err) {
       if (err instanceof RegistryError && err.status === 404) {
