@@ -218,7 +218,8 @@ describe('meshwork up (end to end)', () => {
       items: [{ productId: 'sku-lamp', quantity: 1 }],
     });
     assert.equal(order.body.status, 'CONFIRMED', 'last known endpoints and xDS config keep serving');
-    // The restarted control plane forgot the registry; heartbeats get 404 and every instance registers again.
+    // The restarted control plane restores the live instances it saved; any it lost (a 404 on the
+    // heartbeat) register again, and heartbeats restate readiness, so every instance is back.
     await until(
       async () => {
         try {
