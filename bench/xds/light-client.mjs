@@ -99,6 +99,7 @@ export function lightClientFactory(xds) {
       [TYPE_URLS.ROUTE_CONFIGURATION, ['outbound']],
     ]);
     const held = new Map();
+    const merged = new Map();
     const stream = client.makeBidiStreamRequest(METHOD, (b) => b, decodeResponse);
     let first = true;
     const send = (typeUrl, version = '', nonce = '') => {
@@ -116,7 +117,14 @@ export function lightClientFactory(xds) {
     };
     stream.on('data', (res) => {
       const typeUrl = res.type_url;
-      held.set(typeUrl, res.resources);
+      if (typeUrl === TYPE_URLS.LISTENER || typeUrl === TYPE_URLS.CLUSTER) held.set(typeUrl, res.resources);
+      else {
+        // Other types may come one changed resource at a time: merge by name.
+        let byName = merged.get(typeUrl);
+        if (!byName) merged.set(typeUrl, (byName = new Map()));
+        for (const any of res.resources) byName.set(leadingString(any.value), any);
+        held.set(typeUrl, [...byName.values()]);
+      }
       if (typeUrl === TYPE_URLS.CLUSTER) {
         const eds = [];
         for (const any of res.resources) {
@@ -155,4 +163,18 @@ export function lightClientFactory(xds) {
       },
     };
   };
+}
+
+/** Field 1 of an encoded message when it is a string (the name of routes and assignments). */
+function leadingString(bytes) {
+  if (bytes[0] !== 0x0a) return '';
+  let length = 0;
+  let shift = 0;
+  let i = 1;
+  for (; i < bytes.length; i++) {
+    length |= (bytes[i] & 0x7f) << shift;
+    shift += 7;
+    if (bytes[i] < 0x80) break;
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset + i + 1, length).toString('latin1');
 }
