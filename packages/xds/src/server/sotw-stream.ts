@@ -3,35 +3,8 @@ import type { DiscoveryRequest, XdsNode } from '../protocol/messages.js';
 import { inPushOrder, isWildcardType } from '../type-urls.js';
 import { contentKey, responseBody, sotwResponse, wholeSet } from './response-bytes.js';
 import type { PreparedResource, PreparedTypeSnapshot } from './snapshot.js';
+import { newTypeState, type TypeState } from './sotw-type-state.js';
 import type { AdsStream, StreamHost, StreamTypeStatus } from './stream-host.js';
-
-interface TypeState {
-  wildcard: boolean;
-  /** Whether the client ever subscribed by name: after that, an empty list means "nothing". */
-  everNamed: boolean;
-  names: Set<string>;
-  nonce: string;
-  sentVersion: string;
-  /** The latest version the stream is known to be current at (sent, or unchanged by it). */
-  currentVersion: string;
-  /** `name:hash` of what was last sent, to skip pushes that would change nothing. */
-  sentContent: string | undefined;
-  /**
-   * RDS/EDS (and other types the client names, not LDS/CDS) may be answered with only the
-   * resources that changed: per name, what the client holds or has in flight.
-   */
-  held: Map<string, PreparedResource>;
-  /** The resources of the last response, dropped from `held` when the client NACKs it. */
-  lastSent: readonly PreparedResource[];
-  /** The content of the last NACKed partial response, not sent again as it is. */
-  rejectedContent: string | undefined;
-  /** The type snapshot the stream was last brought up to date with: unchanged, nothing to do. */
-  lastSnapshot: PreparedTypeSnapshot | undefined;
-  ackedVersion: string;
-  nack?: { version: string; message: string };
-  /** The subscription changed (in a stale request) since the last response was sent. */
-  subscriptionChanged: boolean;
-}
 
 /**
  * One StreamAggregatedResources (state of the world) stream: per type URL, the subscription, the
@@ -96,21 +69,7 @@ export class SotwStream implements AdsStream {
   }
 
   private subscribe(typeUrl: string, names: string[]): TypeState {
-    const state: TypeState = {
-      wildcard: false,
-      everNamed: false,
-      names: new Set(),
-      nonce: '',
-      sentVersion: '',
-      currentVersion: '',
-      sentContent: undefined,
-      held: new Map(),
-      lastSent: [],
-      rejectedContent: undefined,
-      lastSnapshot: undefined,
-      ackedVersion: '',
-      subscriptionChanged: false,
-    };
+    const state = newTypeState();
     this.types.set(typeUrl, state);
     this.resubscribe(typeUrl, state, names);
     return state;
