@@ -1,10 +1,9 @@
-import * as grpc from '@grpc/grpc-js';
-import type { DeltaDiscoveryRequest, XdsNode } from '../protocol/messages.js';
+import type { DeltaDiscoveryRequest } from '../protocol/messages.js';
 import { inPushOrder, isWildcardType } from '../type-urls.js';
+import { AdsStreamBase } from './ads-stream-base.js';
 import { ABSENT, DeltaLedger } from './delta-ledger.js';
 import { deltaResponse, responseBody } from './response-bytes.js';
 import type { PreparedResource, PreparedTypeSnapshot } from './snapshot.js';
-import type { AdsStream, StreamHost, StreamTypeStatus } from './stream-host.js';
 
 interface TypeState {
   wildcard: boolean;
@@ -29,44 +28,13 @@ interface TypeState {
  * One DeltaAggregatedResources (incremental) stream: per type, the subscribed names, the
  * versions the client holds, and the responses awaiting an ACK by nonce.
  */
-export class DeltaStream implements AdsStream {
+export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, TypeState> {
   readonly delta = true;
-  node: XdsNode | undefined;
-  private readonly types = new Map<string, TypeState>();
-  private closed = false;
-  /** Responses are backed up in the write buffer; pushes wait for 'drain'. */
-  private blocked = false;
-
-  get peer(): string {
-    return this.call.getPeer();
-  }
-
-  constructor(
-    readonly id: number,
-    private readonly host: StreamHost,
-    private readonly call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Buffer>,
-  ) {}
 
   /** Handles one request from the client. */
   onRequest(request: DeltaDiscoveryRequest): void {
-    if (this.closed) return;
-    if (!this.node) {
-      if (!request.node?.id) {
-        this.fail('the first request must carry node.id');
-        return;
-      }
-      if (!this.host.authorize(request.node, this.call as grpc.ServerDuplexStream<unknown, unknown>)) {
-        this.fail(`peer may not act as node ${request.node.id}`, grpc.status.PERMISSION_DENIED);
-        return;
-      }
-      this.node = request.node;
-      this.host.attach(this);
-    }
-    const typeUrl = request.type_url;
-    if (!typeUrl) {
-      this.fail('ADS requests must carry type_url');
-      return;
-    }
+    const typeUrl = this.admit(request);
+    if (typeUrl === undefined) return;
     let state = this.types.get(typeUrl);
     if (!state) {
       state = this.newState(typeUrl, request);
@@ -245,44 +213,6 @@ export class DeltaStream implements AdsStream {
         removed.push(name);
     }
     return { updated, removed };
-  }
-
-  private write(buffer: Buffer): void {
-    try {
-      if (!this.call.write(buffer) && !this.blocked) {
-        // The client is not reading (or its link is slow): hold further pushes and send the
-        // latest state once the buffered responses drain, rather than queue every version.
-        this.blocked = true;
-        this.call.once('drain', () => {
-          this.blocked = false;
-          this.pushAll();
-        });
-      }
-    } catch (err) {
-      this.host.emit('error', err as Error);
-    }
-  }
-
-  status(): StreamTypeStatus[] {
-    return [...this.types].map(([typeUrl, s]) => ({
-      typeUrl,
-      wildcard: s.wildcard,
-      resourceNames: [...s.names],
-      sentVersion: s.sentVersion,
-      ackedVersion: s.ackedVersion,
-      nack: s.nack,
-    }));
-  }
-
-  private fail(details: string, code = grpc.status.INVALID_ARGUMENT): void {
-    this.closed = true;
-    this.call.emit('error', { code, details });
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.call.end();
   }
 }
 

@@ -1,53 +1,21 @@
-import * as grpc from '@grpc/grpc-js';
-import type { DiscoveryRequest, XdsNode } from '../protocol/messages.js';
+import type { DiscoveryRequest } from '../protocol/messages.js';
 import { inPushOrder, isWildcardType } from '../type-urls.js';
+import { AdsStreamBase } from './ads-stream-base.js';
 import { contentKey, responseBody, sotwResponse, wholeSet } from './response-bytes.js';
 import type { PreparedResource, PreparedTypeSnapshot } from './snapshot.js';
 import { newTypeState, type TypeState } from './sotw-type-state.js';
-import type { AdsStream, StreamHost, StreamTypeStatus } from './stream-host.js';
 
 /**
  * One StreamAggregatedResources (state of the world) stream: per type URL, the subscription, the
  * latest nonce and the versions sent, ACKed and NACKed.
  */
-export class SotwStream implements AdsStream {
+export class SotwStream extends AdsStreamBase<DiscoveryRequest, TypeState> {
   readonly delta = false;
-  node: XdsNode | undefined;
-  private readonly types = new Map<string, TypeState>();
-  private closed = false;
-  /** Responses are backed up in the write buffer; pushes wait for 'drain'. */
-  private blocked = false;
-
-  get peer(): string {
-    return this.call.getPeer();
-  }
-
-  constructor(
-    readonly id: number,
-    private readonly host: StreamHost,
-    private readonly call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>,
-  ) {}
 
   /** Handles one request from the client. */
   onRequest(request: DiscoveryRequest): void {
-    if (this.closed) return;
-    if (!this.node) {
-      if (!request.node?.id) {
-        this.fail(grpc.status.INVALID_ARGUMENT, 'the first request must carry node.id');
-        return;
-      }
-      if (!this.host.authorize(request.node, this.call as grpc.ServerDuplexStream<unknown, unknown>)) {
-        this.fail(grpc.status.PERMISSION_DENIED, `peer may not act as node ${request.node.id}`);
-        return;
-      }
-      this.node = request.node;
-      this.host.attach(this);
-    }
-    const typeUrl = request.type_url;
-    if (!typeUrl) {
-      this.fail(grpc.status.INVALID_ARGUMENT, 'ADS requests must carry type_url');
-      return;
-    }
+    const typeUrl = this.admit(request);
+    if (typeUrl === undefined) return;
     let state = this.types.get(typeUrl);
     if (!state) {
       state = this.subscribe(typeUrl, request.resource_names);
@@ -227,44 +195,5 @@ export class SotwStream implements AdsStream {
       if (resource) out.push(resource);
     }
     return out;
-  }
-
-  private write(buffer: Buffer): void {
-    try {
-      if (!this.call.write(buffer) && !this.blocked) {
-        // The client is not reading (or its link is slow): hold further pushes and send the
-        // latest state once the buffered responses drain, rather than queue every version.
-        this.blocked = true;
-        this.call.once('drain', () => {
-          this.blocked = false;
-          this.pushAll();
-        });
-      }
-    } catch (err) {
-      this.host.emit('error', err as Error);
-    }
-  }
-
-  status(): StreamTypeStatus[] {
-    return [...this.types].map(([typeUrl, s]) => ({
-      typeUrl,
-      wildcard: s.wildcard,
-      resourceNames: [...s.names],
-      sentVersion: s.sentVersion,
-      ackedVersion: s.ackedVersion,
-      nack: s.nack,
-    }));
-  }
-
-  private fail(code: grpc.status, details: string): void {
-    this.closed = true;
-    // grpc-js turns an 'error' on a server stream into the call's final status.
-    this.call.emit('error', { code, details });
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.call.end();
   }
 }
