@@ -98,16 +98,13 @@ export class RateLimiter implements RateLimiterLike {
   }
 
   async acquirePermission(permits = 1, parent?: ExecutionContext | AbortSignal): Promise<void> {
-    const waitMs = this.reservePermission(permits);
-    if (waitMs < 0) throw new RequestNotPermittedError(this.name);
-    if (waitMs > 0) await sleep(this.#clock, waitMs, contextOf(parent));
+    await waitForPermit(this.name, this.reservePermission(permits), this.#clock, contextOf(parent));
   }
 
   async execute<T>(fn: Task<T>, parent?: ExecutionContext | AbortSignal): Promise<T> {
-    const waitMs = this.#reserve(1, this.timeoutDurationMs);
-    if (waitMs < 0) throw new RequestNotPermittedError(this.name);
     const context = contextOf(parent);
-    if (waitMs > 0) await sleep(this.#clock, waitMs, context);
+    const wait = waitForPermit(this.name, this.#reserve(1, this.timeoutDurationMs), this.#clock, context);
+    if (wait) await wait;
     return fn(context);
   }
 
@@ -143,4 +140,20 @@ export class RateLimiter implements RateLimiterLike {
     this.#activePermissions -= permits;
     return waitMs;
   }
+}
+
+/**
+ * Turns a reservation into the caller's wait: throws {@link RequestNotPermittedError} when it
+ * was refused (-1), returns the sleep when there is one, and nothing (no extra tick) when the
+ * permit is immediate. Shared by the limiters.
+ * @internal
+ */
+export function waitForPermit(
+  name: string,
+  waitMs: number,
+  clock: Clock,
+  context: ExecutionContext,
+): Promise<void> | undefined {
+  if (waitMs < 0) throw new RequestNotPermittedError(name);
+  return waitMs > 0 ? sleep(clock, waitMs, context) : undefined;
 }

@@ -1,9 +1,8 @@
 import { type Clock, systemClock } from './clock.js';
 import { contextOf, type ExecutionContext, type PolicyOptions, type Task } from './context.js';
-import { ConfigError, RequestNotPermittedError } from './errors.js';
+import { ConfigError } from './errors.js';
 import { EventPublisher } from './events.js';
-import type { RateLimiterEvent, RateLimiterLike } from './rate-limiter.js';
-import { sleep } from './sleep.js';
+import { type RateLimiterEvent, type RateLimiterLike, waitForPermit } from './rate-limiter.js';
 import { at, checkKnownKeys, checkNumber, stripUndefined } from './validate.js';
 
 /** Token bucket settings. */
@@ -69,16 +68,13 @@ export class TokenBucket implements RateLimiterLike {
   }
 
   async acquirePermission(permits = 1, parent?: ExecutionContext | AbortSignal): Promise<void> {
-    const waitMs = this.reservePermission(permits);
-    if (waitMs < 0) throw new RequestNotPermittedError(this.name);
-    if (waitMs > 0) await sleep(this.#clock, waitMs, contextOf(parent));
+    await waitForPermit(this.name, this.reservePermission(permits), this.#clock, contextOf(parent));
   }
 
   async execute<T>(fn: Task<T>, parent?: ExecutionContext | AbortSignal): Promise<T> {
-    const waitMs = this.#reserve(1, this.timeoutDurationMs);
-    if (waitMs < 0) throw new RequestNotPermittedError(this.name);
     const context = contextOf(parent);
-    if (waitMs > 0) await sleep(this.#clock, waitMs, context);
+    const wait = waitForPermit(this.name, this.#reserve(1, this.timeoutDurationMs), this.#clock, context);
+    if (wait) await wait;
     return fn(context);
   }
 
