@@ -14,33 +14,10 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { UpState } from '../up/orchestrator.js';
 import { isPortFree } from '../up/ports.js';
-import { buildForE2e } from '../up/test-support.js';
+import { alive, buildForE2e, until } from '../up/test-support.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const BIN = join(ROOT, 'packages/cli/bin/meshwork.js');
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function until<T>(
-  fn: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-  what: () => string,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('meshwork up --mesh (end to end)', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'meshwork-mesh-'));
