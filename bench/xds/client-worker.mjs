@@ -1,8 +1,9 @@
 // One share of the simulated sidecars, in its own process so that reading 1,000 responses is not
 // one thread's queue (a real proxy reads its config on its own core). Driven by run.mjs over IPC:
 //   start { mode, xdsAddress, from, count, services } → synced (every client holds its config)
-//   arm { typeUrl, marker } → armed; then done { arrivals } once every client of this share holds
-//   a resource of typeUrl containing marker (arrivals: epoch ms, per client)
+//   arm { typeUrl, marker } → armed { cpuUs }; then done { arrivals, cpuUs } once every client of
+//   this share holds a resource of typeUrl containing marker (arrivals: epoch ms, per client;
+//   cpuUs: the process's CPU time so far)
 //   close → the clients close and the process exits
 const xds = await import('@meshwork/xds');
 const { lightClientFactory, lightDeltaClientFactory } = await import('./light-client.mjs');
@@ -10,6 +11,10 @@ const { TYPE_URLS } = xds;
 const RDS = TYPE_URLS.ROUTE_CONFIGURATION;
 const EDS = TYPE_URLS.CLUSTER_LOAD_ASSIGNMENT;
 const epochNow = () => performance.timeOrigin + performance.now();
+const cpuUs = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
 
 let clients = [];
 let awaited = null;
@@ -33,7 +38,7 @@ function start({ mode, xdsAddress, from, count, services }) {
           a.arrivals[i] = epochNow();
           if (++a.seen === count) {
             awaited = null;
-            process.send({ type: 'done', arrivals: [...a.arrivals] });
+            process.send({ type: 'done', arrivals: [...a.arrivals], cpuUs: cpuUs() });
           }
           return;
         }
@@ -54,7 +59,7 @@ process.on('message', (msg) => {
   else if (msg.type === 'arm') {
     const arrivals = new Float64Array(clients.length).fill(Number.NaN);
     awaited = { typeUrl: msg.typeUrl, marker: Buffer.from(msg.marker), arrivals, seen: 0 };
-    process.send({ type: 'armed' });
+    process.send({ type: 'armed', cpuUs: cpuUs() });
   } else if (msg.type === 'close') {
     for (const c of clients) c.close();
     clients = [];

@@ -45,6 +45,7 @@ function trace(xds, server) {
   xds.onStoreEvent = (e) => {
     t0 = performance.now();
     acks = 0;
+    pushes = 0;
     process.stderr.write(`store event ${(t0 - requestAt).toFixed(1)} ms after the request arrived\n`);
     onStoreEvent(e);
   };
@@ -52,6 +53,7 @@ function trace(xds, server) {
   xds.onRegistryChange = (c) => {
     t0 = performance.now();
     acks = 0;
+    pushes = 0;
     process.stderr.write(`registry change ${(t0 - requestAt).toFixed(1)} ms after the request arrived\n`);
     onRegistryChange(c);
   };
@@ -82,6 +84,14 @@ function trace(xds, server) {
       `push at +${(t - t0).toFixed(1)} ms took ${took} ms (translate ${snapMs.toFixed(1)}, ADS ${setMs.toFixed(1)})\n`,
     );
   };
+  let pushes = 0;
+  xds.ads.on('push', (e) => {
+    pushes++;
+    if (pushes === 1 || pushes % 250 === 0)
+      process.stderr.write(
+        `push #${pushes} ${e.typeUrl.split('.').at(-1)} written at +${(performance.now() - t0).toFixed(1)} ms\n`,
+      );
+  });
   xds.ads.on('ack', (e) => {
     acks++;
     if (acks === 1 || acks % 100 === 0)

@@ -1,31 +1,30 @@
-// A deliberately light SotW ADS client for the scale benchmark. One process has to play 1,000
+// A deliberately light ADS client for the scale benchmark. One process has to play hundreds of
 // proxies, so it must not spend its time fully decoding every resource (a real proxy pays that on
 // its own core, in parallel with the others): it decodes the DiscoveryResponse envelope, names only
 // what it needs to subscribe to EDS, looks for markers in the raw resource bytes, and ACKs.
+//
+// Each client has its own HTTP/2 connection and speaks gRPC on it: by default with a minimal
+// client on node:http2 (length-prefixed messages on one POST stream, as the gRPC wire protocol
+// says), whose per-message cost is closer to a proxy's native client than grpc-js's layered call
+// stack; BENCH_CLIENT=grpc-js runs the same clients on @grpc/grpc-js instead.
+import http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
+
+const USE_GRPC_JS = process.env.BENCH_CLIENT === 'grpc-js';
 
 const METHOD = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 const DELTA_METHOD = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';
 
 /** Like {@link lightClientFactory} but speaking incremental (delta) ADS. */
 export function lightDeltaClientFactory(xds) {
-  const { encodeMessage, lookupMessageType, TYPE_URLS } = xds;
+  const { lookupMessageType, TYPE_URLS } = xds;
   const Response = lookupMessageType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
   const Cluster = lookupMessageType('envoy.config.cluster.v3.Cluster');
-  const encodeRequest = (req) =>
-    Buffer.from(encodeMessage('envoy.service.discovery.v3.DeltaDiscoveryRequest', req));
+  const encodeRequest = requestEncoder(xds, 'envoy.service.discovery.v3.DeltaDiscoveryRequest');
 
   return function startLightDeltaClient(address, node, onResponse) {
-    const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
-      'grpc.use_local_subchannel_pool': 1,
-      'grpc.max_receive_message_length': -1,
-    });
     const held = new Map();
-    const stream = client.makeBidiStreamRequest(
-      DELTA_METHOD,
-      (b) => b,
-      (buf) => Response.decode(buf),
-    );
+    const { stream, close } = openStream(address, DELTA_METHOD, (buf) => Response.decode(buf));
     let first = true;
     const send = (req) => {
       if (first) {
@@ -67,20 +66,16 @@ export function lightDeltaClientFactory(xds) {
     return {
       held,
       count: (typeUrl) => held.get(typeUrl)?.size ?? 0,
-      close() {
-        stream.cancel();
-        client.close();
-      },
+      close,
     };
   };
 }
 
 export function lightClientFactory(xds) {
-  const { encodeMessage, lookupMessageType, TYPE_URLS } = xds;
+  const { lookupMessageType, TYPE_URLS } = xds;
   const Response = lookupMessageType('envoy.service.discovery.v3.DiscoveryResponse');
   const Cluster = lookupMessageType('envoy.config.cluster.v3.Cluster');
-  const encodeRequest = (req) =>
-    Buffer.from(encodeMessage('envoy.service.discovery.v3.DiscoveryRequest', req));
+  const encodeRequest = requestEncoder(xds, 'envoy.service.discovery.v3.DiscoveryRequest');
   const decodeResponse = (buf) => Response.decode(buf);
 
   /**
@@ -89,10 +84,6 @@ export function lightClientFactory(xds) {
    * @param onResponse (typeUrl, resources: { value: Uint8Array }[], version) => void, before the ACK
    */
   return function startLightClient(address, node, onResponse) {
-    const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
-      'grpc.use_local_subchannel_pool': 1,
-      'grpc.max_receive_message_length': -1,
-    });
     const names = new Map([
       [TYPE_URLS.LISTENER, []],
       [TYPE_URLS.CLUSTER, []],
@@ -100,7 +91,7 @@ export function lightClientFactory(xds) {
     ]);
     const held = new Map();
     const merged = new Map();
-    const stream = client.makeBidiStreamRequest(METHOD, (b) => b, decodeResponse);
+    const { stream, close } = openStream(address, METHOD, decodeResponse);
     let first = true;
     const send = (typeUrl, version = '', nonce = '') => {
       const req = {
@@ -157,11 +148,86 @@ export function lightClientFactory(xds) {
     return {
       held,
       count: (typeUrl) => held.get(typeUrl)?.length ?? 0,
+      close,
+    };
+  };
+}
+
+/**
+ * Opens one bidirectional gRPC stream on a connection of its own: `stream.write(bytes)` sends a
+ * message, `stream.on('data', message)` receives decoded ones.
+ */
+function openStream(address, method, decode) {
+  if (USE_GRPC_JS) {
+    const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
+      'grpc.use_local_subchannel_pool': 1,
+      'grpc.max_receive_message_length': -1,
+    });
+    const stream = client.makeBidiStreamRequest(method, (b) => b, decode);
+    return {
+      stream,
       close() {
         stream.cancel();
         client.close();
       },
     };
+  }
+  const session = http2.connect(`http://${address}`);
+  session.on('error', () => {});
+  const req = session.request({
+    ':method': 'POST',
+    ':path': method,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+  });
+  req.on('error', () => {});
+  const listeners = [];
+  const stream = {
+    on(event, fn) {
+      if (event === 'data') listeners.push(fn);
+      return stream;
+    },
+    write(bytes) {
+      const frame = Buffer.allocUnsafe(5 + bytes.length);
+      frame[0] = 0;
+      frame.writeUInt32BE(bytes.length, 1);
+      frame.set(bytes, 5);
+      req.write(frame);
+    },
+  };
+  // gRPC length-prefixed messages, which may span DATA frames or share one.
+  let pending = null;
+  req.on('data', (chunk) => {
+    let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
+    pending = null;
+    while (buf.length >= 5) {
+      const length = buf.readUInt32BE(1);
+      if (buf.length < 5 + length) break;
+      const message = decode(buf.subarray(5, 5 + length));
+      buf = buf.subarray(5 + length);
+      for (const fn of listeners) fn(message);
+    }
+    if (buf.length > 0) pending = buf;
+  });
+  return {
+    stream,
+    close() {
+      req.close(http2.constants.NGHTTP2_CANCEL);
+      session.close();
+    },
+  };
+}
+
+/**
+ * Encodes requests: the first one (it carries the node, whose metadata is a Struct) through the
+ * Envoy JSON codec, the ACKs that follow — plain strings and lists — straight with protobufjs, as a
+ * proxy's own encoder would, so that the simulated sidecars cost what the wire costs.
+ */
+function requestEncoder(xds, typeName) {
+  const Request = xds.lookupMessageType(typeName);
+  return (req) => {
+    const bytes = req.node ? xds.encodeMessage(typeName, req) : Request.encode(req).finish();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   };
 }
 

@@ -79,9 +79,16 @@ async function startControlPlane() {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  const info = await new Promise((res) =>
-    createInterface({ input: child.stdout }).once('line', (l) => res(JSON.parse(l))),
-  );
+  // The first JSON line; other lines (from --trace-gc and the like) go on to stderr.
+  const info = await new Promise((res) => {
+    let found = false;
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      if (!found && l.startsWith('{')) {
+        found = true;
+        res(JSON.parse(l));
+      } else process.stderr.write(`${l}\n`);
+    });
+  });
   const rest = async (method, path, body, type = 'application/json') => {
     const r = await fetch(info.url + path, {
       method,
@@ -140,7 +147,9 @@ async function startClients(mode, xdsAddress) {
   const workers = [];
   const starting = [];
   for (let from = 0; from < CLIENTS; from += per) {
-    const worker = fork(join(root, 'bench/xds/client-worker.mjs'), [], { execArgv: RUNTIME_FLAGS });
+    const worker = fork(join(root, 'bench/xds/client-worker.mjs'), [], {
+      execArgv: [...RUNTIME_FLAGS, ...(process.env.BENCH_CLIENT_NODE_FLAGS ?? '').split(' ').filter(Boolean)],
+    });
     const count = Math.min(per, CLIENTS - from);
     starting.push(
       next(worker, 'ready').then(() =>
@@ -166,14 +175,23 @@ async function startClients(mode, xdsAddress) {
     /** Arms every worker for (typeUrl, marker); `done` resolves the arrivals (epoch ms) of all clients. */
     async arm(typeUrl, marker) {
       const done = all('done');
-      const armed = workers.map((w) => next(w, 'armed'));
+      const armed = Promise.all(workers.map((w) => next(w, 'armed')));
       for (const w of workers) w.send({ type: 'arm', typeUrl, marker });
-      await Promise.all(armed);
-      return { done };
+      const cpuAtArm = (await armed).reduce((sum, m) => sum + m.cpuUs, 0);
+      return { done, cpuAtArm };
     },
     close: () => {
       for (const w of workers) w.send({ type: 'close' });
     },
+  };
+}
+
+/** Median CPU per change of the control plane and of all client processes together. */
+function cpuPerChange(runs) {
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return {
+    controlPlaneMs: median(runs.map((r) => r.cpCpuMs)),
+    clientsMs: median(runs.map((r) => r.clientCpuMs)),
   };
 }
 
@@ -188,21 +206,30 @@ async function runMode(mode) {
   await sleep(500);
   const idle = await cp.rest('GET', '/debug/process');
 
+  const cpuOf = (p) => (p.cpuUserUs + p.cpuSystemUs) / 1000;
+  /** Times one change; also the CPU it cost the control plane and, until the last arrival, the clients. */
   const measure = async (typeUrl, marker, act) => {
-    const arrived = (await clients.arm(typeUrl, marker)).done;
+    const { done: arrived, cpuAtArm } = await clients.arm(typeUrl, marker);
+    const cpBefore = cpuOf(await cp.rest('GET', '/debug/process'));
     const startedAt = epochNow();
     const result = await act();
     let timer;
     const timeout = new Promise((_, rej) => {
       timer = setTimeout(() => rej(new Error(`${mode}: not every client converged in 60 s`)), 60_000);
     });
-    const arrivals = (await Promise.race([arrived, timeout])).flatMap((m) => m.arrivals);
+    const done = await Promise.race([arrived, timeout]);
     clearTimeout(timer);
-    return { times: arrivals.map((t) => t - startedAt).sort((a, b) => a - b), result };
+    const arrivals = done.flatMap((m) => m.arrivals);
+    const clientCpuMs = (done.reduce((sum, m) => sum + m.cpuUs, 0) - cpuAtArm) / 1000;
+    await sleep(200); // every ACK is in
+    const cpCpuMs = cpuOf(await cp.rest('GET', '/debug/process')) - cpBefore;
+    return { times: arrivals.map((t) => t - startedAt).sort((a, b) => a - b), result, cpCpuMs, clientCpuMs };
   };
 
   const routeRuns = [];
   const endpointRuns = [];
+  const routeCpu = [];
+  const endpointCpu = [];
   const serverRoute = [];
   const serverEndpoint = [];
   let cpuStart;
@@ -216,7 +243,6 @@ async function runMode(mode) {
     const r = await measure(RDS, marker, () =>
       cp.rest('POST', '/v1/resources', vs(0, marker, round % 2 === 0 ? 10 : 90), 'application/yaml'),
     );
-    await sleep(200);
     const report = await cp.rest('GET', `/changes/${r.result.changeId}`);
     // A new instance on a fresh address; its address text in the assignment bytes marks arrival.
     const address = `127.1.0.${round + 2}`;
@@ -230,10 +256,11 @@ async function runMode(mode) {
         version: 'v1',
       }),
     );
-    await sleep(200);
     if (round < 0) continue; // warm-up
     routeRuns.push(r.times);
     endpointRuns.push(e.times);
+    routeCpu.push(r);
+    endpointCpu.push(e);
     serverRoute.push(report);
     serverEndpoint.push(await cp.rest('GET', `/changes/registry-${e.result.registryIndex}`));
   }
@@ -258,8 +285,8 @@ async function runMode(mode) {
     end: cpuEnd,
     wallMs,
     cpuMs: (cpuEnd.cpuUserUs + cpuEnd.cpuSystemUs - cpuStart.cpuUserUs - cpuStart.cpuSystemUs) / 1000,
-    route: summarize(routeRuns),
-    endpoint: summarize(endpointRuns),
+    route: { ...summarize(routeRuns), cpu: cpuPerChange(routeCpu) },
+    endpoint: { ...summarize(endpointRuns), cpu: cpuPerChange(endpointCpu) },
     server: { route: serverSide(serverRoute), endpoint: serverSide(serverEndpoint) },
   };
 }
@@ -294,16 +321,16 @@ lines.push(
   '',
   'What the control plane reports for its own part (`GET /changes/<id>`, median over the rounds): "handed over" is from seeing the change to the last proxy\'s snapshot written to its stream (debounce included); "all ACKed p99" adds the trip to the clients and back.',
   '',
-  '| ADS variant | change | every proxy ACKed | handed over | all ACKed p99 |',
-  '|---|---|---|---|---|',
+  '| ADS variant | change | every proxy ACKed | handed over | all ACKed p99 | control-plane CPU per change | client CPU per change |',
+  '|---|---|---|---|---|---|---|',
 );
 for (const r of results) {
-  for (const [name, s] of [
-    ['route', r.server.route],
-    ['endpoint', r.server.endpoint],
+  for (const [name, s, cpu] of [
+    ['route', r.server.route, r.route.cpu],
+    ['endpoint', r.server.endpoint, r.endpoint.cpu],
   ]) {
     lines.push(
-      `| ${label[r.mode]} | ${name} | ${s.acked ? `yes (${s.total})` : 'no'} | ${f(s.deliveredMs)} | ${f(s.p99Ms)} |`,
+      `| ${label[r.mode]} | ${name} | ${s.acked ? `yes (${s.total})` : 'no'} | ${f(s.deliveredMs)} | ${f(s.p99Ms)} | ${f(cpu.controlPlaneMs)} | ${f(cpu.clientsMs)} |`,
     );
   }
 }

@@ -14,6 +14,7 @@ import { clientStatus, type NodeIdMatcher } from './client-status.js';
 import { addCsdsService } from './csds.js';
 import { DeltaStream } from './delta-stream.js';
 import type { AdsServerEvents } from './events.js';
+import { ResponseShare } from './response-bytes.js';
 import { type SnapshotInput, XdsSnapshot } from './snapshot.js';
 import { SotwStream } from './sotw-stream.js';
 import type { AdsStream, StreamHost, StreamTypeStatus } from './stream-host.js';
@@ -80,12 +81,12 @@ export class AdsServer extends EventEmitter<AdsServerEvents> implements StreamHo
   private streamSeq = 0;
   private server: grpc.Server | undefined;
   /** @internal */
-  readonly controlPlaneId: string;
+  readonly responses: ResponseShare;
   private closed = false;
 
   constructor(private readonly options: AdsServerOptions = {}) {
     super();
-    this.controlPlaneId = options.controlPlaneId ?? '';
+    this.responses = new ResponseShare(() => this.nextNonce(), options.controlPlaneId ?? '');
     // Errors are reported as events; an unhandled 'error' must not kill the control plane.
     this.on('error', () => {});
   }
@@ -186,8 +187,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> implements StreamHo
     return this.snapshots.get(nodeId);
   }
 
-  /** @internal */
-  nextNonce(): string {
+  private nextNonce(): string {
     return `${this.noncePrefix}-${++this.nonceSeq}`;
   }
 

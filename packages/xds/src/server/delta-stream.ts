@@ -2,7 +2,7 @@ import type { DeltaDiscoveryRequest } from '../protocol/messages.js';
 import { inPushOrder, isWildcardType } from '../type-urls.js';
 import { AdsStreamBase } from './ads-stream-base.js';
 import { ABSENT, DeltaLedger } from './delta-ledger.js';
-import { deltaResponse, responseBody } from './response-bytes.js';
+import { responseBody } from './response-bytes.js';
 import type { PreparedResource, PreparedTypeSnapshot } from './snapshot.js';
 
 interface TypeState {
@@ -17,6 +17,8 @@ interface TypeState {
    */
   rejectedContent: string | undefined;
   initialSent: boolean;
+  /** The nonce of the last response sent. */
+  lastNonce: string;
   sentVersion: string;
   ackedVersion: string;
   nack?: { version: string; message: string };
@@ -56,6 +58,7 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, TypeState>
       ledger: new DeltaLedger(request.initial_resource_versions),
       rejectedContent: undefined,
       initialSent: false,
+      lastNonce: '',
       sentVersion: '',
       ackedVersion: '',
       lastSnapshot: undefined,
@@ -167,7 +170,19 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, TypeState>
     removed: string[],
     content: string,
   ): void {
-    const nonce = this.host.nextNonce();
+    // Streams sent the same resources from the same snapshot share the encoded body and, when
+    // nothing is removed, the whole response and its nonce (unless this stream still awaits an
+    // answer to that nonce, or it was its last).
+    const resources: PreparedResource[] = updated.map((name) => typeSnapshot.resources.get(name)!);
+    const body = responseBody(typeSnapshot, content, resources, true);
+    let response =
+      removed.length === 0
+        ? this.host.responses.shared(body, true)
+        : this.host.responses.unique(body, true, removed);
+    if (response.nonce === state.lastNonce || state.ledger.awaits(response.nonce))
+      response = this.host.responses.unique(body, true, removed);
+    const nonce = response.nonce;
+    state.lastNonce = nonce;
     const updates = new Map<string, string>();
     for (const name of updated) updates.set(name, typeSnapshot.resources.get(name)!.version);
     const removals = new Map<string, boolean>();
@@ -177,10 +192,7 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, TypeState>
     );
     state.initialSent = true;
     state.sentVersion = typeSnapshot.version;
-    // Streams sent the same resources from the same snapshot share the encoded body.
-    const resources: PreparedResource[] = updated.map((name) => typeSnapshot.resources.get(name)!);
-    const body = responseBody(typeSnapshot, content, resources, true);
-    this.write(deltaResponse(body, nonce, removed, this.host.controlPlaneId));
+    this.write(response.bytes);
     this.host.emit('push', {
       nodeId: this.node!.id,
       streamId: this.id,

@@ -85,6 +85,49 @@ export function deltaResponse(
   return join(body, writer.finish());
 }
 
+/** A whole response several streams can be written: a shared body with one nonce appended. */
+export interface SharedResponse {
+  readonly nonce: string;
+  readonly bytes: Buffer;
+}
+
+/**
+ * Whole responses shared between the streams of one server. The xDS protocol asks nonces to be
+ * unique within a stream, not across streams, so every stream sent the same body (the same
+ * resources of the same type snapshot) can be sent the same bytes with the same nonce: one
+ * encoding per content instead of one per stream. A stream that would be sent a body it was
+ * already sent under that nonce asks for a nonce of its own ({@link ResponseShare.unique}).
+ */
+export class ResponseShare {
+  private readonly sotw = new WeakMap<Buffer, SharedResponse>();
+  private readonly delta = new WeakMap<Buffer, SharedResponse>();
+
+  constructor(
+    private readonly nextNonce: () => string,
+    private readonly controlPlaneId: string,
+  ) {}
+
+  /** The shared response carrying `body` (a {@link responseBody} of the given kind). */
+  shared(body: Buffer, delta: boolean): SharedResponse {
+    const cache = delta ? this.delta : this.sotw;
+    let response = cache.get(body);
+    if (!response) {
+      response = this.unique(body, delta);
+      cache.set(body, response);
+    }
+    return response;
+  }
+
+  /** A response carrying `body` under a fresh nonce (and, for delta, `removed` names). */
+  unique(body: Buffer, delta: boolean, removed: readonly string[] = []): SharedResponse {
+    const nonce = this.nextNonce();
+    const bytes = delta
+      ? deltaResponse(body, nonce, removed, this.controlPlaneId)
+      : sotwResponse(body, nonce, this.controlPlaneId);
+    return { nonce, bytes };
+  }
+}
+
 function join(body: Buffer, tail: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(body.length + tail.length);
   body.copy(out, 0);

@@ -1,7 +1,7 @@
 import type { DiscoveryRequest } from '../protocol/messages.js';
 import { inPushOrder, isWildcardType } from '../type-urls.js';
 import { AdsStreamBase } from './ads-stream-base.js';
-import { contentKey, responseBody, sotwResponse, wholeSet } from './response-bytes.js';
+import { contentKey, responseBody, wholeSet } from './response-bytes.js';
 import type { PreparedResource, PreparedTypeSnapshot } from './snapshot.js';
 import { newTypeState, type TypeState } from './sotw-type-state.js';
 
@@ -45,9 +45,18 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, TypeState> {
 
   /** Applies the resource names of a request; true when the subscription changed. */
   private resubscribe(typeUrl: string, state: TypeState, names: string[]): boolean {
-    const explicitWildcard = names.includes('*');
+    // Most requests are ACKs restating the subscription: tell that without building a set.
+    let explicitWildcard = false;
+    let held = true;
+    for (const name of names) {
+      if (name === '*') explicitWildcard = true;
+      else if (held && !state.names.has(name)) held = false;
+    }
     if (names.length > 0 && !(names.length === 1 && explicitWildcard)) state.everNamed = true;
     const wildcard = explicitWildcard || (names.length === 0 && isWildcardType(typeUrl) && !state.everNamed);
+    const count = explicitWildcard ? names.length - 1 : names.length;
+    // Every name is held and as many as held (a repeated name makes it take the long way).
+    if (held && count === state.names.size && wildcard === state.wildcard) return false;
     const named = new Set(names);
     named.delete('*');
     let changed = wildcard !== state.wildcard || named.size !== state.names.size;
@@ -167,15 +176,18 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, TypeState> {
     content: string,
     names: readonly string[] | undefined,
   ): void {
-    const nonce = this.host.nextNonce();
+    const body = responseBody(typeSnapshot, content, resources, false);
+    let response = this.host.responses.shared(body, false);
+    // The same bytes again on this stream (a forced resend) need a nonce of their own.
+    if (response.nonce === state.nonce) response = this.host.responses.unique(body, false);
+    const nonce = response.nonce;
     state.nonce = nonce;
     state.sentVersion = typeSnapshot.version;
     state.currentVersion = typeSnapshot.version;
     state.sentContent = content;
     state.lastSent = resources;
     state.subscriptionChanged = false;
-    const body = responseBody(typeSnapshot, content, resources, false);
-    this.write(sotwResponse(body, nonce, this.host.controlPlaneId));
+    this.write(response.bytes);
     this.host.emit('push', {
       nodeId: this.node!.id,
       streamId: this.id,

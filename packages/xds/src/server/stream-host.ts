@@ -1,12 +1,13 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { XdsNode } from '../protocol/messages.js';
 import type { AdsServerEvents } from './events.js';
+import type { ResponseShare } from './response-bytes.js';
 import type { XdsSnapshot } from './snapshot.js';
 
 /** What an ADS stream needs from the server that hosts it. */
 export interface StreamHost {
-  /** Sent as `control_plane.identifier` in every response ('' for none). */
-  readonly controlPlaneId: string;
+  /** Encoded responses (and their nonces) shared by the streams sent the same content. */
+  readonly responses: ResponseShare;
   /** The node's current snapshot, if one is known. */
   snapshotFor(nodeId: string): XdsSnapshot | undefined;
   /** Whether the peer of `call` may act as `node`. */
@@ -14,7 +15,6 @@ export interface StreamHost {
   /** Registers a stream once it has named its node (may resolve a snapshot asynchronously). */
   attach(stream: AdsStream): void;
   detach(stream: AdsStream): void;
-  nextNonce(): string;
   emit<K extends keyof AdsServerEvents>(event: K, ...args: AdsServerEvents[K]): boolean;
 }
 
