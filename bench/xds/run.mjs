@@ -43,6 +43,9 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 20);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+// Rounds run first and not counted, so the JIT has compiled the hot paths of every process (a
+// control plane in service is warm).
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const MODES = (process.env.BENCH_MODES ?? 'sotw,delta').split(',');
 // The simulated sidecars run in this many processes, so that one thread reading every response
 // does not become what is measured.
@@ -79,6 +82,7 @@ async function startControlPlane() {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  pin(child.pid, 0);
   // The first JSON line; other lines (from --trace-gc and the like) go on to stderr.
   const info = await new Promise((res) => {
     let found = false;
@@ -150,6 +154,7 @@ async function startClients(mode, xdsAddress) {
     const worker = fork(join(root, 'bench/xds/client-worker.mjs'), [], {
       execArgv: [...RUNTIME_FLAGS, ...(process.env.BENCH_CLIENT_NODE_FLAGS ?? '').split(' ').filter(Boolean)],
     });
+    pin(worker.pid, 1);
     const count = Math.min(per, CLIENTS - from);
     starting.push(
       next(worker, 'ready').then(() =>
@@ -184,6 +189,12 @@ async function startClients(mode, xdsAddress) {
       for (const w of workers) w.send({ type: 'close' });
     },
   };
+}
+
+/** BENCH_PIN=1: the control plane on the first core, the clients on the second. */
+function pin(pid, core) {
+  if (process.env.BENCH_PIN !== '1' || cpus().length < 2) return;
+  spawnSync('taskset', ['-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
 }
 
 /** Median CPU per change of the control plane and of all client processes together. */
@@ -234,7 +245,7 @@ async function runMode(mode) {
   const serverEndpoint = [];
   let cpuStart;
   let wallStart;
-  for (let round = -1; round < ROUNDS; round++) {
+  for (let round = -WARMUP; round < ROUNDS; round++) {
     if (round === 0) {
       cpuStart = await cp.rest('GET', '/debug/process');
       wallStart = performance.now();
@@ -245,11 +256,11 @@ async function runMode(mode) {
     );
     const report = await cp.rest('GET', `/changes/${r.result.changeId}`);
     // A new instance on a fresh address; its address text in the assignment bytes marks arrival.
-    const address = `127.1.0.${round + 2}`;
+    const address = `127.1.${Math.floor((round + WARMUP) / 250)}.${((round + WARMUP) % 250) + 2}`;
     const e = await measure(EDS, address, () =>
       cp.rest('POST', '/v1/registry/instances', {
         service: 'svc-1',
-        instanceId: `svc-1-extra-${round + 1}`,
+        instanceId: `svc-1-extra-${round + WARMUP}`,
         address,
         port: 20011,
         sidecarPort: 30011,
