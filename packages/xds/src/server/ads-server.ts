@@ -76,8 +76,6 @@ export class AdsServer extends EventEmitter<AdsServerEvents> implements StreamHo
   private readonly snapshots = new Map<string, XdsSnapshot>();
   private readonly byNode = new Map<string, Set<AdsStream>>();
   private readonly resolving = new Set<string>();
-  private readonly noncePrefix = randomBytes(4).toString('hex');
-  private nonceSeq = 0;
   private streamSeq = 0;
   private server: grpc.Server | undefined;
   /** @internal */
@@ -86,7 +84,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> implements StreamHo
 
   constructor(private readonly options: AdsServerOptions = {}) {
     super();
-    this.responses = new ResponseShare(() => this.nextNonce(), options.controlPlaneId ?? '');
+    this.responses = new ResponseShare(randomBytes(4).toString('hex'), options.controlPlaneId ?? '');
     // Errors are reported as events; an unhandled 'error' must not kill the control plane.
     this.on('error', () => {});
   }
@@ -185,10 +183,6 @@ export class AdsServer extends EventEmitter<AdsServerEvents> implements StreamHo
   /** @internal */
   snapshotFor(nodeId: string): XdsSnapshot | undefined {
     return this.snapshots.get(nodeId);
-  }
-
-  private nextNonce(): string {
-    return `${this.noncePrefix}-${++this.nonceSeq}`;
   }
 
   /** @internal */

@@ -44,11 +44,6 @@ export class DeltaLedger {
     }
   }
 
-  /** Whether a response sent with `nonce` is still unanswered. */
-  awaits(nonce: string): boolean {
-    return this.pending.has(nonce);
-  }
-
   /** The client applied the response; returns it (undefined for an unknown or stale nonce). */
   ack(nonce: string, wants: (name: string) => boolean): SentDelta | undefined {
     const delta = this.pending.get(nonce);

@@ -3,7 +3,7 @@ import { inPushOrder, isWildcardType } from '../type-urls.js';
 import { AdsStreamBase } from './ads-stream-base.js';
 import { ABSENT, DeltaLedger } from './delta-ledger.js';
 import { responseBody } from './response-bytes.js';
-import type { PreparedResource, PreparedTypeSnapshot } from './snapshot.js';
+import { changedSince, type PreparedResource, type PreparedTypeSnapshot } from './snapshot.js';
 
 interface TypeState {
   wildcard: boolean;
@@ -17,8 +17,8 @@ interface TypeState {
    */
   rejectedContent: string | undefined;
   initialSent: boolean;
-  /** The nonce of the last response sent. */
-  lastNonce: string;
+  /** The sequence number of the last response's nonce (see ResponseShare). */
+  nonceSeq: number;
   sentVersion: string;
   ackedVersion: string;
   nack?: { version: string; message: string };
@@ -58,7 +58,7 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, TypeState>
       ledger: new DeltaLedger(request.initial_resource_versions),
       rejectedContent: undefined,
       initialSent: false,
-      lastNonce: '',
+      nonceSeq: 0,
       sentVersion: '',
       ackedVersion: '',
       lastSnapshot: undefined,
@@ -141,8 +141,9 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, TypeState>
     if (this.closed || !this.node || this.blocked) return;
     const typeSnapshot = this.host.snapshotFor(this.node.id)?.types.get(typeUrl);
     if (!typeSnapshot) return;
+    const since = changedSince(typeSnapshot, state.lastSnapshot);
     state.lastSnapshot = typeSnapshot;
-    const { updated, removed } = this.diff(state, typeSnapshot);
+    const { updated, removed } = this.diff(state, typeSnapshot, since);
     if (updated.length === 0 && removed.length === 0 && state.initialSent) {
       // Nothing differs from what the client holds: it is current at this version.
       if (typeSnapshot.version !== state.sentVersion) {
@@ -158,7 +159,11 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, TypeState>
       return;
     }
     const content = deltaContent(typeSnapshot, updated, removed);
-    if (content === state.rejectedContent) return; // exactly what was just rejected
+    if (content === state.rejectedContent) {
+      // Exactly what was just rejected: not sent, so the next change compares every name again.
+      state.lastSnapshot = undefined;
+      return;
+    }
     this.send(typeUrl, state, typeSnapshot, updated, removed, content);
   }
 
@@ -171,18 +176,12 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, TypeState>
     content: string,
   ): void {
     // Streams sent the same resources from the same snapshot share the encoded body and, when
-    // nothing is removed, the whole response and its nonce (unless this stream still awaits an
-    // answer to that nonce, or it was its last).
+    // nothing is removed, the whole response and its nonce.
     const resources: PreparedResource[] = updated.map((name) => typeSnapshot.resources.get(name)!);
     const body = responseBody(typeSnapshot, content, resources, true);
-    let response =
-      removed.length === 0
-        ? this.host.responses.shared(body, true)
-        : this.host.responses.unique(body, true, removed);
-    if (response.nonce === state.lastNonce || state.ledger.awaits(response.nonce))
-      response = this.host.responses.unique(body, true, removed);
+    const response = this.host.responses.forStream(body, true, state.nonceSeq, removed);
     const nonce = response.nonce;
-    state.lastNonce = nonce;
+    state.nonceSeq = response.seq;
     const updates = new Map<string, string>();
     for (const name of updated) updates.set(name, typeSnapshot.resources.get(name)!.version);
     const removals = new Map<string, boolean>();
@@ -205,8 +204,16 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, TypeState>
     });
   }
 
-  /** Names to send (new or changed for the client) and names to report removed. Pure. */
-  private diff(state: TypeState, snapshot: PreparedTypeSnapshot): { updated: string[]; removed: string[] } {
+  /**
+   * Names to send (new or changed for the client) and names to report removed. Pure. `since`,
+   * when the snapshot was built from the one the stream last caught up with, names all that can
+   * differ from what the client holds.
+   */
+  private diff(
+    state: TypeState,
+    snapshot: PreparedTypeSnapshot,
+    since: ReadonlySet<string> | undefined,
+  ): { updated: string[]; removed: string[] } {
     const updated: string[] = [];
     const removed: string[] = [];
     const consider = (name: string) => {
@@ -218,6 +225,15 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, TypeState>
         if (state.ledger.known.has(name) || state.names.has(name)) removed.push(name);
       }
     };
+    if (since) {
+      for (const name of since) {
+        if (snapshot.resources.has(name)) {
+          if (wanted(state, name)) consider(name);
+        } else if (state.names.has(name)) consider(name);
+        else if (state.ledger.known.has(name) && state.ledger.known.get(name) !== ABSENT) removed.push(name);
+      }
+      return { updated, removed };
+    }
     if (state.wildcard) for (const name of snapshot.resources.keys()) consider(name);
     for (const name of state.names) if (!state.wildcard || !snapshot.resources.has(name)) consider(name);
     for (const name of state.ledger.known.keys()) {

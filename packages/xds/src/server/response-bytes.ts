@@ -88,6 +88,8 @@ export function deltaResponse(
 /** A whole response several streams can be written: a shared body with one nonce appended. */
 export interface SharedResponse {
   readonly nonce: string;
+  /** The nonce's place in the server's sequence: later responses have larger ones. */
+  readonly seq: number;
   readonly bytes: Buffer;
 }
 
@@ -95,15 +97,17 @@ export interface SharedResponse {
  * Whole responses shared between the streams of one server. The xDS protocol asks nonces to be
  * unique within a stream, not across streams, so every stream sent the same body (the same
  * resources of the same type snapshot) can be sent the same bytes with the same nonce: one
- * encoding per content instead of one per stream. A stream that would be sent a body it was
- * already sent under that nonce asks for a nonce of its own ({@link ResponseShare.unique}).
+ * encoding per content instead of one per stream. Nonces never repeat within a stream: one whose
+ * last response of the type came later in the sequence than the shared one (it may have been sent
+ * that very response before) asks for a nonce of its own ({@link ResponseShare.unique}).
  */
 export class ResponseShare {
   private readonly sotw = new WeakMap<Buffer, SharedResponse>();
   private readonly delta = new WeakMap<Buffer, SharedResponse>();
+  private seq = 0;
 
   constructor(
-    private readonly nextNonce: () => string,
+    private readonly noncePrefix: string,
     private readonly controlPlaneId: string,
   ) {}
 
@@ -120,11 +124,22 @@ export class ResponseShare {
 
   /** A response carrying `body` under a fresh nonce (and, for delta, `removed` names). */
   unique(body: Buffer, delta: boolean, removed: readonly string[] = []): SharedResponse {
-    const nonce = this.nextNonce();
+    const seq = ++this.seq;
+    const nonce = `${this.noncePrefix}-${seq}`;
     const bytes = delta
       ? deltaResponse(body, nonce, removed, this.controlPlaneId)
       : sotwResponse(body, nonce, this.controlPlaneId);
-    return { nonce, bytes };
+    return { nonce, seq, bytes };
+  }
+
+  /**
+   * The response to write on a stream whose last response of the type had `lastSeq`: the shared
+   * one for `body` unless the stream may have had it already.
+   */
+  forStream(body: Buffer, delta: boolean, lastSeq: number, removed: readonly string[] = []): SharedResponse {
+    if (removed.length > 0) return this.unique(body, delta, removed);
+    const shared = this.shared(body, delta);
+    return shared.seq > lastSeq ? shared : this.unique(body, delta);
   }
 }
 

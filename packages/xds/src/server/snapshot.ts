@@ -155,7 +155,14 @@ export class XdsSnapshot {
       }
       const before = previous?.types.get(typeUrl);
       const unchanged = before && before.version === version && sameResources(before.resources, prepared);
-      types.set(typeUrl, unchanged ? before : { typeUrl, version, resources: prepared });
+      if (unchanged) {
+        types.set(typeUrl, before);
+        continue;
+      }
+      const typeSnapshot: PreparedTypeSnapshot = { typeUrl, version, resources: prepared };
+      if (before)
+        derivations.set(typeSnapshot, { from: new WeakRef(before), names: changedNames(before, prepared) });
+      types.set(typeUrl, typeSnapshot);
     }
     return new XdsSnapshot(types);
   }
@@ -164,6 +171,36 @@ export class XdsSnapshot {
   version(typeUrl: string): string | undefined {
     return this.types.get(toTypeUrl(typeUrl))?.version;
   }
+}
+
+/**
+ * The names added, changed or removed between `last` and `next` when `next` was built from `last`
+ * (see {@link XdsSnapshot.from}); undefined otherwise. A stream brought up to date with `last`
+ * needs to look at these names only.
+ */
+export function changedSince(
+  next: PreparedTypeSnapshot,
+  last: PreparedTypeSnapshot | undefined,
+): ReadonlySet<string> | undefined {
+  if (!last) return undefined;
+  const derivation = derivations.get(next);
+  return derivation && derivation.from.deref() === last ? derivation.names : undefined;
+}
+
+// What each type snapshot was built from (held weakly: snapshots must not keep their history).
+const derivations = new WeakMap<
+  PreparedTypeSnapshot,
+  { from: WeakRef<PreparedTypeSnapshot>; names: ReadonlySet<string> }
+>();
+
+function changedNames(
+  before: PreparedTypeSnapshot,
+  after: ReadonlyMap<string, PreparedResource>,
+): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const [name, resource] of after) if (before.resources.get(name) !== resource) names.add(name);
+  for (const name of before.resources.keys()) if (!after.has(name)) names.add(name);
+  return names;
 }
 
 function sameResources(

@@ -2,7 +2,7 @@ import type { DiscoveryRequest } from '../protocol/messages.js';
 import { inPushOrder, isWildcardType } from '../type-urls.js';
 import { AdsStreamBase } from './ads-stream-base.js';
 import { contentKey, responseBody, wholeSet } from './response-bytes.js';
-import type { PreparedResource, PreparedTypeSnapshot } from './snapshot.js';
+import { changedSince, type PreparedResource, type PreparedTypeSnapshot } from './snapshot.js';
 import { newTypeState, type TypeState } from './sotw-type-state.js';
 
 /**
@@ -118,9 +118,10 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, TypeState> {
     force ||= state.subscriptionChanged;
     const typeSnapshot = this.host.snapshotFor(this.node.id)?.types.get(typeUrl);
     if (!typeSnapshot || (!force && typeSnapshot === state.lastSnapshot)) return;
+    const last = state.lastSnapshot;
     state.lastSnapshot = typeSnapshot;
     if (!force && !state.wildcard && !isWildcardType(typeUrl)) {
-      this.pushChanged(state, typeSnapshot);
+      this.pushChanged(state, typeSnapshot, changedSince(typeSnapshot, last));
       return;
     }
     const whole = state.wildcard ? wholeSet(typeSnapshot) : undefined;
@@ -135,10 +136,20 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, TypeState> {
     this.send(state, typeSnapshot, selected, content, whole?.names);
   }
 
-  /** A named, non-LDS/CDS type: sends only the subscribed resources whose version moved. */
-  private pushChanged(state: TypeState, typeSnapshot: PreparedTypeSnapshot): void {
+  /**
+   * A named, non-LDS/CDS type: sends only the subscribed resources whose version moved. `since`,
+   * when the snapshot was built from the one the stream last caught up with, names all that can
+   * have moved: a change to one of sixty assignments looks at one name, not sixty.
+   */
+  private pushChanged(
+    state: TypeState,
+    typeSnapshot: PreparedTypeSnapshot,
+    since: ReadonlySet<string> | undefined,
+  ): void {
     const changed: PreparedResource[] = [];
-    for (const name of state.names) {
+    const candidates = since && since.size < state.names.size ? since : state.names;
+    for (const name of candidates) {
+      if (candidates !== state.names && !state.names.has(name)) continue;
       const resource = typeSnapshot.resources.get(name);
       const had = state.held.get(name);
       // Gone from the snapshot: forget it, so it is sent again should it come back.
@@ -151,7 +162,12 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, TypeState> {
       return;
     }
     const content = contentKey(changed);
-    if (content === state.rejectedContent) return; // exactly what the client just rejected
+    if (content === state.rejectedContent) {
+      // Exactly what the client just rejected: not sent, and not held, so the next change
+      // compares every name again.
+      state.lastSnapshot = undefined;
+      return;
+    }
     for (const r of changed) state.held.set(r.name, r);
     this.send(state, typeSnapshot, changed, content, undefined);
   }
@@ -177,11 +193,10 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, TypeState> {
     names: readonly string[] | undefined,
   ): void {
     const body = responseBody(typeSnapshot, content, resources, false);
-    let response = this.host.responses.shared(body, false);
-    // The same bytes again on this stream (a forced resend) need a nonce of their own.
-    if (response.nonce === state.nonce) response = this.host.responses.unique(body, false);
+    const response = this.host.responses.forStream(body, false, state.nonceSeq);
     const nonce = response.nonce;
     state.nonce = nonce;
+    state.nonceSeq = response.seq;
     state.sentVersion = typeSnapshot.version;
     state.currentVersion = typeSnapshot.version;
     state.sentContent = content;

@@ -7,6 +7,8 @@ export interface TypeState {
   everNamed: boolean;
   names: Set<string>;
   nonce: string;
+  /** The sequence number of `nonce` (see ResponseShare). */
+  nonceSeq: number;
   sentVersion: string;
   /** The latest version the stream is known to be current at (sent, or unchanged by it). */
   currentVersion: string;
@@ -36,6 +38,7 @@ export function newTypeState(): TypeState {
     everNamed: false,
     names: new Set(),
     nonce: '',
+    nonceSeq: 0,
     sentVersion: '',
     currentVersion: '',
     sentContent: undefined,
