@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http2 from 'node:http2';
 import { describe, test } from 'node:test';
 import { AdsClient } from './client/ads-client.js';
 import { reject } from './client/update.js';
@@ -295,5 +296,38 @@ describe('ADS state of the world, server and client end to end', () => {
     client.start();
     await waitFor(server, 'ack', (e) => e.typeUrl === CDS && e.version === 'g1');
     assert.deepEqual([...client.resources('cds').keys()], ['edge']);
+  });
+
+  test('a malformed request ends its own stream with a status; other proxies keep being served', async (t) => {
+    const { server, port } = await startServer(t);
+    server.setSnapshot('web-1', snapshot('1', [edsCluster('inventory')]));
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on('error', () => {}); // the server's shutdown at the end of the test
+    t.after(() => session.close());
+    const req = session.request({
+      ':method': 'POST',
+      ':path': '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
+    // A DiscoveryRequest whose type_url claims 80 bytes and carries 3.
+    const message = Buffer.from([0x22, 80, 0x61, 0x62, 0x63]);
+    const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]);
+    const status = new Promise<string | undefined>((resolve) => {
+      req.on('trailers', (trailers) => resolve(String(trailers['grpc-status'])));
+      req.on('response', (headers) => {
+        if (headers['grpc-status'] !== undefined) resolve(String(headers['grpc-status']));
+      });
+      req.on('close', () => resolve(undefined));
+    });
+    req.on('data', () => {});
+    req.on('error', () => {});
+    req.write(frame);
+    const code = await status;
+    assert.ok(code !== undefined && code !== '0', `expected an error status, got ${code}`);
+    const client = startClient(t, port);
+    client.start();
+    await waitFor(server, 'ack', (e) => e.typeUrl === CDS && e.version === '1');
+    assert.deepEqual([...client.resources('cds').keys()], ['inventory']);
   });
 });

@@ -18,7 +18,7 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, TypeState> {
     if (typeUrl === undefined) return;
     let state = this.types.get(typeUrl);
     if (!state) {
-      state = this.subscribe(typeUrl, request.resource_names);
+      state = this.subscribe(typeUrl, request);
       this.push(typeUrl, state, true);
       return;
     }
@@ -27,24 +27,29 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, TypeState> {
       // outdated and it gets no response. Its resource names are still the client's latest;
       // keeping them means a client that is always one push behind (constant churn) still
       // gets its subscription change honoured by the next response instead of never.
-      if (this.resubscribe(typeUrl, state, request.resource_names)) state.subscriptionChanged = true;
+      if (this.resubscribe(typeUrl, state, request)) state.subscriptionChanged = true;
       return;
     }
     // An empty nonce answers nothing: it only (re)states the subscription.
     if (request.response_nonce !== '') this.settle(typeUrl, state, request);
-    const changed = this.resubscribe(typeUrl, state, request.resource_names) || state.subscriptionChanged;
+    const changed = this.resubscribe(typeUrl, state, request) || state.subscriptionChanged;
     if (changed) this.push(typeUrl, state, true);
   }
 
-  private subscribe(typeUrl: string, names: string[]): TypeState {
+  private subscribe(typeUrl: string, request: DiscoveryRequest): TypeState {
     const state = newTypeState();
     this.types.set(typeUrl, state);
-    this.resubscribe(typeUrl, state, names);
+    this.resubscribe(typeUrl, state, request);
     return state;
   }
 
   /** Applies the resource names of a request; true when the subscription changed. */
-  private resubscribe(typeUrl: string, state: TypeState, names: string[]): boolean {
+  private resubscribe(typeUrl: string, state: TypeState, request: DiscoveryRequest): boolean {
+    // The same names, byte for byte, as the request before: applying them again changes nothing.
+    const bytes = request.resource_names_bytes;
+    if (bytes && state.namesBytes && sameBytes(bytes, state.namesBytes)) return false;
+    state.namesBytes = bytes && Buffer.from(bytes); // a copy: the request's buffer is not kept
+    const names = request.resource_names;
     // Most requests are ACKs restating the subscription: tell that without building a set.
     let explicitWildcard = false;
     let held = true;
@@ -223,4 +228,8 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, TypeState> {
     }
     return out;
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }

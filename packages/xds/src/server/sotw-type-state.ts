@@ -6,6 +6,8 @@ export interface TypeState {
   /** Whether the client ever subscribed by name: after that, an empty list means "nothing". */
   everNamed: boolean;
   names: Set<string>;
+  /** The encoded names of the last request, to recognise a restated subscription. */
+  namesBytes: Uint8Array | undefined;
   nonce: string;
   /** The sequence number of `nonce` (see ResponseShare). */
   nonceSeq: number;
@@ -37,6 +39,7 @@ export function newTypeState(): TypeState {
     wildcard: false,
     everNamed: false,
     names: new Set(),
+    namesBytes: undefined,
     nonce: '',
     nonceSeq: 0,
     sentVersion: '',
