@@ -9,6 +9,7 @@
 // stack; BENCH_CLIENT=grpc-js runs the same clients on @grpc/grpc-js instead.
 import http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
 
 const USE_GRPC_JS = process.env.BENCH_CLIENT === 'grpc-js';
 
@@ -75,7 +76,7 @@ export function lightClientFactory(xds) {
   const { lookupMessageType, TYPE_URLS } = xds;
   const Response = lookupMessageType('envoy.service.discovery.v3.DiscoveryResponse');
   const Cluster = lookupMessageType('envoy.config.cluster.v3.Cluster');
-  const encodeRequest = requestEncoder(xds, 'envoy.service.discovery.v3.DiscoveryRequest');
+  const encodeRequest = sotwRequestEncoder(xds);
   const decodeResponse = (buf) => Response.decode(buf);
 
   /**
@@ -114,7 +115,7 @@ export function lightClientFactory(xds) {
         let byName = merged.get(typeUrl);
         if (!byName) merged.set(typeUrl, (byName = new Map()));
         for (const any of res.resources) byName.set(leadingString(any.value), any);
-        held.set(typeUrl, [...byName.values()]);
+        held.set(typeUrl, byName);
       }
       if (typeUrl === TYPE_URLS.CLUSTER) {
         const eds = [];
@@ -147,7 +148,10 @@ export function lightClientFactory(xds) {
     for (const typeUrl of names.keys()) send(typeUrl);
     return {
       held,
-      count: (typeUrl) => held.get(typeUrl)?.length ?? 0,
+      count: (typeUrl) => {
+        const resources = held.get(typeUrl);
+        return resources ? (resources.length ?? resources.size) : 0;
+      },
       close,
     };
   };
@@ -228,6 +232,32 @@ function requestEncoder(xds, typeName) {
   return (req) => {
     const bytes = req.node ? xds.encodeMessage(typeName, req) : Request.encode(req).finish();
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
+}
+
+/**
+ * Like {@link requestEncoder} for SotW requests, which restate their resource names in every ACK:
+ * a list of names is encoded once (the client keeps one array per subscription), as a proxy's
+ * own encoder could.
+ */
+function sotwRequestEncoder(xds) {
+  const typeName = 'envoy.service.discovery.v3.DiscoveryRequest';
+  const encodedNames = new WeakMap();
+  return (req) => {
+    if (req.node) return requestEncoder(xds, typeName)(req);
+    let names = encodedNames.get(req.resource_names);
+    if (!names) {
+      const w = protobuf.Writer.create();
+      for (const name of req.resource_names) w.uint32(0x1a).string(name); // 3: resource_names
+      names = w.finish();
+      encodedNames.set(req.resource_names, names);
+    }
+    const head = protobuf.Writer.create();
+    if (req.version_info) head.uint32(0x0a).string(req.version_info); // 1: version_info
+    const tail = protobuf.Writer.create();
+    tail.uint32(0x22).string(req.type_url); // 4: type_url
+    if (req.response_nonce) tail.uint32(0x2a).string(req.response_nonce); // 5: response_nonce
+    return Buffer.concat([head.finish(), names, tail.finish()]);
   };
 }
 
