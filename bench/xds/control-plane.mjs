@@ -27,11 +27,31 @@ const cp = await startControlPlane({
   ],
 });
 if (process.env.BENCH_TRACE) trace(cp.xds, cp.api.server);
+// BENCH_ALLOC_PROFILE=file.heapprofile samples every allocation, garbage included (open it in the
+// Memory tab of Chrome DevTools), to see what the collector spends its time on.
+const allocations = process.env.BENCH_ALLOC_PROFILE ? await sampleAllocations() : undefined;
 process.stdout.write(`${JSON.stringify({ url: cp.url, xdsAddress: cp.xdsAddress, debounceMs })}\n`);
 process.on('SIGTERM', async () => {
+  await allocations?.();
   await cp.close();
   process.exit(0);
 });
+
+async function sampleAllocations() {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(process.env.BENCH_ALLOC_PROFILE, JSON.stringify(profile));
+  };
+}
 
 /** Logs to stderr when a change is seen, when its push runs and how long it takes, and ACK arrivals. */
 function trace(xds, server) {

@@ -62,6 +62,11 @@ export class Translator {
   private previousClusters = new Map<string, EnvoyJson>();
   /** Full snapshots by scope and ports; cleared by any change. */
   private readonly snapshots = new Map<string, ProxySnapshot>();
+  /** Per node, its snapshot key under one mesh config. */
+  private readonly snapshotKeys = new WeakMap<
+    ProxyNode,
+    { config: MeshConfig; key: string; appProtocol: PortProtocol }
+  >();
 
   constructor(private readonly source: EndpointSource) {}
 
@@ -108,13 +113,22 @@ export class Translator {
 
   /** The full snapshot for one proxy. */
   snapshot(node: ProxyNode): ProxySnapshot {
-    const { key: sharedKey, shared } = this.sharedFor(node);
     // Proxies with the same scope and the same ports get the very same snapshot object, so the ADS
-    // layer diffs and encodes it once for all of them.
-    const appProtocol = node.mode === 'sidecar' ? appProtocolOf(this.meshConfig(), node) : 'http';
-    const key = `${sharedKey}|${node.inboundPort}|${node.outboundPort}|${node.appPort}|${appProtocol}`;
+    // layer diffs and encodes it once for all of them. A node's key depends on the mesh config
+    // only: it is worked out once per config, not once per push.
+    const config = this.meshConfig();
+    let keyed = this.snapshotKeys.get(node);
+    if (keyed?.config !== config) {
+      const appProtocol = node.mode === 'sidecar' ? appProtocolOf(config, node) : 'http';
+      const sharedKey = this.sharedFor(node).key;
+      const key = `${sharedKey}|${node.inboundPort}|${node.outboundPort}|${node.appPort}|${appProtocol}`;
+      keyed = { config, key, appProtocol };
+      this.snapshotKeys.set(node, keyed);
+    }
+    const { key, appProtocol } = keyed;
     const cached = this.snapshots.get(key);
     if (cached) return cached;
+    const { shared } = this.sharedFor(node);
     const out = emptySnapshot();
     for (const [name, r] of shared.routes) out.routes.set(name, r);
     for (const [name, c] of shared.clusters) out.clusters.set(name, c);
@@ -312,11 +326,19 @@ function sourceScoped(config: MeshConfig): boolean {
   return scoped;
 }
 
+const labelKeys = new WeakMap<Readonly<Record<string, string>>, string>();
+
+/** `k=v,…` in key order, computed once per labels object (a node's labels do not change). */
 function labelKey(labels: Readonly<Record<string, string>>): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join(',');
+  let key = labelKeys.get(labels);
+  if (key === undefined) {
+    key = Object.keys(labels)
+      .sort()
+      .map((k) => `${k}=${labels[k]}`)
+      .join(',');
+    labelKeys.set(labels, key);
+  }
+  return key;
 }
 
 /** Hosts whose endpoint sets a resource influences (subset labels, static endpoints, ports). */

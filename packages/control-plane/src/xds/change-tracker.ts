@@ -39,6 +39,12 @@ export interface NodePush {
   versions: ReadonlyMap<string, string>;
 }
 
+/** What proxies sent one `NodePush.versions` map must answer: per type URL, the version. */
+interface Want {
+  typeUrls: readonly string[];
+  versions: readonly number[];
+}
+
 interface Change {
   id: string;
   observedAtMs: number;
@@ -48,7 +54,12 @@ interface Change {
   acked: number;
   unaffected: number;
   disconnected: number;
-  pending: Map<string, Map<string, number>>;
+  /**
+   * Per affected proxy still to answer, what it was sent and a bit mask (by index in
+   * `Want.typeUrls`) of the types not yet ACKed. Proxies of one push share their `Want`.
+   */
+  pending: Map<string, Want>;
+  waiting: Map<string, number>;
   nacks: ChangeReport['nacks'];
   durationsMs: number[];
 }
@@ -84,6 +95,7 @@ export class ChangeTracker {
       unaffected: 0,
       disconnected: 0,
       pending: new Map(),
+      waiting: new Map(),
       nacks: [],
       durationsMs: [],
     };
@@ -105,15 +117,20 @@ export class ChangeTracker {
     if (this.unpushed.length === 0) return [];
     const nowMs = this.now();
     const changes = this.unpushed.splice(0);
+    const wants = new Map<ReadonlyMap<string, string>, Want>();
     for (const c of changes) {
       c.pushedAtMs = nowMs;
       c.total = connected;
       c.unaffected = connected - pushes.length;
       c.acked = c.unaffected;
       for (const p of pushes) {
-        const required = new Map<string, number>();
-        for (const [typeUrl, version] of p.versions) required.set(typeUrl, Number(version));
-        c.pending.set(p.nodeId, required);
+        let want = wants.get(p.versions);
+        if (!want) {
+          want = { typeUrls: [...p.versions.keys()], versions: [...p.versions.values()].map(Number) };
+          wants.set(p.versions, want);
+        }
+        c.pending.set(p.nodeId, want);
+        c.waiting.set(p.nodeId, 2 ** want.typeUrls.length - 1);
         this.index(p.nodeId).add(c);
       }
     }
@@ -136,16 +153,25 @@ export class ChangeTracker {
     if (!set || !Number.isFinite(v)) return;
     const nowMs = this.now();
     for (const c of set) {
-      const required = c.pending.get(nodeId);
-      const want = required?.get(typeUrl);
-      if (!required || want === undefined || v < want) continue;
-      required.delete(typeUrl);
-      if (required.size > 0) continue;
-      c.pending.delete(nodeId);
+      const want = c.pending.get(nodeId);
+      const i = want ? want.typeUrls.indexOf(typeUrl) : -1;
+      if (i < 0 || v < want!.versions[i]) continue;
+      const waiting = c.waiting.get(nodeId)! & ~(1 << i);
+      if (waiting !== 0) {
+        c.waiting.set(nodeId, waiting);
+        continue;
+      }
+      this.settle(c, nodeId);
       c.acked++;
       c.durationsMs.push(nowMs - c.observedAtMs);
       set.delete(c);
     }
+  }
+
+  /** The proxy has answered `c` (or will not): it is no longer pending there. */
+  private settle(c: Change, nodeId: string): boolean {
+    c.waiting.delete(nodeId);
+    return c.pending.delete(nodeId);
   }
 
   /** A proxy rejected `version` of `typeUrl`; it keeps its last good configuration. */
@@ -154,9 +180,10 @@ export class ChangeTracker {
     const set = this.byNode.get(nodeId);
     if (!set) return;
     for (const c of set) {
-      const want = c.pending.get(nodeId)?.get(typeUrl);
-      if (want === undefined || !(v >= want)) continue;
-      c.pending.delete(nodeId);
+      const want = c.pending.get(nodeId);
+      const i = want ? want.typeUrls.indexOf(typeUrl) : -1;
+      if (i < 0 || !(v >= want!.versions[i])) continue;
+      this.settle(c, nodeId);
       c.nacks.push({ node: nodeId, typeUrl, version, error });
       set.delete(c);
     }
@@ -172,7 +199,7 @@ export class ChangeTracker {
       const c = this.changes.get(id);
       if (!c) continue;
       for (const nodeId of nodeIds) {
-        if (!c.pending.delete(nodeId)) continue;
+        if (!this.settle(c, nodeId)) continue;
         c.unaffected++;
         c.acked++;
         this.byNode.get(nodeId)?.delete(c);
@@ -185,7 +212,7 @@ export class ChangeTracker {
     const set = this.byNode.get(nodeId);
     if (!set) return;
     for (const c of set) {
-      if (c.pending.delete(nodeId)) c.disconnected++;
+      if (this.settle(c, nodeId)) c.disconnected++;
     }
     this.byNode.delete(nodeId);
   }

@@ -18,6 +18,8 @@ export interface PushGroup {
   /** Undefined when nothing changed in content. */
   prepared: XdsSnapshot | undefined;
   failed: boolean;
+  /** Per type URL the version its proxies must ACK, shared by those served every type. */
+  awaited?: ReadonlyMap<string, string>;
 }
 
 /** The groups of one push, by the new snapshot. */

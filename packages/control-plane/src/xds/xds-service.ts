@@ -176,9 +176,16 @@ export class XdsService {
       }
       plan.push({ state, next, group });
       // Only types the proxy subscribes to will be answered; the others do not gate convergence.
-      const awaited = group.typeUrls.filter((t) => state.servedTypes.has(t));
-      if (awaited.length > 0)
+      // Proxies served every type of their group (nearly all) share one map.
+      let served = 0;
+      for (const t of group.typeUrls) if (state.servedTypes.has(t)) served++;
+      if (served === group.typeUrls.length) {
+        group.awaited ??= new Map(group.typeUrls.map((t) => [t, version]));
+        if (served > 0) pushes.push({ nodeId: state.node.id, versions: group.awaited });
+      } else if (served > 0) {
+        const awaited = group.typeUrls.filter((t) => state.servedTypes.has(t));
         pushes.push({ nodeId: state.node.id, versions: new Map(awaited.map((t) => [t, version])) });
+      }
     }
     // Registered before any write, so no ACK can arrive before the change waits for it.
     const changeIds = this.tracker.pushed(pushes, this.proxies.size);

@@ -94,8 +94,15 @@ function node(raw: unknown): XdsNode | undefined {
 
 /** A length-delimited string; unlike `Reader#string` a truncated one throws (RangeError). */
 function readString(reader: protobuf.Reader): string {
-  const bytes = reader.bytes();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const length = reader.uint32();
+  const start = reader.pos;
+  const end = start + length;
+  if (end > reader.len) throw new RangeError(`index out of range: ${start} + ${length} > ${reader.len}`);
+  reader.pos = end;
+  const buf = reader.buf;
+  return Buffer.isBuffer(buf)
+    ? buf.toString('utf8', start, end)
+    : Buffer.from(buf.buffer, buf.byteOffset + start, length).toString('utf8');
 }
 
 /** A decoded request whose resource names are decoded from their bytes when first read. */

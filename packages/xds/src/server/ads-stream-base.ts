@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { XdsNode } from '../protocol/messages.js';
+import { inPushOrder } from '../type-urls.js';
 import type { AdsStream, StreamHost, StreamTypeStatus } from './stream-host.js';
 
 /** What both stream kinds keep per type URL and report in {@link AdsStream.status}. */
@@ -23,6 +24,8 @@ export abstract class AdsStreamBase<
   abstract readonly delta: boolean;
   node: XdsNode | undefined;
   protected readonly types = new Map<string, State>();
+  /** `types`' keys in push order, kept until a type is added. */
+  private pushOrder: string[] | undefined;
   protected closed = false;
   /** Responses are backed up in the write buffer; pushes wait for 'drain'. */
   protected blocked = false;
@@ -38,6 +41,18 @@ export abstract class AdsStreamBase<
   }
 
   abstract pushAll(): void;
+
+  /** Starts following a type the client asked for. */
+  protected addType(typeUrl: string, state: State): void {
+    this.types.set(typeUrl, state);
+    this.pushOrder = undefined;
+  }
+
+  /** The followed types in the order pushes go out (see PUSH_ORDER). */
+  protected typesInPushOrder(): readonly string[] {
+    this.pushOrder ??= inPushOrder(this.types.keys());
+    return this.pushOrder;
+  }
 
   /**
    * Checks a request before it is handled: the first one must name (and be allowed to act as)

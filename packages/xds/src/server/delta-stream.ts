@@ -1,5 +1,5 @@
 import type { DeltaDiscoveryRequest } from '../protocol/messages.js';
-import { inPushOrder, isWildcardType } from '../type-urls.js';
+import { isWildcardType } from '../type-urls.js';
 import { AdsStreamBase } from './ads-stream-base.js';
 import { ABSENT, DeltaLedger } from './delta-ledger.js';
 import { responseBody } from './response-bytes.js';
@@ -40,7 +40,7 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, TypeState>
     let state = this.types.get(typeUrl);
     if (!state) {
       state = this.newState(typeUrl, request);
-      this.types.set(typeUrl, state);
+      this.addType(typeUrl, state);
     }
     const rejected = request.response_nonce !== '' && this.settle(typeUrl, state, request);
     // Subscription changes are deltas: unlike SotW they are applied even with a stale nonce.
@@ -125,7 +125,7 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, TypeState>
   }
 
   pushAll(): void {
-    for (const typeUrl of inPushOrder(this.types.keys())) {
+    for (const typeUrl of this.typesInPushOrder()) {
       const state = this.types.get(typeUrl)!;
       // A type whose snapshot object is the one this stream last pushed has nothing new.
       if (

@@ -1,5 +1,5 @@
 import type { DiscoveryRequest } from '../protocol/messages.js';
-import { inPushOrder, isWildcardType } from '../type-urls.js';
+import { isWildcardType } from '../type-urls.js';
 import { AdsStreamBase } from './ads-stream-base.js';
 import { contentKey, responseBody, wholeSet } from './response-bytes.js';
 import { changedSince, type PreparedResource, type PreparedTypeSnapshot } from './snapshot.js';
@@ -38,7 +38,7 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, TypeState> {
 
   private subscribe(typeUrl: string, request: DiscoveryRequest): TypeState {
     const state = newTypeState();
-    this.types.set(typeUrl, state);
+    this.addType(typeUrl, state);
     this.resubscribe(typeUrl, state, request);
     return state;
   }
@@ -72,14 +72,14 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, TypeState> {
   }
 
   private settle(typeUrl: string, state: TypeState, request: DiscoveryRequest): void {
-    const base = {
-      nodeId: this.node!.id,
-      streamId: this.id,
-      delta: false,
-      typeUrl,
-      nonce: request.response_nonce,
-    };
     if (request.error_detail) {
+      const base = {
+        nodeId: this.node!.id,
+        streamId: this.id,
+        delta: false,
+        typeUrl,
+        nonce: request.response_nonce,
+      };
       // Remember the rejected version so the same content is not pushed again in a loop.
       state.nack = { version: state.sentVersion, message: request.error_detail.message };
       // The client kept older copies of what it rejected: resend those with the next change.
@@ -98,11 +98,18 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, TypeState> {
     state.ackedVersion = request.version_info;
     state.nack = undefined;
     state.rejectedContent = undefined;
-    this.host.emit('ack', { ...base, version: request.version_info });
+    this.host.emit('ack', {
+      nodeId: this.node!.id,
+      streamId: this.id,
+      delta: false,
+      typeUrl,
+      nonce: request.response_nonce,
+      version: request.version_info,
+    });
   }
 
   pushAll(): void {
-    for (const typeUrl of inPushOrder(this.types.keys())) {
+    for (const typeUrl of this.typesInPushOrder()) {
       const state = this.types.get(typeUrl)!;
       this.push(typeUrl, state, false);
     }
