@@ -52,6 +52,8 @@ export class RegistryClient {
   private ttlMs = 10_000;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Settles when the registration request in flight has been answered (or failed). */
+  private registering: Promise<void> | undefined;
   /** Last readiness reported by the runtime; undefined until the first report. */
   private ready: boolean | undefined;
   private failures = 0;
@@ -89,6 +91,9 @@ export class RegistryClient {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // A registration in flight is let finish first: its answer would otherwise register this
+    // instance after it left, and nothing would deregister it before the TTL.
+    await this.registering;
     const id = this.instanceId;
     this.instanceId = undefined;
     if (!id) return;
@@ -103,18 +108,18 @@ export class RegistryClient {
   private async registerLoop(): Promise<void> {
     if (this.stopped) return;
     try {
-      const res = (await this.call('POST', '/v1/registry/instances', this.options.registration)) as {
-        instanceId: string;
-        ttlMs?: number;
-      };
-      this.instanceId = res.instanceId;
-      this.ttlMs = res.ttlMs ?? this.options.registration.ttlMs ?? 10_000;
+      const attempt = this.register();
+      this.registering = attempt.then(
+        () => undefined,
+        () => undefined,
+      );
+      await attempt;
       this.failures = 0;
       this.options.log.info(
         { instanceId: this.instanceId, ttlMs: this.ttlMs },
         'registered with the control plane',
       );
-      if (this.stopped) return void (await this.stop());
+      if (this.stopped) return; // stop() deregisters now that the id is known
       // A re-registration starts from the registry's default; restate what we know.
       if (this.ready !== undefined) await this.setReady(this.ready);
       this.schedule(() => this.heartbeat(), Math.max(1, Math.floor(this.ttlMs / 3)));
@@ -129,6 +134,16 @@ export class RegistryClient {
       }
       this.schedule(() => this.registerLoop(), delay);
     }
+  }
+
+  /** One registration request; the id and TTL are ours once it resolves. */
+  private async register(): Promise<void> {
+    const res = (await this.call('POST', '/v1/registry/instances', this.options.registration)) as {
+      instanceId: string;
+      ttlMs?: number;
+    };
+    this.instanceId = res.instanceId;
+    this.ttlMs = res.ttlMs ?? this.options.registration.ttlMs ?? 10_000;
   }
 
   private async heartbeat(): Promise<void> {
