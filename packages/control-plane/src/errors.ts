@@ -8,6 +8,11 @@ export type ControlPlaneErrorCode =
   | 'MESH_ERR_CP_VALIDATION'
   /** A write named a stale `metadata.resourceVersion` (→ 409). */
   | 'MESH_ERR_CP_CONFLICT'
+  /**
+   * An apply was made conditional on a store view (`ApplyOptions.ifViewCurrent`) and something was
+   * written since (→ 409; the API re-validates and retries it before answering).
+   */
+  | 'MESH_ERR_CP_STALE_VIEW'
   /** The named resource, instance or change does not exist (→ 404). */
   | 'MESH_ERR_CP_NOT_FOUND'
   /** The request itself is malformed: unparsable body, bad query parameter, unknown kind (→ 400). */
@@ -37,6 +42,7 @@ export type ControlPlaneErrorCode =
 export const defaultStatusByCode: Readonly<Record<ControlPlaneErrorCode, number>> = {
   MESH_ERR_CP_VALIDATION: 400,
   MESH_ERR_CP_CONFLICT: 409,
+  MESH_ERR_CP_STALE_VIEW: 409,
   MESH_ERR_CP_NOT_FOUND: 404,
   MESH_ERR_CP_BAD_REQUEST: 400,
   MESH_ERR_CP_UNSUPPORTED_MEDIA_TYPE: 415,

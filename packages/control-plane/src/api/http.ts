@@ -18,6 +18,7 @@ export interface Problem {
 const TITLES: Partial<Record<ControlPlaneErrorCode, string>> = {
   MESH_ERR_CP_VALIDATION: 'Invalid resource',
   MESH_ERR_CP_CONFLICT: 'Conflict',
+  MESH_ERR_CP_STALE_VIEW: 'Conflict',
   MESH_ERR_CP_NOT_FOUND: 'Not found',
   MESH_ERR_CP_BAD_REQUEST: 'Bad request',
   MESH_ERR_CP_UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',

@@ -3,7 +3,7 @@
  * watch (Server-Sent Events). Kinds in URLs are any name the kind registry knows
  * (`virtualservice`, `virtualservices`, `vs`).
  */
-import { ControlPlaneError, ValidationError } from '../errors.js';
+import { ControlPlaneError, isControlPlaneError, ValidationError } from '../errors.js';
 import { KINDS, type KindInfo, lookupKind } from '../resources/kinds.js';
 import type { ApplyResult, ResourceStore } from '../store/resource-store.js';
 import type { AnalysisOptions } from '../validation/analysis.js';
@@ -88,10 +88,12 @@ async function readDocuments(ctx: RouteContext): Promise<SourceDocument[]> {
   return documentsFromValues([body]);
 }
 
+/** Validations an apply may redo because other replicas kept writing before it could commit. */
+const MAX_VIEW_ATTEMPTS = 8;
+
 /**
- * Runs tasks one at a time. Applies are analysed and committed under it, so each is checked
- * against exactly the state it commits onto (within this process; replicas sharing etcd can still
- * interleave between analysis and commit).
+ * Runs tasks one at a time, so applies from this process do not make each other's views stale;
+ * replicas sharing a store are kept apart by the views themselves (`ifViewCurrent`).
  */
 function serializer(): <T>(task: () => Promise<T>) => Promise<T> {
   let queue: Promise<unknown> = Promise.resolve();
@@ -116,19 +118,30 @@ async function apply(
   if (documents.length === 0)
     throw new ControlPlaneError('MESH_ERR_CP_BAD_REQUEST', 'no documents in the request body');
   const { result, warnings } = await exclusive(async () => {
-    const checked = validator.validateOrThrow(documents, {
-      existing: await store.list(),
-      hooks: opts.hooks,
-      unknownHostSeverity: opts.unknownHostSeverity,
-      skipUnknownKinds,
-    });
-    if (checked.resources.length === 0) {
-      throw new ControlPlaneError(
-        'MESH_ERR_CP_BAD_REQUEST',
-        'no document of a served kind in the request body',
-      );
+    // Validated against a view and committed only if the view is still current: another replica
+    // sharing the store may have written in between, and then the documents are checked again.
+    for (let attempt = 1; ; attempt++) {
+      const view = await store.view();
+      const checked = validator.validateOrThrow(documents, {
+        existing: view.resources,
+        hooks: opts.hooks,
+        unknownHostSeverity: opts.unknownHostSeverity,
+        skipUnknownKinds,
+      });
+      if (checked.resources.length === 0) {
+        throw new ControlPlaneError(
+          'MESH_ERR_CP_BAD_REQUEST',
+          'no document of a served kind in the request body',
+        );
+      }
+      try {
+        const applied = await store.apply(checked.resources, { dryRun, ifViewCurrent: view.token });
+        return { result: applied, warnings: checked.warnings };
+      } catch (err) {
+        if (attempt < MAX_VIEW_ATTEMPTS && isControlPlaneError(err, 'MESH_ERR_CP_STALE_VIEW')) continue;
+        throw err;
+      }
     }
-    return { result: await store.apply(checked.resources, { dryRun }), warnings: checked.warnings };
   });
   if (!dryRun && result.results.some((r) => r.action !== 'unchanged')) {
     opts.onChange?.({ revision: result.revision, source: 'apply' });

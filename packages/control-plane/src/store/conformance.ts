@@ -291,4 +291,32 @@ export function storeConformance(factory: StoreHarnessFactory): void {
     await store.close();
     await assert.rejects(store.apply([svc('a')]), (e) => isControlPlaneError(e, 'MESH_ERR_CP_STORE_CLOSED'));
   });
+
+  test('an apply conditional on a view commits only while nothing was written since', async (t) => {
+    const { store } = await fresh(t);
+    await store.apply([svc('a')]);
+    const view = await store.view();
+    assert.deepEqual(
+      view.resources.map((r) => r.metadata.name),
+      ['a'],
+    );
+    const ok = await store.apply([svc('b')], { ifViewCurrent: view.token });
+    assert.equal(ok.results[0].action, 'created');
+    // Any write since the view makes it stale: an apply, or a delete.
+    await assert.rejects(store.apply([svc('c')], { ifViewCurrent: view.token }), (e) =>
+      isControlPlaneError(e, 'MESH_ERR_CP_STALE_VIEW'),
+    );
+    assert.equal(await store.get('Service', 'default', 'c'), undefined);
+    const fresher = await store.view();
+    await store.delete('Service', 'default', 'a');
+    await assert.rejects(store.apply([svc('c')], { ifViewCurrent: fresher.token }), (e) =>
+      isControlPlaneError(e, 'MESH_ERR_CP_STALE_VIEW'),
+    );
+    const latest = await store.view();
+    const res = await store.apply([svc('c')], { ifViewCurrent: latest.token });
+    assert.equal(res.results[0].action, 'created');
+    // A dry run never writes, so it is not held to the view.
+    const dry = await store.apply([svc('d')], { dryRun: true, ifViewCurrent: view.token });
+    assert.equal(dry.results[0].action, 'created');
+  });
 }

@@ -4,7 +4,10 @@
  * resource's `resourceVersion` is its key's `mod_revision` (never stored in the value, since it is
  * only known once the write commits). An apply is one etcd transaction guarded by a
  * `mod_revision` comparison on every key it read: if another writer got there first the apply is
- * re-planned (a client's stale `resourceVersion` is a 409 instead). Watch is etcd's watch.
+ * re-planned (a client's stale `resourceVersion` is a 409 instead). Every write also rewrites one
+ * guard key beside the prefix, `<prefix>.lastwrite`, so an apply can be made conditional on no
+ * write at all since a view was taken (`ifViewCurrent`): replicas then validate and commit as if
+ * they were one. Watch is etcd's watch.
  */
 import { Etcd3, type IKeyValue, type IOptions } from 'etcd3';
 import { ConflictError, ControlPlaneError, NotFoundError } from '../errors.js';
@@ -12,7 +15,7 @@ import { DEFAULT_NAMESPACE, type Resource, type StoredResource } from '../resour
 import { planApply, stampRevision, storeKey } from './apply-plan.js';
 import { EtcdWatch } from './etcd-watch.js';
 import { compileLabelSelector } from './label-selector.js';
-import { byKey } from './memory-file-store.js';
+import { byKey, staleView } from './memory-file-store.js';
 import type {
   ApplyOptions,
   ApplyResult,
@@ -20,6 +23,7 @@ import type {
   DeleteResult,
   ListFilter,
   ResourceStore,
+  StoreView,
   WatchEvent,
 } from './resource-store.js';
 
@@ -73,6 +77,30 @@ export class EtcdStore implements ResourceStore {
     return store;
   }
 
+  /** Rewritten by every write; its mod_revision is a view's token. */
+  get #guardKey(): string {
+    return `${this.#prefix}.lastwrite`;
+  }
+
+  #guardPut() {
+    return this.#client.put(this.#guardKey).value('');
+  }
+
+  async #guardRevision(): Promise<string> {
+    const res = await this.#client.get(this.#guardKey).exec();
+    this.#observe(res.header.revision);
+    return res.kvs[0]?.mod_revision ?? '0';
+  }
+
+  view(): Promise<StoreView> {
+    return this.#guard('view', async () => {
+      // The guard first: a write landing between the two reads makes the token stale, never the
+      // resources newer than the token says.
+      const token = await this.#guardRevision();
+      return { resources: await this.list(), token };
+    });
+  }
+
   #key(kind: string, namespace: string, name: string): string {
     return `${this.#prefix}/${kind}/${namespace}/${name}`;
   }
@@ -115,6 +143,11 @@ export class EtcdStore implements ResourceStore {
 
   /** One optimistic attempt; `undefined` when a concurrent writer changed a key we read. */
   async #tryApply(resources: readonly Resource[], opts: ApplyOptions): Promise<ApplyResult | undefined> {
+    if (opts.ifViewCurrent !== undefined && !opts.dryRun) {
+      // Checked up front too, so a stale view fails fast even when nothing would be written.
+      const now = await this.#guardRevision();
+      if (now !== opts.ifViewCurrent) throw staleView(opts.ifViewCurrent, now);
+    }
     const current = new Map<string, StoredResource>();
     const modRevisions = new Map<string, string>();
     const reads = await Promise.all(
@@ -144,12 +177,19 @@ export class EtcdStore implements ResourceStore {
     const [first, ...rest] = plan.writes;
     const txn = this.#client.if(this.#etcdKey(first.key), 'Mod', '==', modRevisions.get(first.key) ?? '0');
     for (const w of rest) txn.and(this.#etcdKey(w.key), 'Mod', '==', modRevisions.get(w.key) ?? '0');
+    if (opts.ifViewCurrent !== undefined) txn.and(this.#guardKey, 'Mod', '==', opts.ifViewCurrent);
     const puts = plan.writes.map((w) => {
       const { resourceVersion: _rv, ...metadata } = w.resource.metadata;
       return this.#client.put(this.#etcdKey(w.key)).value(JSON.stringify({ ...w.resource, metadata }));
     });
-    const res = await txn.then(...puts).commit();
-    if (!res.succeeded) return undefined;
+    const res = await txn.then(...puts, this.#guardPut()).commit();
+    if (!res.succeeded) {
+      if (opts.ifViewCurrent !== undefined) {
+        const now = await this.#guardRevision();
+        if (now !== opts.ifViewCurrent) throw staleView(opts.ifViewCurrent, now);
+      }
+      return undefined;
+    }
     const revision = Number(res.header.revision);
     this.#observe(revision);
     stampRevision(plan, revision);
@@ -200,7 +240,7 @@ export class EtcdStore implements ResourceStore {
         }
         const res = await this.#client
           .if(key, 'Mod', '==', kv.mod_revision)
-          .then(this.#client.delete().key(key))
+          .then(this.#client.delete().key(key), this.#guardPut())
           .commit();
         if (!res.succeeded) continue;
         const revision = Number(res.header.revision);

@@ -19,6 +19,7 @@ import type {
   DeleteResult,
   ListFilter,
   ResourceStore,
+  StoreView,
   WatchEvent,
 } from './resource-store.js';
 import { WatchHub } from './watch-hub.js';
@@ -119,6 +120,8 @@ export class MemoryFileStore implements ResourceStore {
   apply(resources: readonly Resource[], opts: ApplyOptions = {}): Promise<ApplyResult> {
     return this.#exclusive(async () => {
       this.#assertOpen();
+      if (!opts.dryRun && opts.ifViewCurrent !== undefined && opts.ifViewCurrent !== String(this.#revision))
+        throw staleView(opts.ifViewCurrent, this.#revision);
       const plan = planApply(resources, (k) => this.#objects.get(k));
       if (opts.dryRun || plan.writes.length === 0) {
         if (opts.dryRun) stampRevision(plan, this.#revision + 1);
@@ -160,6 +163,10 @@ export class MemoryFileStore implements ResourceStore {
       out.push(cloneResource(r));
     }
     return out.sort(byKey);
+  }
+
+  view(): Promise<StoreView> {
+    return this.#exclusive(async () => ({ resources: await this.list(), token: String(this.#revision) }));
   }
 
   delete(kind: string, namespace: string, name: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
@@ -216,5 +223,13 @@ export function byKey(a: StoredResource, b: StoredResource): number {
     a.kind.localeCompare(b.kind) ||
     a.metadata.namespace.localeCompare(b.metadata.namespace) ||
     a.metadata.name.localeCompare(b.metadata.name)
+  );
+}
+
+/** The error of an apply whose view (taken at revision `token`) is no longer current. */
+export function staleView(token: string, now: string | number): ControlPlaneError {
+  return new ControlPlaneError(
+    'MESH_ERR_CP_STALE_VIEW',
+    `the store changed after the view this apply was validated against (view ${token}, now ${now})`,
   );
 }

@@ -34,6 +34,19 @@ export interface ApplyResult {
 export interface ApplyOptions {
   /** Validate preconditions and report what would happen, writing nothing. */
   dryRun?: boolean;
+  /**
+   * The token of a {@link StoreView}: the apply commits only if nothing was written since that
+   * view was taken (by this process or any other sharing the store), else it fails with
+   * `MESH_ERR_CP_STALE_VIEW` and writes nothing. What was validated against the view is then
+   * exactly what the apply commits onto.
+   */
+  ifViewCurrent?: string;
+}
+
+/** Every resource as of one moment, and a token to make an apply conditional on that moment. */
+export interface StoreView {
+  resources: StoredResource[];
+  token: string;
 }
 
 /** Filter of a list. */
@@ -72,6 +85,8 @@ export interface ResourceStore {
   get(kind: string, namespace: string, name: string): Promise<StoredResource | undefined>;
   /** Resources matching the filter, ordered by kind, namespace, name. */
   list(filter?: ListFilter): Promise<StoredResource[]>;
+  /** Every resource with a token for {@link ApplyOptions.ifViewCurrent}. */
+  view(): Promise<StoreView>;
   /** Deletes one resource; `NotFoundError` when absent, `ConflictError` on a stale version. */
   delete(kind: string, namespace: string, name: string, opts?: DeleteOptions): Promise<DeleteResult>;
   /** The latest revision this store has committed or observed. */

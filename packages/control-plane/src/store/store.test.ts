@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Etcd3 } from 'etcd3';
+import { isControlPlaneError } from '../errors.js';
 import { collect, storeConformance, svc } from './conformance.js';
 import { type EtcdProcess, startEtcd } from './etcd-process.js';
 import { EtcdStore } from './etcd-store.js';
@@ -39,6 +40,29 @@ describe('EtcdStore (private etcd)', () => {
     const prefix = `/conformance-${process.pid}-${++n}`;
     const hosts = [etcd.clientUrl];
     return { open: () => EtcdStore.open({ hosts, prefix, onWarning: () => {} }) };
+  });
+
+  test("replicas sharing etcd: a write by one makes the other's view stale", async () => {
+    assert.ok(etcd);
+    const prefix = `/replicas-${process.pid}`;
+    const a = await EtcdStore.open({ hosts: [etcd.clientUrl], prefix });
+    const b = await EtcdStore.open({ hosts: [etcd.clientUrl], prefix });
+    try {
+      await a.apply([svc('x')]);
+      const view = await a.view();
+      await b.delete('Service', 'default', 'x');
+      await assert.rejects(a.apply([svc('y')], { ifViewCurrent: view.token }), (e) =>
+        isControlPlaneError(e, 'MESH_ERR_CP_STALE_VIEW'),
+      );
+      assert.equal(await b.get('Service', 'default', 'y'), undefined);
+      const again = await a.view();
+      assert.deepEqual(again.resources, []);
+      await a.apply([svc('y')], { ifViewCurrent: again.token });
+      assert.equal((await b.get('Service', 'default', 'y'))?.metadata.name, 'y');
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 
   test('a watch from before the compaction point resyncs from current state', async () => {
