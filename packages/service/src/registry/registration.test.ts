@@ -27,7 +27,13 @@ test('stopping while the registration is in flight deregisters once it is answer
       const { port } = server.address() as AddressInfo;
       client = new RegistryClient({
         controlPlane: `http://127.0.0.1:${port}`,
-        registration: { service: 'orders', instanceId: 'orders-7', address: '127.0.0.1', port: 8080 },
+        registration: {
+          service: 'orders',
+          instanceId: 'orders-7',
+          address: '127.0.0.1',
+          port: 8080,
+          protocol: 'http',
+        },
         log: pino({ level: 'silent' }),
       });
       client.start();
