@@ -5,6 +5,7 @@
  * or the bootstrap changes it; requests keep the table they started with.
  */
 import { ProxyConfigError } from '../errors.js';
+import { compilePerFilterConfig } from '../filters/registry.js';
 import { arr, type Json, obj, str } from '../xds/fields.js';
 import { compileHeaderMutation, type HeaderMutation } from './header-mutation.js';
 import { compileRetryPolicy, type RetryPolicy } from './retry-policy.js';
@@ -22,6 +23,8 @@ export interface VirtualHost {
   readonly retry: RetryPolicy | null;
   /** `require_tls: ALL`: a request not over TLS gets this 301 to its `https` URL instead of a route. */
   readonly tlsRedirect: RouteEntry | null;
+  /** Compiled `typed_per_filter_config` (routes inherit it through `perFilterConfigs`). */
+  readonly perFilterConfig: ReadonlyMap<string, unknown>;
 }
 
 /** A compiled route configuration. */
@@ -39,6 +42,8 @@ export interface RouteTable {
   /** `prefix.*` wildcards, longest first: [prefix-with-dot, vhost]. */
   readonly prefixes: ReadonlyArray<readonly [string, VirtualHost]>;
   readonly fallback: VirtualHost | null;
+  /** Compiled `typed_per_filter_config` (routes inherit it through `perFilterConfigs`). */
+  readonly perFilterConfig: ReadonlyMap<string, unknown>;
   /** The source resource, for /config_dump. */
   readonly source: unknown;
 }
@@ -51,6 +56,7 @@ const CONFIG_FIELDS = [
   'response_headers_to_add',
   'response_headers_to_remove',
   'validate_clusters',
+  'typed_per_filter_config',
 ];
 const VHOST_FIELDS = [
   'name',
@@ -62,13 +68,18 @@ const VHOST_FIELDS = [
   'response_headers_to_remove',
   'retry_policy',
   'require_tls',
+  'typed_per_filter_config',
 ];
 
 /** Compiles a RouteConfiguration; throws {@link ProxyConfigError} naming the bad field. */
 export function compileRouteConfig(v: unknown, path: string): RouteTable {
   const o = obj(v, path, CONFIG_FIELDS);
+  const perFilterConfig = compilePerFilterConfig(
+    o.typed_per_filter_config,
+    `${path}.typed_per_filter_config`,
+  );
   const vhosts = arr(o, 'virtual_hosts', path).map((h, i) =>
-    compileVirtualHost(h, `${path}.virtual_hosts[${i}]`),
+    compileVirtualHost(h, `${path}.virtual_hosts[${i}]`, perFilterConfig),
   );
   const exact = new Map<string, VirtualHost>();
   const suffixes: Array<[string, VirtualHost]> = [];
@@ -111,11 +122,16 @@ export function compileRouteConfig(v: unknown, path: string): RouteTable {
     suffixes,
     prefixes,
     fallback,
+    perFilterConfig,
     source: v,
   };
 }
 
-function compileVirtualHost(v: unknown, path: string): VirtualHost {
+function compileVirtualHost(
+  v: unknown,
+  path: string,
+  configFilterConfig: ReadonlyMap<string, unknown>,
+): VirtualHost {
   const o = obj(v, path, VHOST_FIELDS);
   const domains = arr(o, 'domains', path).map((d, i) => {
     if (typeof d !== 'string' || d === '')
@@ -125,25 +141,35 @@ function compileVirtualHost(v: unknown, path: string): VirtualHost {
     return d;
   });
   if (domains.length === 0) throw new ProxyConfigError(`${path}.domains`, 'at least one domain is required');
+  const perFilterConfig = compilePerFilterConfig(
+    o.typed_per_filter_config,
+    `${path}.typed_per_filter_config`,
+  );
+  const inherited = [perFilterConfig, configFilterConfig];
   return {
     name: str(o, 'name', path, true),
     domains,
-    routes: arr(o, 'routes', path).map((r, i) => compileRoute(r, `${path}.routes[${i}]`)),
+    routes: arr(o, 'routes', path).map((r, i) => compileRoute(r, `${path}.routes[${i}]`, inherited)),
     requestHeaders: compileHeaderMutation(o as Json, 'request', path),
     responseHeaders: compileHeaderMutation(o as Json, 'response', path),
     retry: o.retry_policy !== undefined ? compileRetryPolicy(o.retry_policy, `${path}.retry_policy`) : null,
-    tlsRedirect: compileRequireTls(o as Json, path),
+    tlsRedirect: compileRequireTls(o as Json, path, inherited),
+    perFilterConfig,
   };
 }
 
 /** Envoy answers plaintext requests to an `ALL` virtual host with a 301 to the same URL over https. */
-function compileRequireTls(o: Json, path: string): RouteEntry | null {
+function compileRequireTls(
+  o: Json,
+  path: string,
+  inherited: readonly ReadonlyMap<string, unknown>[],
+): RouteEntry | null {
   const mode = str(o, 'require_tls', path) ?? 'NONE';
   if (mode === 'NONE') return null;
   if (mode !== 'ALL')
     throw new ProxyConfigError(`${path}.require_tls`, `unsupported value "${mode}" (NONE or ALL)`);
   const redirect = { name: 'require_tls', match: { prefix: '/' }, redirect: { https_redirect: true } };
-  return compileRoute(redirect, `${path}.require_tls`);
+  return compileRoute(redirect, `${path}.require_tls`, inherited);
 }
 
 /** Picks the virtual host for an authority (port ignored unless a domain names it). */

@@ -41,6 +41,11 @@ export interface RouteEntry {
   readonly responseHeaders: HeaderMutation;
   /** Compiled `typed_per_filter_config`, keyed by filter name (each filter's factory compiles its own). */
   readonly perFilterConfig: ReadonlyMap<string, unknown>;
+  /**
+   * The compiled `typed_per_filter_config` of this route, its virtual host and its route
+   * configuration, most specific first: filters that merge levels field by field (CORS) walk it.
+   */
+  readonly perFilterConfigs: readonly ReadonlyMap<string, unknown>[];
 }
 
 const ROUTE_FIELDS = [
@@ -67,8 +72,15 @@ const MATCH_FIELDS = [
   'grpc',
 ];
 
-/** Compiles one route. */
-export function compileRoute(v: unknown, path: string): RouteEntry {
+/**
+ * Compiles one route; `inherited` holds the per-filter configs of its virtual host and route
+ * configuration (most specific first).
+ */
+export function compileRoute(
+  v: unknown,
+  path: string,
+  inherited: readonly ReadonlyMap<string, unknown>[] = [],
+): RouteEntry {
   const o = obj(v, path, ROUTE_FIELDS);
   const m = obj(o.match, `${path}.match`, MATCH_FIELDS);
   const mp = `${path}.match`;
@@ -90,6 +102,10 @@ export function compileRoute(v: unknown, path: string): RouteEntry {
   const actions = ['route', 'redirect', 'direct_response'].filter((k) => o[k] !== undefined);
   if (actions.length !== 1)
     throw new ProxyConfigError(path, 'exactly one of route, redirect, direct_response is required');
+  const perFilterConfig = compilePerFilterConfig(
+    o.typed_per_filter_config,
+    `${path}.typed_per_filter_config`,
+  );
   return {
     name: str(o, 'name', path) ?? '',
     pathKind:
@@ -114,7 +130,8 @@ export function compileRoute(v: unknown, path: string): RouteEntry {
         : null,
     requestHeaders: compileHeaderMutation(o as Json, 'request', path),
     responseHeaders: compileHeaderMutation(o as Json, 'response', path),
-    perFilterConfig: compilePerFilterConfig(o.typed_per_filter_config, `${path}.typed_per_filter_config`),
+    perFilterConfig,
+    perFilterConfigs: [perFilterConfig, ...inherited],
   };
 }
 
