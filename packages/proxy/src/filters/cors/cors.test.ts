@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect as h2connect, type IncomingHttpHeaders } from 'node:http2';
 import { after, before, describe, test } from 'node:test';
 import { ProxyConfigError } from '../../errors.js';
 import {
@@ -185,6 +186,33 @@ describe('CORS filter through the proxy', () => {
     });
     assert.equal(res.status, 200);
     assert.deepEqual(corsHeaders(res), {});
+  });
+
+  test('an HTTP/2 preflight is answered locally the same way', async () => {
+    const session = h2connect(`http://127.0.0.1:${px.port}`);
+    try {
+      const head = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
+        const req = session.request({
+          ':method': 'OPTIONS',
+          ':path': '/api',
+          ':authority': 'shop',
+          origin: 'https://app.example',
+          'access-control-request-method': 'DELETE',
+        });
+        req.on('response', (h) => {
+          resolve(h);
+          req.resume();
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(head[':status'], 200);
+      assert.equal(head['access-control-allow-origin'], 'https://app.example');
+      assert.equal(head['access-control-allow-methods'], 'GET, PUT, DELETE');
+      assert.equal(head['access-control-max-age'], '600');
+    } finally {
+      session.close();
+    }
   });
 
   test('a request without an origin header is left alone', async () => {
