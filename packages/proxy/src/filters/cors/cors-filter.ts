@@ -118,8 +118,8 @@ function roll(fraction: number, random: () => number): boolean {
   return fraction >= 1 || (fraction > 0 && random() < fraction);
 }
 
-function headerValue(headers: readonly string[], name: string): string {
-  const i = indexOfHeader(headers as string[], name);
+function headerValue(headers: string[], name: string): string {
+  const i = indexOfHeader(headers, name);
   return i < 0 ? '' : headers[i + 1];
 }
 
