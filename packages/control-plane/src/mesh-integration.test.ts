@@ -52,6 +52,28 @@ function get(port: number, host: string, path = '/'): Promise<Reply> {
   });
 }
 
+function send(
+  port: number,
+  opts: { method: string; host: string; path?: string; headers?: Record<string, string> },
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const headers = { host: opts.host, ...opts.headers };
+    const req = request(
+      { host: '127.0.0.1', port, method: opts.method, path: opts.path ?? '/', headers, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 async function until<T>(what: string, probe: () => Promise<T | false | undefined>, timeoutMs = 5000) {
   const started = Date.now();
   let last: unknown;
@@ -338,6 +360,63 @@ describe('mesh: control plane + sidecars + gateway over ADS', () => {
     const r = await get(redirectPort, 'shop.example.com', '/cart?id=7');
     assert.equal(r.status, 301);
     assert.equal(r.headers.location, 'https://shop.example.com/cart?id=7');
+  });
+
+  test('a corsPolicy on a gateway route: preflights answered by the proxy, responses carry CORS headers', async () => {
+    const changeId = await applyYaml(
+      cp,
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: a-edge }
+spec:
+  hosts: ['*']
+  gateways: [edge]
+  http:
+  - route: [{ destination: { host: a } }]
+    corsPolicy:
+      allowOrigins: [{ exact: 'https://shop.example.com' }]
+      allowMethods: [GET, POST]
+      allowHeaders: [content-type]
+      exposeHeaders: [x-served-by]
+      maxAge: 10m
+`,
+    );
+    await until('the CORS change acknowledged by every proxy', async () => {
+      const r = (await (await fetch(`${cp.url}/v1/changes/${changeId}`)).json()) as {
+        state: string;
+        proxies: { pending: number; nacked: number };
+      };
+      assert.equal(r.proxies.nacked, 0);
+      return r.state === 'pushed' && r.proxies.pending === 0;
+    });
+    const preflight = {
+      method: 'OPTIONS',
+      host: 'shop.example.com',
+      path: '/cart',
+      headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'POST' },
+    };
+    const answered = await send(gatewayPort, preflight);
+    assert.equal(answered.status, 200);
+    assert.equal(answered.headers['access-control-allow-origin'], 'https://shop.example.com');
+    assert.equal(answered.headers['access-control-allow-methods'], 'GET,POST');
+    assert.equal(answered.headers['access-control-allow-headers'], 'content-type');
+    assert.equal(answered.headers['access-control-max-age'], '600');
+    assert.equal(answered.body, '', 'answered by the proxy, not the app');
+    // Another origin's preflight is forwarded to the app, which knows nothing of CORS.
+    const forwarded = await send(gatewayPort, {
+      ...preflight,
+      headers: { ...preflight.headers, origin: 'https://evil.example.net' },
+    });
+    assert.equal(forwarded.headers['access-control-allow-origin'], undefined);
+    assert.equal(forwarded.body, 'a-v1');
+    const actual = await send(gatewayPort, {
+      method: 'GET',
+      host: 'shop.example.com',
+      headers: { origin: 'https://shop.example.com' },
+    });
+    assert.equal(actual.body, 'a-v1');
+    assert.equal(actual.headers['access-control-allow-origin'], 'https://shop.example.com');
+    assert.equal(actual.headers['access-control-expose-headers'], 'x-served-by');
   });
 
   test('gRPC crosses two sidecars over HTTP/2, statuses and all', async () => {

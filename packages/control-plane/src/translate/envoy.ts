@@ -13,6 +13,8 @@ export const EXTENSION_TYPES = {
     'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
   ROUTER: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
   FAULT: 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+  CORS: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors',
+  CORS_POLICY: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
 } as const;
 
 /** Well-known filter names, as Envoy registers them. */
@@ -20,6 +22,7 @@ export const FILTER_NAMES = {
   HTTP_CONNECTION_MANAGER: 'envoy.filters.network.http_connection_manager',
   ROUTER: 'envoy.filters.http.router',
   FAULT: 'envoy.filters.http.fault',
+  CORS: 'envoy.filters.http.cors',
 } as const;
 
 /** A duration in milliseconds as proto3 JSON (`1500` → `"1.5s"`). */
@@ -59,18 +62,28 @@ export function faultFilter(): EnvoyJson {
   return { name: FILTER_NAMES.FAULT, typed_config: { '@type': EXTENSION_TYPES.FAULT } };
 }
 
-/** The HTTP filter chain every connection manager gets: fault (inert by default), then router. */
-export function httpFilters(): EnvoyJson[] {
-  return [faultFilter(), routerFilter()];
+/** The CORS filter; inert until a route carries a `CorsPolicy` in `typed_per_filter_config`. */
+export function corsFilter(): EnvoyJson {
+  return { name: FILTER_NAMES.CORS, typed_config: { '@type': EXTENSION_TYPES.CORS } };
+}
+
+/**
+ * The HTTP filter chain every connection manager gets: CORS and fault (both inert until a route
+ * configures them), then the router — Istio's order, so a preflight is answered before any
+ * injected fault. Proxyless gRPC clients get no CORS filter (gRPC has none, and browsers do not
+ * call them).
+ */
+export function httpFilters(proxyless = false): EnvoyJson[] {
+  return proxyless ? [faultFilter(), routerFilter()] : [corsFilter(), faultFilter(), routerFilter()];
 }
 
 /** An HTTP connection manager whose routes come over RDS (ADS) under `routeConfigName`. */
-export function hcmWithRds(statPrefix: string, routeConfigName: string): EnvoyJson {
+export function hcmWithRds(statPrefix: string, routeConfigName: string, proxyless = false): EnvoyJson {
   return {
     '@type': EXTENSION_TYPES.HTTP_CONNECTION_MANAGER,
     stat_prefix: statPrefix,
     rds: { route_config_name: routeConfigName, config_source: adsConfigSource() },
-    http_filters: httpFilters(),
+    http_filters: httpFilters(proxyless),
   };
 }
 

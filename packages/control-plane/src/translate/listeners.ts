@@ -51,6 +51,6 @@ export function outboundListener(node: ProxyNode): EnvoyJson | undefined {
 export function proxylessListener(target: string, hostFqdn: string, port: number): EnvoyJson {
   return {
     name: target,
-    api_listener: { api_listener: hcmWithRds(target, proxylessRouteName(hostFqdn, port)) },
+    api_listener: { api_listener: hcmWithRds(target, proxylessRouteName(hostFqdn, port), true) },
   };
 }

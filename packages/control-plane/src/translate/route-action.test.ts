@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Destination, HTTPRoute } from '../resources/istio-networking.js';
-import { faultConfig, type RouteContext, retryPolicy, translateHttpRoute } from './route-action.js';
+import {
+  corsPolicyConfig,
+  faultConfig,
+  type RouteContext,
+  retryPolicy,
+  translateHttpRoute,
+} from './route-action.js';
 
 const ctx: RouteContext = {
   namespace: 'default',
@@ -128,6 +134,48 @@ describe('translateHttpRoute', () => {
         abort: { percentage: { numerator: 100_000, denominator: 'MILLION' }, http_status: 500 },
       },
     });
+  });
+
+  test('a CORS policy becomes per-route Envoy CorsPolicy config, beside a fault', () => {
+    const route: HTTPRoute = {
+      route: [{ destination: { host: 'ratings' } }],
+      fault: { abort: { httpStatus: 503, percentage: { value: 1 } } },
+      corsPolicy: {
+        allowOrigins: [{ exact: 'https://shop.example.com' }, { regex: 'https://.*\\.example\\.org' }],
+        allowOrigin: ['https://legacy.example.com'],
+        allowMethods: ['GET', 'POST'],
+        allowHeaders: ['authorization', 'content-type'],
+        exposeHeaders: ['x-request-id'],
+        maxAge: '24h',
+        allowCredentials: true,
+      },
+    };
+    const config = translateHttpRoute(route, 0, ctx)[0].typed_per_filter_config as any;
+    assert.ok(config['envoy.filters.http.fault']);
+    assert.deepEqual(config['envoy.filters.http.cors'], {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
+      allow_origin_string_match: [
+        { exact: 'https://shop.example.com' },
+        { safe_regex: { regex: 'https://.*\\.example\\.org' } },
+        { exact: 'https://legacy.example.com' },
+      ],
+      allow_methods: 'GET,POST',
+      allow_headers: 'authorization,content-type',
+      expose_headers: 'x-request-id',
+      max_age: '86400',
+      allow_credentials: true,
+      forward_not_matching_preflights: true,
+    });
+    const ignoring = corsPolicyConfig({
+      allowOrigins: [{ prefix: 'https://' }],
+      unmatchedPreflights: 'IGNORE',
+    });
+    assert.equal(ignoring.forward_not_matching_preflights, false);
+    assert.deepEqual(ignoring.allow_origin_string_match, [{ prefix: 'https://' }]);
+    // Proxyless gRPC clients have no CORS filter: they get no CORS config.
+    const proxyless = translateHttpRoute(route, 0, { ...ctx, proxyless: true })[0]
+      .typed_per_filter_config as any;
+    assert.equal(proxyless['envoy.filters.http.cors'], undefined);
   });
 
   test('a gRPC abort names the numeric status code', () => {

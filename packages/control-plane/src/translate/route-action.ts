@@ -3,8 +3,9 @@
  * clusters, timeouts, retries, fault injection, mirroring, rewrites, redirects, direct responses
  * and header manipulation, in the shapes Istio's own translation produces.
  */
-import { parseDurationMs } from '../resources/duration.js';
+import { durationMs, parseDurationMs } from '../resources/duration.js';
 import type {
+  CorsPolicy,
   Destination,
   HeaderOperations,
   HTTPFaultInjection,
@@ -20,7 +21,7 @@ import {
   fractionalPercent,
   GRPC_STATUS_CODES,
 } from './envoy.js';
-import { routeMatch } from './route-match.js';
+import { routeMatch, stringMatcher } from './route-match.js';
 
 /** What a route needs to know about the world to name clusters and hash policies. */
 export interface RouteContext {
@@ -68,10 +69,33 @@ function routeBody(route: HTTPRoute, ctx: RouteContext): EnvoyJson {
     addHeaderOps(out, route.route[0].headers?.request, 'request');
     addHeaderOps(out, route.route[0].headers?.response, 'response');
   }
+  const perFilter: EnvoyJson = {};
   if (route.fault && out.route) {
     const fault = faultConfig(route.fault);
-    if (fault) out.typed_per_filter_config = { [FILTER_NAMES.FAULT]: fault };
+    if (fault) perFilter[FILTER_NAMES.FAULT] = fault;
   }
+  if (route.corsPolicy && !ctx.proxyless) perFilter[FILTER_NAMES.CORS] = corsPolicyConfig(route.corsPolicy);
+  if (Object.keys(perFilter).length > 0) out.typed_per_filter_config = perFilter;
+  return out;
+}
+
+/**
+ * Istio `CorsPolicy` → Envoy `CorsPolicy` (per route, as Istio sets it): origins as string
+ * matchers (the deprecated `allowOrigin` as exact ones), lists joined with commas, `maxAge` in
+ * seconds, and preflights from other origins forwarded unless `unmatchedPreflights: IGNORE`.
+ */
+export function corsPolicyConfig(cors: CorsPolicy): EnvoyJson {
+  const origins = [
+    ...(cors.allowOrigins ?? []).map((m) => stringMatcher(m)).filter((m) => m !== undefined),
+    ...(cors.allowOrigin ?? []).map((exact) => ({ exact })),
+  ];
+  const out: EnvoyJson = { '@type': EXTENSION_TYPES.CORS_POLICY, allow_origin_string_match: origins };
+  if (cors.allowMethods?.length) out.allow_methods = cors.allowMethods.join(',');
+  if (cors.allowHeaders?.length) out.allow_headers = cors.allowHeaders.join(',');
+  if (cors.exposeHeaders?.length) out.expose_headers = cors.exposeHeaders.join(',');
+  if (cors.maxAge !== undefined) out.max_age = String(Math.floor(durationMs(cors.maxAge) / 1000));
+  if (cors.allowCredentials !== undefined) out.allow_credentials = cors.allowCredentials;
+  out.forward_not_matching_preflights = cors.unmatchedPreflights !== 'IGNORE';
   return out;
 }
 

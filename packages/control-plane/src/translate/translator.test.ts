@@ -140,7 +140,7 @@ describe('Translator for a sidecar', () => {
     });
     assert.deepEqual(
       hcm.http_filters.map((f: any) => f.name),
-      ['envoy.filters.http.fault', 'envoy.filters.http.router'],
+      ['envoy.filters.http.cors', 'envoy.filters.http.fault', 'envoy.filters.http.router'],
     );
   });
 
