@@ -43,9 +43,13 @@ export class FaultFilter implements HttpFilter {
   }
 
   private configFor(stream: FilterStream): FaultConfig {
-    // A route's typed_per_filter_config replaces the filter's config (compiled with the route).
-    const perRoute = stream.route?.perFilterConfig.get(FAULT_FILTER_NAME) as FaultConfig | undefined;
-    return perRoute ?? this.config;
+    // The most specific typed_per_filter_config (route, then virtual host, then route
+    // configuration) replaces the filter's config, as in Envoy.
+    for (const level of stream.route?.perFilterConfigs ?? []) {
+      const found = level.get(FAULT_FILTER_NAME) as FaultConfig | undefined;
+      if (found) return found;
+    }
+    return this.config;
   }
 
   private pickDelay(cfg: FaultConfig, stream: FilterStream): number {

@@ -155,6 +155,41 @@ describe('fault filter through the proxy', () => {
     assert.equal(res.status, 418);
   });
 
+  test("a virtual host's fault config applies to its routes unless a route sets its own", async () => {
+    const bootstrap = buildBootstrap({
+      filters: [{ name: 'envoy.filters.http.fault', typed_config: { '@type': TYPE } }],
+      routes: [
+        {
+          match: { prefix: '/teapot' },
+          route: { cluster: 'b' },
+          typed_per_filter_config: {
+            'envoy.filters.http.fault': {
+              '@type': TYPE,
+              abort: { http_status: 418, percentage: { numerator: 100 } },
+            },
+          },
+        },
+        { match: { prefix: '/' }, route: { cluster: 'b' } },
+      ],
+      domains: ['shop'],
+      clusters: [staticCluster('b', [up.port])],
+    }) as any;
+    const hcm = bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+    hcm.route_config.virtual_hosts[0].typed_per_filter_config = {
+      'envoy.filters.http.fault': {
+        '@type': TYPE,
+        abort: { http_status: 503, percentage: { numerator: 100 } },
+      },
+    };
+    const vhostProxy = await startProxy(bootstrap);
+    try {
+      assert.equal((await send(vhostProxy.port, { path: '/teapot', headers: { host: 'shop' } })).status, 418);
+      assert.equal((await send(vhostProxy.port, { path: '/other', headers: { host: 'shop' } })).status, 503);
+    } finally {
+      await vhostProxy.close();
+    }
+  });
+
   test('an invalid per-route fault config is rejected when the routes are compiled', async () => {
     await assert.rejects(
       startProxy(
