@@ -1,23 +1,34 @@
 /**
  * Envoy `config.listener.v3.Listener`, compiled: the bind address and its filter chains, each an
- * HTTP connection manager with an optional TLS `transport_socket`. Several chains are told apart
- * by `filter_chain_match.server_names` (SNI), so they must all be TLS. Anything this subset
- * cannot honour is rejected by name.
+ * HTTP connection manager or a TCP proxy, with an optional TLS `transport_socket`. Several chains
+ * are told apart by `filter_chain_match` (`destination_port`, `server_names`,
+ * `transport_protocol`); when that needs the ClientHello before TLS is terminated (or when TLS is
+ * passed through untouched), the listener inspects it first. Anything this subset cannot honour
+ * is rejected by name.
  */
 import { ProxyConfigError } from '../errors.js';
 import { compileHcm, HCM_TYPE_URL, type HcmConfig } from '../http/connection-manager-config.js';
+import { compileTcpProxy, TCP_PROXY_TYPE_URL, type TcpProxyConfig } from '../tcp/tcp-proxy-config.js';
 import { compileDownstreamTransportSocket, type DownstreamTlsConfig } from '../tls/downstream-tls-context.js';
 import { arr, duration, type Json, obj, str, uint } from '../xds/fields.js';
+import { FilterChainSelector } from './filter-chain-match.js';
 
 /** One compiled filter chain. */
 export interface FilterChainConfig {
   /** `filter_chain_match.server_names` (empty: the default chain). */
   readonly serverNames: readonly string[];
+  /** `filter_chain_match.transport_protocol` (`tls` / `raw_buffer`), undefined when unset. */
+  readonly transportProtocol: 'tls' | 'raw_buffer' | undefined;
+  /** `filter_chain_match.destination_port`, undefined when unset. */
+  readonly destinationPort: number | undefined;
   /** `transport_socket` (DownstreamTlsContext), or undefined for plaintext. */
   readonly tls: DownstreamTlsConfig | undefined;
   /** `transport_socket_connect_timeout`: the TLS handshake must finish within it (default 10 s). */
   readonly handshakeTimeoutMs: number;
-  readonly hcm: HcmConfig;
+  /** The chain's HTTP connection manager; undefined when its network filter is the TCP proxy. */
+  readonly hcm: HcmConfig | undefined;
+  /** The chain's TCP proxy; undefined when its network filter is the HTTP connection manager. */
+  readonly tcpProxy: TcpProxyConfig | undefined;
 }
 
 /** A compiled listener. */
@@ -26,10 +37,17 @@ export interface ListenerConfig {
   readonly address: string;
   /** 0 picks an ephemeral port (tests). */
   readonly port: number;
-  /** The first filter chain's HCM (the only one of a plaintext listener). */
-  readonly hcm: HcmConfig;
+  /** The first filter chain's HCM, if that chain is an HTTP one. */
+  readonly hcm: HcmConfig | undefined;
   /** Every filter chain, in config order; `filterChains[0].hcm === hcm`. */
   readonly filterChains: readonly FilterChainConfig[];
+  /**
+   * Set when chains are chosen before any TLS is terminated (the TLS inspector runs first): a
+   * chain matches on `transport_protocol` or `destination_port`, passes TLS through, or plaintext
+   * and TLS chains share the listener. Null: one chain, or all chains terminate TLS and SNI
+   * selects among them during the handshake.
+   */
+  readonly selector: FilterChainSelector | null;
   /** The source resource, for /config_dump. */
   readonly source: unknown;
 }
@@ -51,17 +69,28 @@ export function compileListener(v: unknown, path: string): ListenerConfig {
   if (chains.length === 0)
     throw new ProxyConfigError(`${path}.filter_chains`, 'at least one filter chain is required');
   const filterChains = chains.map((c, i) => compileFilterChain(c, `${path}.filter_chains[${i}]`));
-  if (filterChains.length > 1) {
-    const i = filterChains.findIndex((c) => c.tls === undefined);
-    if (i >= 0) {
-      throw new ProxyConfigError(
-        `${path}.filter_chains[${i}].transport_socket`,
-        'a listener with several filter chains selects them by SNI, so every chain needs a TLS transport_socket',
-      );
-    }
-  }
+  // Built for every listener so that ambiguous chains fail here, whichever path serves them.
+  const selector = new FilterChainSelector(filterChains, `${path}.filter_chains`);
   const first = filterChains[0] as FilterChainConfig;
-  return { name, address, port, hcm: first.hcm, filterChains, source: v };
+  return {
+    name,
+    address,
+    port,
+    hcm: first.hcm,
+    filterChains,
+    selector: needsInspection(filterChains) ? selector : null,
+    source: v,
+  };
+}
+
+/** Whether chains must be chosen from the raw first bytes rather than inside a TLS handshake. */
+function needsInspection(chains: readonly FilterChainConfig[]): boolean {
+  const allTls = chains.every((c) => c.tls !== undefined);
+  if (allTls)
+    return chains.some((c) => c.destinationPort !== undefined || c.transportProtocol === 'raw_buffer');
+  if (chains.length > 1) return true;
+  const c = chains[0] as FilterChainConfig;
+  return c.serverNames.length > 0 || c.transportProtocol !== undefined || c.destinationPort !== undefined;
 }
 
 function listenerFilters(o: Json, path: string): void {
@@ -82,37 +111,52 @@ function compileFilterChain(v: unknown, cp: string): FilterChainConfig {
     'transport_socket_connect_timeout',
   ]);
   const tls = compileDownstreamTransportSocket(chain.transport_socket, `${cp}.transport_socket`);
-  const serverNames = chainMatch(chain.filter_chain_match, `${cp}.filter_chain_match`);
-  if (serverNames.length > 0 && tls === undefined) {
-    throw new ProxyConfigError(`${cp}.filter_chain_match.server_names`, 'needs a TLS transport_socket (SNI)');
-  }
+  const match = chainMatch(chain.filter_chain_match, `${cp}.filter_chain_match`);
   // Envoy has no default; an unbounded handshake would let idle peers hold sockets forever.
   const handshakeTimeoutMs = duration(chain, 'transport_socket_connect_timeout', cp, 10_000);
-  return { serverNames, tls, handshakeTimeoutMs, hcm: compileChainHcm(chain, cp) };
+  const { hcm, tcpProxy } = compileNetworkFilter(chain, cp);
+  // Without TLS termination an HTTP chain would be handed encrypted bytes; a TCP proxy passes them through.
+  if (match.serverNames.length > 0 && tls === undefined && hcm !== undefined) {
+    throw new ProxyConfigError(`${cp}.filter_chain_match.server_names`, 'needs a TLS transport_socket (SNI)');
+  }
+  return { ...match, tls, handshakeTimeoutMs, hcm, tcpProxy };
 }
 
-/** `filter_chain_match`: `server_names` and `transport_protocol` only. */
-function chainMatch(v: unknown, path: string): string[] {
-  if (v === undefined || v === null) return [];
-  const m = obj(v, path, ['server_names', 'transport_protocol']);
+/** `filter_chain_match`: `destination_port`, `server_names` and `transport_protocol` only. */
+function chainMatch(
+  v: unknown,
+  path: string,
+): Pick<FilterChainConfig, 'serverNames' | 'transportProtocol' | 'destinationPort'> {
+  if (v === undefined || v === null)
+    return { serverNames: [], transportProtocol: undefined, destinationPort: undefined };
+  const m = obj(v, path, ['server_names', 'transport_protocol', 'destination_port']);
   const tp = str(m, 'transport_protocol', path);
-  if (tp !== undefined && tp !== 'tls' && tp !== 'raw_buffer')
+  if (tp !== undefined && tp !== '' && tp !== 'tls' && tp !== 'raw_buffer')
     throw new ProxyConfigError(
       `${path}.transport_protocol`,
       `unknown transport protocol "${tp}" (tls, raw_buffer)`,
     );
-  return arr(m, 'server_names', path).map((n, i) => {
+  const hasPort = m.destination_port !== undefined && m.destination_port !== null;
+  const destinationPort = hasPort ? uint(m, 'destination_port', path, 0) : undefined;
+  if (destinationPort !== undefined && (destinationPort < 1 || destinationPort > 65535))
+    throw new ProxyConfigError(`${path}.destination_port`, 'must be between 1 and 65535');
+  const serverNames = arr(m, 'server_names', path).map((n, i) => {
     if (typeof n !== 'string') throw new ProxyConfigError(`${path}.server_names[${i}]`, 'expected a string');
     return n;
   });
+  return { serverNames, transportProtocol: tp === '' ? undefined : tp, destinationPort };
 }
 
-function compileChainHcm(chain: Json, cp: string): HcmConfig {
+/** The chain's one network filter: the HTTP connection manager or the TCP proxy. */
+function compileNetworkFilter(
+  chain: Json,
+  cp: string,
+): { hcm: HcmConfig | undefined; tcpProxy: TcpProxyConfig | undefined } {
   const filters = arr(chain, 'filters', cp);
   if (filters.length !== 1)
     throw new ProxyConfigError(
       `${cp}.filters`,
-      'exactly one network filter (the HTTP connection manager) is supported',
+      'exactly one network filter (the HTTP connection manager or the TCP proxy) is supported',
     );
   const fp = `${cp}.filters[0]`;
   const f = obj(filters[0], fp, ['name', 'typed_config']);
@@ -120,14 +164,16 @@ function compileChainHcm(chain: Json, cp: string): HcmConfig {
   if (typed === undefined || typed === null || typeof typed !== 'object') {
     throw new ProxyConfigError(`${fp}.typed_config`, 'required field is missing');
   }
+  const tp = `${fp}.typed_config`;
+  if (typed['@type'] === TCP_PROXY_TYPE_URL) return { hcm: undefined, tcpProxy: compileTcpProxy(typed, tp) };
   if (typed['@type'] !== HCM_TYPE_URL) {
     throw new ProxyConfigError(
-      `${fp}.typed_config.@type`,
-      `unsupported network filter "${String(typed['@type'])}" (only the HTTP connection manager)`,
+      `${tp}.@type`,
+      `unsupported network filter "${String(typed['@type'])}" (the HTTP connection manager or the TCP proxy)`,
     );
   }
   const { '@type': _t, ...hcm } = typed;
-  return compileHcm(hcm, `${fp}.typed_config`);
+  return { hcm: compileHcm(hcm, tp), tcpProxy: undefined };
 }
 
 /** Reads `{socket_address: {address, port_value}}`. */

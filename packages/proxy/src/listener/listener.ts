@@ -1,9 +1,12 @@
 /**
- * A running listener: a `net.Server` whose connections get a codec (HTTP/1.1, or HTTP/2 by
- * preface sniffing, `codec_type` or — over TLS — ALPN) and their filter chain's HTTP connection
- * manager. TLS listeners terminate first; SNI picks the filter chain. An LDS update swaps the HCM for new connections only; open
- * connections keep the one they started with. Drain stops accepting, lets in-flight requests
- * finish and closes idle keep-alive connections.
+ * A running listener: a `net.Server` whose connections get their filter chain's network filter —
+ * an HTTP connection manager behind a codec (HTTP/1.1, or HTTP/2 by preface sniffing,
+ * `codec_type` or — over TLS — ALPN), or a TCP proxy. TLS listeners terminate first and SNI picks
+ * the chain; listeners whose chains match on more than that (plaintext next to TLS, TLS
+ * passthrough) inspect the first bytes before choosing. An LDS update swaps the chains for new
+ * connections only; open connections keep the ones they started with. Drain stops accepting,
+ * lets in-flight requests finish, closes idle keep-alive connections and leaves TCP proxy
+ * connections to finish until the drain timeout.
  */
 import {
   createServer as createH2Server,
@@ -14,15 +17,23 @@ import {
 } from 'node:http2';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ProxyError } from '../errors.js';
-import type { HttpConnectionManager } from '../http/connection-manager.js';
+import type { HttpConnectionManager, ProxyRuntime } from '../http/connection-manager.js';
 import { Http1ServerConnection, type RequestHandler } from '../http/http1-server-connection.js';
 import { Http2ServerStream } from '../http/http2-server-stream.js';
 import type { DownstreamStream } from '../http/stream.js';
+import { TcpProxy } from '../tcp/tcp-proxy.js';
 import type { PeerIdentity } from '../tls/peer-identity.js';
 import { TlsStats } from '../tls/tls-stats.js';
 import { type TlsSession, TlsTerminator } from '../tls/tls-terminator.js';
 import { h2Settings, PeerStamp } from './codec-setup.js';
 import type { ListenerConfig } from './listener-config.js';
+import { inspectConnection } from './tls-inspector.js';
+
+/** What {@link ProxyListener} gets per filter chain: its HCM, or null for a TCP proxy chain. */
+export type ChainHcms = HttpConnectionManager | readonly (HttpConnectionManager | null)[];
+
+/** Envoy's `listener_filters_timeout` default: a client that sends no ClientHello in time is closed. */
+const LISTENER_FILTERS_TIMEOUT_MS = 15_000;
 
 /** What an HTTP/2 session's streams need: their chain's HCM and the TLS facts of the connection. */
 interface SessionContext {
@@ -43,42 +54,64 @@ export class ProxyListener {
   private nextSession: SessionContext | null = null;
   /** The HCM whose HTTP/2 settings the shared server was created with. */
   private h2SettingsFrom: HttpConnectionManager | null = null;
-  /** HCM of each filter chain (`[0]` is {@link hcm}). */
-  private hcms: readonly HttpConnectionManager[];
+  /** HCM of each filter chain (null for a TCP proxy chain). */
+  private hcms: readonly (HttpConnectionManager | null)[];
+  /** TCP proxy of each filter chain (null for an HTTP chain). */
+  private tcpProxies: readonly (TcpProxy | null)[];
+  /** Downstream connections handed to a TCP proxy (plain or TLS-terminated). */
+  private readonly tcpConnections = new Set<Socket>();
+  /** Connections whose first bytes the TLS inspector is still waiting for. */
+  private readonly inspecting = new Set<Socket>();
+  private readonly runtime: ProxyRuntime;
   private tls: TlsTerminator<number> | null;
   private tlsStats: TlsStats | null = null;
   /** TCP connections still in their TLS handshake, by `address:port` (the TLS socket wraps them). */
   private readonly handshaking = new Map<string, Socket>();
   private draining = false;
-  /** The first filter chain's HCM. */
-  public hcm: HttpConnectionManager;
+  /** The first HTTP filter chain's HCM, or null when every chain is a TCP proxy. */
+  public hcm: HttpConnectionManager | null;
 
-  /** `hcm`: one HCM, or one per filter chain of `config` in order. */
+  /**
+   * `hcm`: one HCM, or one per filter chain of `config` in order (null for TCP proxy chains).
+   * `runtime` (clusters, stats) defaults to the first HCM's; it is required when there is none.
+   */
   constructor(
     public config: ListenerConfig,
-    hcm: HttpConnectionManager | readonly HttpConnectionManager[],
+    hcm: ChainHcms,
+    runtime?: ProxyRuntime,
   ) {
     this.hcms = Array.isArray(hcm) ? hcm : [hcm as HttpConnectionManager];
-    this.hcm = this.hcms[0] as HttpConnectionManager;
+    this.hcm = this.hcms.find((h) => h !== null) ?? null;
+    const rt = runtime ?? this.hcm?.runtime;
+    if (rt === undefined) throw new Error(`listener ${config.name}: a TCP-only listener needs a runtime`);
+    this.runtime = rt;
+    this.tcpProxies = this.makeTcpProxies(config);
     this.tls = this.terminator(config);
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, this.onConnection.bind(this));
     this.server.on('error', () => {});
   }
 
-  /** A TLS terminator over the chains of `config`, or null for a plaintext listener. */
+  private makeTcpProxies(config: ListenerConfig): (TcpProxy | null)[] {
+    return config.filterChains.map((c) =>
+      c.tcpProxy === undefined ? null : new TcpProxy(c.tcpProxy, this.runtime),
+    );
+  }
+
+  /** A TLS terminator over the TLS chains of `config`, or null when no chain terminates TLS. */
   private terminator(config: ListenerConfig): TlsTerminator<number> | null {
-    const chains = config.filterChains ?? [];
-    if (chains.length === 0 || chains[0]?.tls === undefined) return null;
-    const stats = new TlsStats(this.hcm.runtime.stats, `${config.address}_${config.port}`);
+    const all = config.filterChains ?? [];
+    const chains = all.map((c, i) => ({ c, i })).filter(({ c }) => c.tls !== undefined);
+    if (chains.length === 0) return null;
+    const stats = new TlsStats(this.runtime.stats, `${config.address}_${config.port}`);
     this.tlsStats = stats;
     return new TlsTerminator(
-      chains.map((c, i) => ({ serverNames: c.serverNames, tls: c.tls!, value: i })),
+      chains.map(({ c, i }) => ({ serverNames: c.serverNames, tls: c.tls!, value: i })),
       `listener ${config.name}.filter_chains`,
       this.onTlsSession.bind(this),
       {
         onReject: (why) => stats.rejected(why),
         // node applies one timeout per server; the chain is only known after the ClientHello.
-        handshakeTimeoutMs: Math.max(...chains.map((c) => c.handshakeTimeoutMs || 10_000)),
+        handshakeTimeoutMs: Math.max(...chains.map(({ c }) => c.handshakeTimeoutMs || 10_000)),
       },
     );
   }
@@ -111,14 +144,22 @@ export class ProxyListener {
 
   /** Number of open downstream connections. */
   get connectionCount(): number {
-    return this.connections.size + this.sessions.size + this.sniffing.size + this.handshaking.size;
+    return (
+      this.connections.size +
+      this.sessions.size +
+      this.sniffing.size +
+      this.handshaking.size +
+      this.inspecting.size +
+      this.tcpConnections.size
+    );
   }
 
-  /** Replaces the config and HCM(s) for connections accepted from now on. */
-  update(config: ListenerConfig, hcm: HttpConnectionManager | readonly HttpConnectionManager[]): void {
+  /** Replaces the config and chains for connections accepted from now on. */
+  update(config: ListenerConfig, hcm: ChainHcms): void {
     this.config = config;
     this.hcms = Array.isArray(hcm) ? hcm : [hcm as HttpConnectionManager];
-    this.hcm = this.hcms[0] as HttpConnectionManager;
+    this.hcm = this.hcms.find((h) => h !== null) ?? null;
+    this.tcpProxies = this.makeTcpProxies(config);
     this.tls = this.terminator(config);
   }
 
@@ -127,14 +168,55 @@ export class ProxyListener {
       socket.destroy();
       return;
     }
-    if (this.tls !== null) {
+    if (this.config.selector !== null) {
+      this.inspect(socket);
+      return;
+    }
+    this.startChain(socket, 0);
+  }
+
+  /** TLS inspector: reads the first bytes, puts them back and picks the chain from them. */
+  private inspect(socket: Socket): void {
+    const selector = this.config.selector!;
+    this.inspecting.add(socket);
+    socket.on('error', noop);
+    inspectConnection(socket, LISTENER_FILTERS_TIMEOUT_MS, (found) => {
+      this.inspecting.delete(socket);
+      if (found === null || this.draining) {
+        socket.destroy();
+        return;
+      }
+      const chain = selector.select(socket.localPort ?? 0, found.serverName, found.transportProtocol);
+      // No matching chain: Envoy closes the connection (no default_filter_chain here).
+      if (chain < 0) socket.destroy();
+      else this.startChain(socket, chain);
+    });
+  }
+
+  /** Hands a connection to chain `i`: TLS termination first if it has it, else its filter. */
+  private startChain(socket: Socket, i: number): void {
+    if (this.config.filterChains[i]?.tls !== undefined && this.tls !== null) {
       const key = `${socket.remoteAddress}:${socket.remotePort}`;
       this.handshaking.set(key, socket);
       socket.once('close', () => this.handshaking.delete(key));
       this.tls.accept(socket);
       return;
     }
-    this.startCodec(socket, this.hcm, '', undefined);
+    this.startFilter(socket, i, '', undefined);
+  }
+
+  /** Starts chain `i`'s network filter on a (possibly TLS-terminated) connection. */
+  private startFilter(socket: Socket, i: number, alpn: string, peer: PeerIdentity | null | undefined): void {
+    const tcp = this.tcpProxies[i];
+    if (tcp != null) {
+      this.tcpConnections.add(socket);
+      socket.once('close', () => this.tcpConnections.delete(socket));
+      tcp.onConnection(socket);
+      return;
+    }
+    const hcm = this.hcms[i] ?? this.hcm;
+    if (hcm === null) socket.destroy();
+    else this.startCodec(socket, hcm, alpn, peer);
   }
 
   /** The handshake passed its chain's policy: ALPN picks the codec, else `codec_type` does. */
@@ -146,7 +228,7 @@ export class ProxyListener {
       s.destroy();
       return;
     }
-    this.startCodec(s, this.hcms[session.chain] ?? this.hcm, session.alpn, session.peer);
+    this.startFilter(s, session.chain, session.alpn, session.peer);
   }
 
   private startCodec(
@@ -195,8 +277,8 @@ export class ProxyListener {
     peer: PeerIdentity | null | undefined,
   ): void {
     if (this.h2 === null) {
-      this.h2SettingsFrom = this.hcm;
-      this.h2 = createH2Server({ settings: h2Settings(this.hcm) });
+      this.h2SettingsFrom = hcm;
+      this.h2 = createH2Server({ settings: h2Settings(hcm) });
       this.h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
         const ctx = this.sessionContexts.get(stream.session as Http2Session);
         if (ctx === undefined) return;
@@ -205,7 +287,7 @@ export class ProxyListener {
         ctx.hcm.onRequest(ds);
       });
       this.h2.on('session', (session: Http2Session) => {
-        const ctx = this.nextSession ?? { hcm: this.hcm, tls: false, peer: undefined };
+        const ctx = this.nextSession ?? { hcm, tls: false, peer: undefined };
         this.sessionContexts.set(session, ctx);
         const stats = ctx.hcm.stats;
         // The server was created with the first HCM's settings; each chain (and LDS update) has its own.
@@ -256,6 +338,7 @@ export class ProxyListener {
     for (const c of this.connections) c.drain();
     for (const s of this.sessions) s.close();
     for (const s of this.sniffing) s.destroy();
+    for (const s of this.inspecting) s.destroy();
     const allGone = new Promise<void>((resolve) => {
       const check = () => {
         if (this.connectionCount === 0) resolve();
@@ -269,6 +352,7 @@ export class ProxyListener {
         for (const c of this.connections) c.socket.destroy();
         for (const s of this.sessions) s.destroy();
         for (const s of this.handshaking.values()) s.destroy();
+        for (const s of this.tcpConnections) s.destroy();
         resolve();
       }, timeoutMs);
     });
@@ -284,6 +368,8 @@ export class ProxyListener {
     for (const s of this.sessions) s.destroy();
     for (const s of this.sniffing) s.destroy();
     for (const s of this.handshaking.values()) s.destroy();
+    for (const s of this.inspecting) s.destroy();
+    for (const s of this.tcpConnections) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
@@ -292,3 +378,5 @@ export class ProxyListener {
 function destroySocket(this: Socket): void {
   this.destroy();
 }
+
+function noop(): void {}

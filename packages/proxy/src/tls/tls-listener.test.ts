@@ -266,7 +266,7 @@ describe('TLS listener', () => {
     assert.ok(r.body.includes('BEGIN CERTIFICATE'), 'certificates stay visible');
   });
 
-  test('several filter chains must all be TLS; the error names the chain', () => {
+  test('a plaintext chain may sit beside TLS chains; server_names on a plaintext HTTP chain is an error naming it', () => {
     const hcm = (
       buildBootstrap({ routes: [], clusters: [] }) as {
         static_resources: { listeners: Array<{ filter_chains: Json[] }> };
@@ -285,11 +285,8 @@ describe('TLS listener', () => {
         hcm,
       ],
     };
-    assert.throws(
-      () => compileListener(listener, 'listeners[0]'),
-      (e: unknown) =>
-        e instanceof ProxyConfigError && e.path === 'listeners[0].filter_chains[1].transport_socket',
-    );
+    // Envoy picks the chain from the first bytes: TLS with SNI x.example.com, or the plaintext default.
+    assert.notEqual(compileListener(listener, 'listeners[0]').selector, null);
     const noTls = {
       ...listener,
       filter_chains: [{ ...hcm, filter_chain_match: { server_names: ['x.example.com'] } }],

@@ -52,7 +52,7 @@ export function compileUpstreamTlsContext(v: unknown, path: string): UpstreamTls
 
 /**
  * Opens a TLS connection to `host:port` for a pool. `alpn` is what the pool speaks (`h2` or
- * `http/1.1`) unless the context configures its own list. Verification failures surface as the
+ * `http/1.1`; '' for none, as the TCP proxy) unless the context configures its own list. Verification failures surface as the
  * socket's `error` (a connect failure for the pool).
  */
 export function connectUpstreamTls(
@@ -77,7 +77,8 @@ export function connectUpstreamTls(
     session: cache.get(key),
     servername: tls.sni === '' ? undefined : tls.sni,
     secureContext: tls.secureContext,
-    ALPNProtocols: tls.common.alpnProtocols.length > 0 ? [...tls.common.alpnProtocols] : [alpn],
+    ALPNProtocols:
+      tls.common.alpnProtocols.length > 0 ? [...tls.common.alpnProtocols] : alpn === '' ? undefined : [alpn],
     rejectUnauthorized: verify,
     checkServerIdentity: (_name, cert) => {
       if (sanMatches(matchers, parseSubjectAltName(cert.subjectaltname))) return undefined;

@@ -138,7 +138,7 @@ export class ConfigStore implements ProxyRuntime {
           existing.config.port === cfg.port
         )
           continue;
-        const l = new ProxyListener(cfg, this.makeHcm(cfg));
+        const l = new ProxyListener(cfg, this.makeHcm(cfg), this);
         await l.listen();
         started.push(l);
       }
@@ -169,15 +169,16 @@ export class ConfigStore implements ProxyRuntime {
     }
   }
 
-  /** One HCM per filter chain (TLS listeners select the chain by SNI). */
-  private makeHcm(cfg: ListenerConfig): HttpConnectionManager[] {
-    return cfg.filterChains.map(
-      (c) =>
-        new HttpConnectionManager(
-          c.hcm,
-          this,
-          c.hcm.accessLogPaths.map((p) => this.accessLogFactory(p)),
-        ),
+  /** One HCM per HTTP filter chain; null for a TCP proxy chain (the listener builds those). */
+  private makeHcm(cfg: ListenerConfig): (HttpConnectionManager | null)[] {
+    return cfg.filterChains.map((c) =>
+      c.hcm === undefined
+        ? null
+        : new HttpConnectionManager(
+            c.hcm,
+            this,
+            c.hcm.accessLogPaths.map((p) => this.accessLogFactory(p)),
+          ),
     );
   }
 

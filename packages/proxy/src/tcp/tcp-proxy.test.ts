@@ -1,0 +1,279 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { send, startProxy, staticCluster, type TestProxy } from '../test-support/harness.js';
+import { createTestCa } from '../tls/test-support/certs.js';
+import {
+  client,
+  type EchoUpstream,
+  startEcho,
+  tcpBootstrap,
+  tcpFilter,
+  until,
+} from './test-support/tcp-harness.js';
+
+async function metric(px: TestProxy, line: string): Promise<number> {
+  const body = (await send(px.proxy.adminPort, { path: '/stats/prometheus' })).body;
+  const hit = body.split('\n').find((l) => l.startsWith(`${line} `));
+  return hit === undefined ? 0 : Number(hit.slice(line.length + 1));
+}
+
+const deadPort = async (): Promise<number> => {
+  const e = await startEcho();
+  await e.close();
+  return e.port;
+};
+
+describe('tcp_proxy: bytes both ways', () => {
+  let up: EchoUpstream;
+  let px: TestProxy;
+  before(async () => {
+    up = await startEcho('hello ');
+    px = await startProxy(
+      tcpBootstrap([{ filters: [tcpFilter({ cluster: 'echo' })] }], [staticCluster('echo', [up.port])]),
+    );
+  });
+  after(async () => {
+    await px.close();
+    await up.close();
+  });
+
+  test('upstream bytes reach the client and client bytes reach the upstream', async () => {
+    const c = client(px.port);
+    c.socket.write('ping');
+    await until(() => c.got.data === 'hello ping', 'echo');
+    c.socket.destroy();
+  });
+
+  test('megabytes flow through with back-pressure and arrive intact', async () => {
+    const payload = randomBytes(4 * 1024 * 1024);
+    const c = connect(px.port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    c.on('data', (d: Buffer) => {
+      chunks.push(d);
+      size += d.length;
+    });
+    c.write(payload);
+    await until(() => size >= payload.length + 6, 'the whole echo', 20_000);
+    assert.ok(Buffer.concat(chunks).subarray(6).equals(payload));
+    c.destroy();
+    assert.ok(
+      (await metric(px, 'envoy_tcp_downstream_cx_rx_bytes_total{envoy_tcp_prefix="tcp"}')) >= payload.length,
+    );
+    assert.ok(
+      (await metric(px, 'envoy_tcp_downstream_cx_tx_bytes_total{envoy_tcp_prefix="tcp"}')) >= payload.length,
+    );
+  });
+
+  test('a client half-close reaches the upstream, whose answer and FIN still reach the client', async () => {
+    const c = client(px.port);
+    await c.connected;
+    c.socket.end('last words');
+    await until(() => c.got.ended, 'FIN from the proxy');
+    assert.equal(c.got.data, 'hello last words');
+  });
+
+  test('closing the client closes the upstream connection, and the other way round', async () => {
+    const n = up.accepted.length;
+    const a = client(px.port);
+    await until(() => up.accepted.length === n + 1 && a.got.data === 'hello ', 'upstream accept');
+    const upstreamSide = up.accepted[n]!;
+    let upstreamClosed = false;
+    upstreamSide.once('close', () => {
+      upstreamClosed = true;
+    });
+    a.socket.destroy();
+    await until(() => upstreamClosed, 'upstream close');
+
+    const b = client(px.port);
+    await until(() => up.accepted.length === n + 2 && b.got.data === 'hello ', 'second accept');
+    up.accepted[n + 1]!.destroy();
+    await until(() => b.got.closed, 'downstream close');
+  });
+
+  test('every connection is counted per stat_prefix', async () => {
+    const before = await metric(px, 'envoy_tcp_downstream_cx_total{envoy_tcp_prefix="tcp"}');
+    const c = client(px.port);
+    await until(() => c.got.data === 'hello ', 'greeting');
+    c.socket.destroy();
+    assert.equal(await metric(px, 'envoy_tcp_downstream_cx_total{envoy_tcp_prefix="tcp"}'), before + 1);
+  });
+});
+
+describe('tcp_proxy: no upstream', () => {
+  test('an unknown cluster closes the connection and counts downstream_cx_no_route', async () => {
+    const px = await startProxy(tcpBootstrap([{ filters: [tcpFilter({ cluster: 'nope' })] }], []));
+    try {
+      const c = client(px.port);
+      await until(() => c.got.closed, 'close');
+      assert.equal(c.got.data, '');
+      assert.equal(await metric(px, 'envoy_tcp_downstream_cx_no_route{envoy_tcp_prefix="tcp"}'), 1);
+    } finally {
+      await px.close();
+    }
+  });
+
+  test('a cluster without hosts closes the connection', async () => {
+    const px = await startProxy(
+      tcpBootstrap([{ filters: [tcpFilter({ cluster: 'empty' })] }], [staticCluster('empty', [])]),
+    );
+    try {
+      const c = client(px.port);
+      await until(() => c.got.closed, 'close');
+    } finally {
+      await px.close();
+    }
+  });
+
+  test('a refused connect closes the downstream after max_connect_attempts (default 1)', async () => {
+    const dead = await deadPort();
+    const px = await startProxy(
+      tcpBootstrap([{ filters: [tcpFilter({ cluster: 'dead' })] }], [staticCluster('dead', [dead])]),
+    );
+    try {
+      const c = client(px.port);
+      await until(() => c.got.closed, 'close');
+      assert.equal(await metric(px, 'envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name="dead"}'), 1);
+    } finally {
+      await px.close();
+    }
+  });
+
+  test('max_connect_attempts tries another host after a connect failure', async () => {
+    const dead = await deadPort();
+    const up = await startEcho('alive ');
+    const px = await startProxy(
+      tcpBootstrap(
+        [{ filters: [tcpFilter({ cluster: 'mixed', max_connect_attempts: 2 })] }],
+        [staticCluster('mixed', [dead, up.port])],
+      ),
+    );
+    try {
+      for (let i = 0; i < 4; i++) {
+        const c = client(px.port);
+        await until(() => c.got.data === 'alive ' || c.got.closed, 'greeting or close');
+        assert.equal(c.got.data, 'alive ', `connection ${i} reached the live host`);
+        c.socket.destroy();
+      }
+      assert.ok(
+        (await metric(px, 'envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name="mixed"}')) >= 1,
+      );
+    } finally {
+      await px.close();
+      await up.close();
+    }
+  });
+});
+
+describe('tcp_proxy: limits and timers', () => {
+  test('circuit breaker max_connections refuses (closes) the connection beyond it', async () => {
+    const up = await startEcho('hi ');
+    const cb = { circuit_breakers: { thresholds: [{ max_connections: 1 }] } };
+    const px = await startProxy(
+      tcpBootstrap([{ filters: [tcpFilter({ cluster: 'one' })] }], [staticCluster('one', [up.port], cb)]),
+    );
+    try {
+      const first = client(px.port);
+      await until(() => first.got.data === 'hi ', 'first connection');
+      const second = client(px.port);
+      await until(() => second.got.closed, 'second refused');
+      assert.equal(second.got.data, '');
+      first.socket.destroy();
+      await until(() => up.accepted.every((s) => s.destroyed), 'slot released');
+      const third = client(px.port);
+      await until(() => third.got.data === 'hi ', 'third connection after release');
+      third.socket.destroy();
+    } finally {
+      await px.close();
+      await up.close();
+    }
+  });
+
+  test('idle_timeout closes both sides when no bytes move; "0s" disables it', async () => {
+    const up = await startEcho('hi ');
+    const px = await startProxy(
+      tcpBootstrap(
+        [{ filters: [tcpFilter({ cluster: 'echo', idle_timeout: '0.2s' })] }],
+        [staticCluster('echo', [up.port])],
+      ),
+    );
+    try {
+      const c = client(px.port);
+      await until(() => c.got.data === 'hi ', 'greeting');
+      await until(() => c.got.closed, 'idle close');
+      await until(() => up.accepted.every((s) => s.destroyed), 'upstream closed too');
+      assert.equal(await metric(px, 'envoy_tcp_idle_timeout{envoy_tcp_prefix="tcp"}'), 1);
+    } finally {
+      await px.close();
+      await up.close();
+    }
+  });
+
+  test('weighted_clusters spreads connections over the clusters', async () => {
+    const a = await startEcho('a');
+    const b = await startEcho('b');
+    const px = await startProxy(
+      tcpBootstrap(
+        [
+          {
+            filters: [
+              tcpFilter({
+                weighted_clusters: {
+                  clusters: [
+                    { name: 'a', weight: 1 },
+                    { name: 'b', weight: 1 },
+                  ],
+                },
+              }),
+            ],
+          },
+        ],
+        [staticCluster('a', [a.port]), staticCluster('b', [b.port])],
+      ),
+    );
+    try {
+      const seen = new Set<string>();
+      for (let i = 0; i < 40 && seen.size < 2; i++) {
+        const c = client(px.port);
+        await until(() => c.got.data.length > 0, 'greeting');
+        seen.add(c.got.data);
+        c.socket.destroy();
+      }
+      assert.deepEqual([...seen].sort(), ['a', 'b']);
+    } finally {
+      await px.close();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('a cluster with an UpstreamTlsContext gets TLS-originated connections', async () => {
+    const ca = createTestCa('tcp-upstream-ca');
+    const leaf = ca.issue('backend', ['DNS:backend.internal']);
+    const up = await startEcho('secure ', leaf);
+    const tls = {
+      transport_socket: {
+        name: 'envoy.transport_sockets.tls',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+          sni: 'backend.internal',
+          common_tls_context: { validation_context: { trusted_ca: { inline_string: ca.cert } } },
+        },
+      },
+    };
+    const px = await startProxy(
+      tcpBootstrap([{ filters: [tcpFilter({ cluster: 'tls' })] }], [staticCluster('tls', [up.port], tls)]),
+    );
+    try {
+      const c = client(px.port);
+      c.socket.write('over tls');
+      await until(() => c.got.data === 'secure over tls', 'echo over TLS');
+      c.socket.destroy();
+    } finally {
+      await px.close();
+      await up.close();
+    }
+  });
+});
