@@ -180,6 +180,8 @@ describe('tcp_proxy: limits and timers', () => {
       const second = client(px.port);
       await until(() => second.got.closed, 'second refused');
       assert.equal(second.got.data, '');
+      assert.equal(await metric(px, 'envoy_cluster_upstream_cx_overflow{envoy_cluster_name="one"}'), 1);
+      assert.equal(await metric(px, 'envoy_cluster_upstream_cx_active{envoy_cluster_name="one"}'), 1);
       first.socket.destroy();
       await until(() => up.accepted.every((s) => s.destroyed), 'slot released');
       const third = client(px.port);
