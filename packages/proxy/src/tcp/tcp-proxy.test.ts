@@ -167,6 +167,46 @@ describe('tcp_proxy: no upstream', () => {
   });
 });
 
+describe('tcp_proxy: outlier detection', () => {
+  test('connect failures eject the refusing host; later connections all reach the live one', async () => {
+    const dead = await deadPort();
+    const up = await startEcho('alive ');
+    const outlier = {
+      outlier_detection: {
+        consecutive_5xx: 2,
+        interval: '10s',
+        base_ejection_time: '30s',
+        max_ejection_percent: 100,
+      },
+    };
+    const px = await startProxy(
+      tcpBootstrap(
+        [{ filters: [tcpFilter({ cluster: 'flaky' })] }],
+        [staticCluster('flaky', [dead, up.port], outlier)],
+      ),
+    );
+    try {
+      let failures = 0;
+      for (let i = 0; i < 6; i++) {
+        const c = client(px.port);
+        await until(() => c.got.data === 'alive ' || c.got.closed, 'greeting or close');
+        if (c.got.data !== 'alive ') failures++;
+        c.socket.destroy();
+      }
+      assert.equal(failures, 2, 'two failures eject the dead host');
+      for (let i = 0; i < 4; i++) {
+        const c = client(px.port);
+        await until(() => c.got.data === 'alive ' || c.got.closed, 'greeting or close');
+        assert.equal(c.got.data, 'alive ');
+        c.socket.destroy();
+      }
+    } finally {
+      await px.close();
+      await up.close();
+    }
+  });
+});
+
 describe('tcp_proxy: limits and timers', () => {
   test('circuit breaker max_connections refuses (closes) the connection beyond it', async () => {
     const up = await startEcho('hi ');

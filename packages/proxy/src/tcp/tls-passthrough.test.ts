@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { connect as http2Connect } from 'node:http2';
+import { request as httpsRequest } from 'node:https';
 import { createServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
@@ -122,6 +124,20 @@ describe('TLS passthrough by SNI next to plaintext HTTP on one listener', () => 
             },
             filters: [tcpFilter({ stat_prefix: 'terminated', cluster: 'plain' })],
           },
+          {
+            filter_chain_match: { server_names: ['web.example.com'] },
+            transport_socket: {
+              name: 'envoy.transport_sockets.tls',
+              typed_config: {
+                '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+                common_tls_context: {
+                  tls_certificates: [inlineCertificate(ca.issue('web', ['DNS:web.example.com']))],
+                  alpn_protocols: ['h2', 'http/1.1'],
+                },
+              },
+            },
+            filters: httpFilters(),
+          },
           { filters: httpFilters() },
         ],
         [
@@ -160,6 +176,43 @@ describe('TLS passthrough by SNI next to plaintext HTTP on one listener', () => 
     const r = await send(px.port, { path: '/hello' });
     assert.equal(r.status, 200);
     assert.equal(http.seen.at(-1)?.url, '/hello');
+  });
+
+  test('HTTPS and h2c on the same listener reach the HTTP connection manager', async () => {
+    const viaTls = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port: px.port,
+          servername: 'web.example.com',
+          ca: ca.cert,
+          path: '/tls',
+          agent: false,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(viaTls, 200);
+    const session = http2Connect(`http://127.0.0.1:${px.port}`);
+    session.on('error', () => {});
+    const h2Status = await new Promise<number>((resolve, reject) => {
+      const stream = session.request({ ':path': '/h2c' });
+      stream.on('response', (h) => resolve(Number(h[':status'])));
+      stream.on('error', reject);
+      stream.resume();
+      stream.end();
+    });
+    session.close();
+    assert.equal(h2Status, 200);
+    assert.deepEqual(
+      http.seen.slice(-2).map((r) => r.url),
+      ['/tls', '/h2c'],
+    );
   });
 
   test('a chain with a transport_socket terminates TLS and proxies the plaintext', async () => {
