@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -417,6 +417,107 @@ spec:
     assert.equal(actual.body, 'a-v1');
     assert.equal(actual.headers['access-control-allow-origin'], 'https://shop.example.com');
     assert.equal(actual.headers['access-control-expose-headers'], 'x-served-by');
+  });
+
+  test('TCP: a Sidecar egress port and a gateway TCP server reach a TCP app through its sidecar', async () => {
+    // A line-echo server standing for a database: it answers `db:<line>`.
+    const echo = createNetServer((socket) => {
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => socket.write(`db:${d}`));
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => echo.close(() => r())));
+    const db = { name: 'db', id: 'db-1', version: 'v1' } as App;
+    db.appPort = (echo.address() as { port: number }).port;
+    [db.inboundPort, db.outboundPort] = [await freePort(), await freePort()];
+    cp.registry.register({
+      service: 'db',
+      instanceId: db.id,
+      address: '127.0.0.1',
+      port: db.appPort,
+      sidecarPort: db.inboundPort,
+      protocol: 'tcp',
+      ttlMs: 60_000,
+    });
+    const dbSidecar = await startSidecar(cp, db);
+    // A client workload whose Sidecar resource gives it a local port for the database.
+    const [egressPort, tcpGatewayPort] = [await freePort(), await freePort()];
+    const client = await startXdsProxy({
+      address: cp.xdsAddress,
+      mode: 'sidecar',
+      node: proxyNode({
+        nodeId: 'reports-1',
+        service: 'reports',
+        mode: 'sidecar',
+        inboundPort: await freePort(),
+        outboundPort: await freePort(),
+        appPort: await freePort(),
+        labels: { app: 'reports' },
+      }),
+      backoff: { initialMs: 50, maxMs: 200 },
+    });
+    cleanups.push(() => client.close());
+    const changeId = await applyYaml(
+      cp,
+      `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: reports }
+spec:
+  workloadSelector: { labels: { app: reports } }
+  egress:
+  - port: { number: ${egressPort}, protocol: TCP, name: tcp-db }
+    hosts: [./db.default.svc.cluster.local]
+  - hosts: ['./*']
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: edge-tcp }
+spec:
+  servers:
+  - { port: { number: ${tcpGatewayPort}, name: tcp-db, protocol: TCP }, hosts: ['*'] }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: db-edge }
+spec:
+  hosts: ['*']
+  gateways: [edge-tcp]
+  tcp: [{ route: [{ destination: { host: db } }] }]
+`,
+    );
+    await until('the TCP change acknowledged by every proxy', async () => {
+      const r = (await (await fetch(`${cp.url}/v1/changes/${changeId}`)).json()) as {
+        state: string;
+        proxies: { pending: number; nacked: number };
+        nacks: unknown[];
+      };
+      assert.deepEqual(r.nacks, []);
+      return r.state === 'pushed' && r.proxies.pending === 0;
+    });
+    const exchange = (port: number, line: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(line));
+        socket.setEncoding('utf8');
+        let got = '';
+        socket.on('data', (d: string) => {
+          got += d;
+          if (got.length >= line.length + 3) {
+            socket.end();
+            resolve(got);
+          }
+        });
+        socket.on('error', reject);
+        socket.setTimeout(2000, () => socket.destroy(new Error('no answer in 2 s')));
+      });
+    const viaEgress = await until('the egress port answers', async () => exchange(egressPort, 'select 1;'));
+    assert.equal(viaEgress.value, 'db:select 1;');
+    const viaGateway = await until('the gateway TCP port answers', async () =>
+      exchange(tcpGatewayPort, 'hello'),
+    );
+    assert.equal(viaGateway.value, 'db:hello');
+    await dbSidecar.close();
+    cp.registry.deregister(db.id);
   });
 
   test('gRPC crosses two sidecars over HTTP/2, statuses and all', async () => {

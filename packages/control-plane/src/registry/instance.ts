@@ -40,7 +40,8 @@ export interface RegistrationRequest {
   address: string;
   port: number;
   sidecarPort?: number;
-  protocol?: 'http' | 'grpc';
+  /** What the instance's port speaks (default http); `tcp` ports are proxied as raw bytes. */
+  protocol?: 'http' | 'grpc' | 'tcp';
   version?: string;
   labels?: Record<string, string>;
   serviceAccount?: string;

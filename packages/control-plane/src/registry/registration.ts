@@ -54,8 +54,8 @@ export function parseRegistration(body: unknown): RegistrationRequest {
   if (typeof b.address !== 'string' || b.address === '') fail('address', 'is required (an IP address)');
   if (!isPort(b.port)) fail('port', 'is required and must be an integer port (1-65535)');
   if (b.sidecarPort !== undefined && !isPort(b.sidecarPort)) fail('sidecarPort', 'must be an integer port');
-  if (b.protocol !== undefined && b.protocol !== 'http' && b.protocol !== 'grpc')
-    fail('protocol', 'must be "http" or "grpc"');
+  if (b.protocol !== undefined && b.protocol !== 'http' && b.protocol !== 'grpc' && b.protocol !== 'tcp')
+    fail('protocol', 'must be "http", "grpc" or "tcp"');
   if (b.version !== undefined && typeof b.version !== 'string') fail('version', 'must be a string');
   if (
     b.serviceAccount !== undefined &&

@@ -83,7 +83,7 @@ function saved(r: InstanceRecord): SavedInstance {
     address: r.address,
     port: r.port,
     sidecarPort: r.sidecarPort,
-    protocol: r.protocol === 'grpc' ? 'grpc' : 'http',
+    protocol: r.protocol === 'grpc' || r.protocol === 'tcp' ? r.protocol : 'http',
     version: r.version,
     labels: r.labels,
     serviceAccount: r.serviceAccount,

@@ -159,13 +159,45 @@ export interface HTTPRoute {
   headers?: Headers;
 }
 
-/** `spec` of a VirtualService. `tcp` and `tls` routes are stored but not translated. */
+/** Layer-4 match of a TCP route. */
+export interface L4MatchAttributes {
+  destinationSubnets?: string[];
+  port?: number;
+  sourceLabels?: Record<string, string>;
+  gateways?: string[];
+  sourceNamespace?: string;
+}
+
+/** Match of a TLS route: the SNI of the ClientHello, plus the layer-4 attributes. */
+export interface TLSMatchAttributes extends L4MatchAttributes {
+  sniHosts: string[];
+}
+
+/** A weighted destination of a TCP or TLS route. */
+export interface RouteDestination {
+  destination: Destination;
+  weight?: number;
+}
+
+/** A TCP route: the first whose match fits a connection forwards its bytes. */
+export interface TCPRoute {
+  match?: L4MatchAttributes[];
+  route?: RouteDestination[];
+}
+
+/** A TLS route: TLS passed through unterminated, chosen by SNI. */
+export interface TLSRoute {
+  match: TLSMatchAttributes[];
+  route?: RouteDestination[];
+}
+
+/** `spec` of a VirtualService. */
 export interface VirtualServiceSpec {
   hosts?: string[];
   gateways?: string[];
   http?: HTTPRoute[];
-  tcp?: Record<string, unknown>[];
-  tls?: Record<string, unknown>[];
+  tcp?: TCPRoute[];
+  tls?: TLSRoute[];
   exportTo?: string[];
 }
 

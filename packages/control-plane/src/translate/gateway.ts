@@ -10,9 +10,13 @@ import { gatewayRouteName, outboundClusterName } from './names.js';
 import type { ProxyNode } from './proxy-node.js';
 import type { RouteContext } from './route-action.js';
 import { vsRoutes } from './route-configs.js';
+import { gatewayL4Listener, type L4Server, l4Destinations } from './tcp.js';
 import { effectivePolicy, hashPolicy } from './traffic-policy.js';
 
-/** Protocols a gateway server is translated for (TLS termination needs certificates, not yet here). */
+/**
+ * Protocols of the HTTP servers a gateway serves (TLS termination needs certificates, not yet
+ * here); TCP and TLS passthrough servers are translated in tcp.ts.
+ */
 const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC']);
 
 /** Gateways that select this proxy. A proxy without labels takes every Gateway (one-gateway meshes). */
@@ -140,6 +144,27 @@ function routeConfigFor(config: MeshConfig, node: ProxyNode, binding: PortBindin
   return { name: gatewayRouteName(binding.port), virtual_hosts: virtualHosts, validate_clusters: false };
 }
 
+/** Gateway servers that carry TCP, or pass TLS through by SNI, by port. */
+function l4Servers(gateways: readonly Gateway[]): Map<number, L4Server[]> {
+  const byPort = new Map<number, L4Server[]>();
+  for (const gw of gateways) {
+    for (const server of gw.spec.servers) {
+      const protocol = server.port.protocol;
+      const passthrough = protocol === 'TLS' && server.tls?.mode === 'PASSTHROUGH';
+      if (protocol !== 'TCP' && !passthrough) continue;
+      let list = byPort.get(server.port.number);
+      if (!list) byPort.set(server.port.number, (list = []));
+      list.push({
+        gatewayRef: `${gw.metadata.namespace}/${gw.metadata.name}`,
+        gatewayNs: gw.metadata.namespace,
+        port: server.port.number,
+        passthrough,
+      });
+    }
+  }
+  return byPort;
+}
+
 /** Listeners and route configurations of a gateway proxy. */
 export function gatewayResources(
   config: MeshConfig,
@@ -147,6 +172,13 @@ export function gatewayResources(
 ): { listeners: EnvoyJson[]; routes: EnvoyJson[] } {
   const listeners: EnvoyJson[] = [];
   const routes: EnvoyJson[] = [];
+  const gateways = gatewaysFor(config, node);
+  const httpPorts = new Set(portBindings(gateways).map((b) => b.port));
+  for (const [port, servers] of l4Servers(gateways)) {
+    if (httpPorts.has(port)) continue; // one protocol per port: HTTP servers keep it
+    const listener = gatewayL4Listener(config, node, port, servers, boundGateways);
+    if (listener) listeners.push(listener);
+  }
   for (const binding of portBindings(gatewaysFor(config, node))) {
     const routeName = gatewayRouteName(binding.port);
     listeners.push({
@@ -170,6 +202,7 @@ export function gatewayDestinations(config: MeshConfig, node: ProxyNode): Set<st
       for (const d of route.route ?? []) out.add(toFqdn(d.destination.host, vs.metadata.namespace));
       if (route.mirror) out.add(toFqdn(route.mirror.host, vs.metadata.namespace));
     }
+    for (const host of l4Destinations(vs)) out.add(host);
   }
   return out;
 }

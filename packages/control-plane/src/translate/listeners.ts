@@ -3,8 +3,10 @@
  * clients (an `api_listener` per dial target, as gRPC's xDS resolver requests them).
  */
 import { type EnvoyJson, hcmFilterChain, hcmWithRds, hcmWithRouteConfig, socketAddress } from './envoy.js';
+import type { PortProtocol } from './model.js';
 import { inboundClusterName, OUTBOUND_ROUTE_NAME, proxylessRouteName } from './names.js';
 import type { ProxyNode } from './proxy-node.js';
+import { tcpInboundChain } from './tcp.js';
 
 /** Name of the sidecar's inbound listener. */
 export const INBOUND_LISTENER_NAME = 'inbound';
@@ -13,11 +15,20 @@ export const OUTBOUND_LISTENER_NAME = 'outbound';
 
 /**
  * The inbound listener: everything arriving on the sidecar port goes to the local app. Its route
- * table is inline because it never changes while the proxy lives.
+ * table is inline because it never changes while the proxy lives; a TCP app gets its bytes
+ * through a TCP proxy instead.
  */
-export function inboundListener(node: ProxyNode): EnvoyJson | undefined {
+export function inboundListener(node: ProxyNode, appProtocol: PortProtocol = 'http'): EnvoyJson | undefined {
   if (node.inboundPort === undefined || node.appPort === undefined) return undefined;
   const cluster = inboundClusterName(node.appPort);
+  if (appProtocol === 'tcp') {
+    return {
+      name: INBOUND_LISTENER_NAME,
+      address: socketAddress('0.0.0.0', node.inboundPort),
+      traffic_direction: 'INBOUND',
+      filter_chains: [tcpInboundChain(node, cluster)],
+    };
+  }
   const routeConfig = {
     name: cluster,
     virtual_hosts: [

@@ -16,8 +16,9 @@ import type { EndpointSource, PortProtocol, ServiceModel, WorkloadEndpoint } fro
 import { parseOutboundClusterName } from './names.js';
 import type { ProxyNode } from './proxy-node.js';
 import { outboundRouteConfig, proxylessRouteConfig, proxylessTargets } from './route-configs.js';
-import { type ProxyScope, scopeFor } from './scope.js';
+import { type ProxyScope, scopeFor, sidecarFor } from './scope.js';
 import { emptySnapshot, type ProxySnapshot } from './snapshot.js';
+import { egressListeners } from './tcp.js';
 
 /** Listeners, routes and clusters shared by every proxy with the same scope and mode. */
 interface SharedConfig {
@@ -155,7 +156,7 @@ export class Translator {
   private ownResources(node: ProxyNode, appProtocol: PortProtocol): OwnResources {
     let own = this.own.get(node);
     if (!own || own.appProtocol !== appProtocol) {
-      const listeners = [inboundListener(node), outboundListener(node)].filter(
+      const listeners = [inboundListener(node, appProtocol), outboundListener(node)].filter(
         (l): l is EnvoyJson => l !== undefined,
       );
       own = {
@@ -193,6 +194,8 @@ export class Translator {
     } else if (node.mode === 'sidecar') {
       const rc = outboundRouteConfig(config, node, services);
       shared.routes.set(rc.name as string, rc);
+      for (const l of egressListeners(config, node, sidecarFor(config, node), services))
+        shared.listeners.set(l.name as string, l);
     } else {
       for (const svc of services) this.addProxyless(config, node, svc, shared);
     }

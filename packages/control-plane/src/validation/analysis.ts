@@ -103,10 +103,20 @@ function analyzeVirtualService(
     analyzeHttpRoute(route, `spec.http[${i}]`, ns, world, report, opts);
   }
   checkIneffectiveMatches(spec.http ?? [], report);
-  if (spec.tcp?.length)
-    report.warn('spec.tcp', 'tcp routes are stored but not yet translated into proxy config');
-  if (spec.tls?.length)
-    report.warn('spec.tls', 'tls routes are stored but not yet translated into proxy config');
+  for (const [kind, routes] of [
+    ['tcp', spec.tcp ?? []],
+    ['tls', spec.tls ?? []],
+  ] as const) {
+    routes.forEach((route, i) => {
+      const path = `spec.${kind}[${i}]`;
+      if ((route.route?.length ?? 0) === 0)
+        report.error(path, `a ${kind} route needs at least one destination`);
+      checkWeights(route, path, report);
+      for (const [j, d] of (route.route ?? []).entries()) {
+        checkDestination(d.destination, `${path}.route[${j}].destination`, ns, world, report, opts);
+      }
+    });
+  }
 }
 
 function checkHostConflicts(
@@ -198,7 +208,7 @@ function checkIneffectiveMatches(routes: readonly HTTPRoute[], report: Reporter)
   });
 }
 
-function checkWeights(route: HTTPRoute, path: string, report: Reporter): void {
+function checkWeights(route: { route?: { weight?: number }[] }, path: string, report: Reporter): void {
   const dests = route.route ?? [];
   if (dests.length < 2) return;
   const total = dests.reduce((sum, d) => sum + (d.weight ?? 0), 0);

@@ -168,8 +168,35 @@ const examples: { [K in KindName]: unknown } = {
     hosts: ['reviews'],
     gateways: ['gw'],
     http: [httpRoute],
-    tcp: [{}],
-    tls: [{}],
+    tcp: [
+      {
+        match: [
+          {
+            destinationSubnets: ['10.0.0.0/8'],
+            port: 5432,
+            sourceLabels: labels,
+            gateways: ['mesh'],
+            sourceNamespace: 'default',
+          },
+        ],
+        route: [{ destination: { host: 'db', subset: 'v1', port: { number: 5432 } }, weight: 100 }],
+      },
+    ],
+    tls: [
+      {
+        match: [
+          {
+            sniHosts: ['db.example.com'],
+            destinationSubnets: ['10.0.0.0/8'],
+            port: 443,
+            sourceLabels: labels,
+            gateways: ['gw'],
+            sourceNamespace: 'default',
+          },
+        ],
+        route: [{ destination: { host: 'db', subset: 'v1', port: { number: 443 } }, weight: 100 }],
+      },
+    ],
     exportTo: ['*'],
   } satisfies Full<VirtualServiceSpec>,
   DestinationRule: {

@@ -568,12 +568,36 @@ spec:
     );
   });
 
-  test('tcp/tls routes are stored with a warning that they are not translated', () => {
-    const { errors, warnings } = run(vs('', '  tcp: [{ route: [] }]\n').replace('  http:\n', ''));
-    assert.deepEqual(errors, []);
-    assert.deepEqual(
-      warnings.map((w) => w.path),
-      ['spec.tcp'],
+  test('tcp/tls routes: destinations are checked like HTTP ones; an empty route or match is an error', () => {
+    const tcp = run(
+      `${BASE}---\n${vs(
+        '',
+        `  tcp:
+  - match: [{ port: 5432 }]
+    route:
+    - { destination: { host: reviews, subset: v1 }, weight: 50 }
+    - { destination: { host: reviews, subset: v9 }, weight: 50 }
+  - route: []
+`,
+      ).replace('  http:\n', '')}`,
     );
+    assert.deepEqual(
+      tcp.errors.map((e) => [e.path, e.reason]),
+      [
+        [
+          'spec.tcp[0].route[1].destination.subset',
+          'subset "v9" is not defined by any DestinationRule for reviews.default.svc.cluster.local',
+        ],
+        ['spec.tcp[1]', 'a tcp route needs at least one destination'],
+      ],
+    );
+    const tls = run(
+      vs('', '  tls:\n  - route: [{ destination: { host: reviews } }]\n').replace('  http:\n', ''),
+    );
+    assert.deepEqual(
+      tls.errors.map((e) => e.path),
+      ['spec.tls[0].match'],
+    );
+    assert.match(tls.errors[0].reason, /required/);
   });
 });

@@ -106,13 +106,32 @@ const httpRoute = obj({
   headers,
 });
 
+const l4Match = {
+  destinationSubnets: arr(str()),
+  port: port(),
+  sourceLabels: map(),
+  gateways: arr(str()),
+  sourceNamespace: str(),
+};
+const routeDestinations = arr(obj({ destination, weight: int(0) }, ['destination']));
+const tcpRoute = obj({ match: arr(obj(l4Match)), route: routeDestinations });
+const tlsRoute = obj(
+  {
+    match: arr(obj({ sniHosts: arr(nonEmpty(), { minItems: 1 }), ...l4Match }, ['sniHosts']), {
+      minItems: 1,
+    }),
+    route: routeDestinations,
+  },
+  ['match'],
+);
+
 /** VirtualService spec. */
 export const virtualServiceSpec: Schema = obj({
   hosts: arr(nonEmpty()),
   gateways: arr(nonEmpty()),
   http: arr(httpRoute),
-  tcp: arr(anyObject()),
-  tls: arr(anyObject()),
+  tcp: arr(tcpRoute),
+  tls: arr(tlsRoute),
   exportTo: arr(str()),
 });
 
