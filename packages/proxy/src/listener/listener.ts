@@ -8,24 +8,16 @@
  * lets in-flight requests finish, closes idle keep-alive connections and leaves TCP proxy
  * connections to finish until the drain timeout.
  */
-import {
-  createServer as createH2Server,
-  type Http2Server,
-  type Http2Session,
-  type IncomingHttpHeaders,
-  type ServerHttp2Stream,
-} from 'node:http2';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ProxyError } from '../errors.js';
 import type { HttpConnectionManager, ProxyRuntime } from '../http/connection-manager.js';
 import { Http1ServerConnection, type RequestHandler } from '../http/http1-server-connection.js';
-import { Http2ServerStream } from '../http/http2-server-stream.js';
-import type { DownstreamStream } from '../http/stream.js';
 import { TcpProxy } from '../tcp/tcp-proxy.js';
 import type { PeerIdentity } from '../tls/peer-identity.js';
 import { TlsStats } from '../tls/tls-stats.js';
 import { type TlsSession, TlsTerminator } from '../tls/tls-terminator.js';
-import { h2Settings, PeerStamp } from './codec-setup.js';
+import { PeerStamp } from './codec-setup.js';
+import { Http2Sessions } from './http2-sessions.js';
 import type { ListenerConfig } from './listener-config.js';
 import { inspectConnection } from './tls-inspector.js';
 
@@ -35,25 +27,13 @@ export type ChainHcms = HttpConnectionManager | readonly (HttpConnectionManager 
 /** Envoy's `listener_filters_timeout` default: a client that sends no ClientHello in time is closed. */
 const LISTENER_FILTERS_TIMEOUT_MS = 15_000;
 
-/** What an HTTP/2 session's streams need: their chain's HCM and the TLS facts of the connection. */
-interface SessionContext {
-  readonly hcm: HttpConnectionManager;
-  readonly tls: boolean;
-  readonly peer: PeerIdentity | null | undefined;
-}
-
 /** One bound listener. */
 export class ProxyListener {
   private readonly server: Server;
   private readonly connections = new Set<Http1ServerConnection>();
-  private readonly sessions = new Set<Http2Session>();
+  private readonly sessions = new Http2Sessions(() => this.draining);
   /** AUTO-codec connections that have not sent their first bytes yet (idle by definition). */
   private readonly sniffing = new Set<Socket>();
-  private h2: Http2Server | null = null;
-  private readonly sessionContexts = new WeakMap<Http2Session, SessionContext>();
-  private nextSession: SessionContext | null = null;
-  /** The HCM whose HTTP/2 settings the shared server was created with. */
-  private h2SettingsFrom: HttpConnectionManager | null = null;
   /** HCM of each filter chain (null for a TCP proxy chain). */
   private hcms: readonly (HttpConnectionManager | null)[];
   /** TCP proxy of each filter chain (null for an HTTP chain). */
@@ -241,7 +221,7 @@ export class ProxyListener {
     let codec = hcm.config.codec;
     if (codec === 'AUTO' && alpn !== '') codec = alpn === 'h2' ? 'HTTP2' : 'HTTP1';
     if (codec === 'HTTP1') this.startHttp1(socket, hcm, peer);
-    else if (codec === 'HTTP2') this.startHttp2(socket, hcm, peer);
+    else if (codec === 'HTTP2') this.sessions.start(socket, hcm, peer);
     else {
       this.sniffing.add(socket);
       socket.once('close', () => this.sniffing.delete(socket));
@@ -264,51 +244,12 @@ export class ProxyListener {
     socket.removeListener('timeout', destroySocket);
     socket.pause();
     socket.unshift(first);
-    if (first.length >= 4 && first.toString('latin1', 0, 4) === 'PRI ') this.startHttp2(socket, hcm, peer);
+    if (first.length >= 4 && first.toString('latin1', 0, 4) === 'PRI ')
+      this.sessions.start(socket, hcm, peer);
     else {
       this.startHttp1(socket, hcm, peer);
       socket.resume();
     }
-  }
-
-  private startHttp2(
-    socket: Socket,
-    hcm: HttpConnectionManager,
-    peer: PeerIdentity | null | undefined,
-  ): void {
-    if (this.h2 === null) {
-      this.h2SettingsFrom = hcm;
-      this.h2 = createH2Server({ settings: h2Settings(hcm) });
-      this.h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
-        const ctx = this.sessionContexts.get(stream.session as Http2Session);
-        if (ctx === undefined) return;
-        const ds: DownstreamStream = new Http2ServerStream(stream, headers, ctx.tls);
-        if (ctx.peer !== undefined) ds.peer = ctx.peer;
-        ctx.hcm.onRequest(ds);
-      });
-      this.h2.on('session', (session: Http2Session) => {
-        const ctx = this.nextSession ?? { hcm, tls: false, peer: undefined };
-        this.sessionContexts.set(session, ctx);
-        const stats = ctx.hcm.stats;
-        // The server was created with the first HCM's settings; each chain (and LDS update) has its own.
-        if (ctx.hcm !== this.h2SettingsFrom) session.settings(h2Settings(ctx.hcm));
-        this.sessions.add(session);
-        stats.cxTotal.inc();
-        stats.cxActive.value++;
-        session.on('error', () => {});
-        session.once('close', () => {
-          this.sessions.delete(session);
-          stats.cxActive.value--;
-        });
-        if (this.draining) session.close();
-      });
-      this.h2.on('sessionError', () => {});
-    }
-    // node:http2 takes over the socket's handle and first drains what sniffing put back; the
-    // session is created synchronously inside emit(), so nextSession reaches its 'session' event.
-    this.nextSession = { hcm, tls: peer !== undefined, peer };
-    this.h2.emit('connection', socket);
-    this.nextSession = null;
   }
 
   private startHttp1(
@@ -336,7 +277,7 @@ export class ProxyListener {
     this.draining = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.connections) c.drain();
-    for (const s of this.sessions) s.close();
+    this.sessions.closeAll();
     for (const s of this.sniffing) s.destroy();
     for (const s of this.inspecting) s.destroy();
     const allGone = new Promise<void>((resolve) => {
@@ -350,7 +291,7 @@ export class ProxyListener {
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
         for (const c of this.connections) c.socket.destroy();
-        for (const s of this.sessions) s.destroy();
+        this.sessions.destroyAll();
         for (const s of this.handshaking.values()) s.destroy();
         for (const s of this.tcpConnections) s.destroy();
         resolve();
@@ -365,7 +306,7 @@ export class ProxyListener {
   async close(): Promise<void> {
     this.draining = true;
     for (const c of this.connections) c.socket.destroy();
-    for (const s of this.sessions) s.destroy();
+    this.sessions.destroyAll();
     for (const s of this.sniffing) s.destroy();
     for (const s of this.handshaking.values()) s.destroy();
     for (const s of this.inspecting) s.destroy();
