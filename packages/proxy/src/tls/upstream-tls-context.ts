@@ -52,8 +52,8 @@ export function compileUpstreamTlsContext(v: unknown, path: string): UpstreamTls
 
 /**
  * Opens a TLS connection to `host:port` for a pool. `alpn` is what the pool speaks (`h2` or
- * `http/1.1`; '' for none, as the TCP proxy) unless the context configures its own list. Verification failures surface as the
- * socket's `error` (a connect failure for the pool).
+ * `http/1.1`; '' for none, as the TCP proxy) unless the context configures its own list.
+ * Verification failures surface as the socket's `error` (a connect failure for the pool).
  */
 export function connectUpstreamTls(
   tls: UpstreamTlsConfig,
