@@ -4,12 +4,14 @@
  * A → A's outbound listener → B's sidecar → B, as it does under `meshwork up`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { proxyNode, startXdsProxy, type XdsProxy } from '@meshwork/proxy';
 import { type ControlPlane, startControlPlane } from './control-plane.js';
@@ -72,6 +74,42 @@ function send(
     req.on('error', reject);
     req.end();
   });
+}
+
+/** A self-signed certificate for `host`, made with the openssl command line (nothing committed). */
+function selfSignedCert(host: string): { cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-it-cert-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        'key.pem',
+        '-out',
+        'cert.pem',
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${host}`,
+        '-addext',
+        `subjectAltName=DNS:${host}`,
+      ],
+      { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    return {
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function until<T>(what: string, probe: () => Promise<T | false | undefined>, timeoutMs = 5000) {
@@ -518,6 +556,80 @@ spec:
     assert.equal(viaGateway.value, 'db:hello');
     await dbSidecar.close();
     cp.registry.deregister(db.id);
+  });
+
+  test('TLS passthrough: the gateway picks the route by SNI and never terminates TLS', async () => {
+    const cert = selfSignedCert('vault.example.com');
+    // The app terminates TLS itself and names the SNI it was reached with.
+    const app = createTlsServer(cert, (socket) => socket.end(`vault:${socket.servername}`));
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => app.close(() => r())));
+    const vault = { name: 'vault', id: 'vault-1', version: 'v1' } as App;
+    vault.appPort = (app.address() as { port: number }).port;
+    [vault.inboundPort, vault.outboundPort] = [await freePort(), await freePort()];
+    cp.registry.register({
+      service: 'vault',
+      instanceId: vault.id,
+      address: '127.0.0.1',
+      port: vault.appPort,
+      sidecarPort: vault.inboundPort,
+      protocol: 'tcp',
+      ttlMs: 60_000,
+    });
+    const vaultSidecar = await startSidecar(cp, vault);
+    const tlsPort = await freePort();
+    const changeId = await applyYaml(
+      cp,
+      `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: edge-tls }
+spec:
+  servers:
+  - port: { number: ${tlsPort}, name: tls, protocol: TLS }
+    hosts: [vault.example.com]
+    tls: { mode: PASSTHROUGH }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: vault-edge }
+spec:
+  hosts: [vault.example.com]
+  gateways: [edge-tls]
+  tls:
+  - match: [{ sniHosts: [vault.example.com] }]
+    route: [{ destination: { host: vault } }]
+`,
+    );
+    await until('the TLS change acknowledged by every proxy', async () => {
+      const r = (await (await fetch(`${cp.url}/v1/changes/${changeId}`)).json()) as {
+        state: string;
+        proxies: { pending: number };
+        nacks: unknown[];
+      };
+      assert.deepEqual(r.nacks, []);
+      return r.state === 'pushed' && r.proxies.pending === 0;
+    });
+    const hello = (servername: string) =>
+      new Promise<{ text: string; peer: string }>((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: tlsPort, servername, ca: cert.cert }, () => {
+          const peer = String(socket.getPeerCertificate().subject?.CN ?? '');
+          let text = '';
+          socket.setEncoding('utf8');
+          socket.on('data', (d: string) => {
+            text += d;
+          });
+          socket.on('end', () => resolve({ text, peer }));
+        });
+        socket.on('error', reject);
+        socket.setTimeout(2000, () => socket.destroy(new Error('no answer in 2 s')));
+      });
+    const { value } = await until('vault answers through the gateway', () => hello('vault.example.com'));
+    // The certificate seen end to end is the app's own: the proxy passed the bytes through.
+    assert.deepEqual(value, { text: 'vault:vault.example.com', peer: 'vault.example.com' });
+    // An SNI no route names matches no filter chain: the connection is closed.
+    await assert.rejects(hello('other.example.com'));
+    await vaultSidecar.close();
+    cp.registry.deregister(vault.id);
   });
 
   test('gRPC crosses two sidecars over HTTP/2, statuses and all', async () => {
