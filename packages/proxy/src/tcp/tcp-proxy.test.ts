@@ -205,6 +205,45 @@ describe('tcp_proxy: outlier detection', () => {
       await up.close();
     }
   });
+  test('a successful connect resets the consecutive failures of its host', async () => {
+    const flappy = await startEcho('up ');
+    const port = flappy.port;
+    await flappy.close();
+    const outlier = {
+      outlier_detection: {
+        consecutive_5xx: 2,
+        interval: '10s',
+        base_ejection_time: '30s',
+        max_ejection_percent: 100,
+      },
+    };
+    const px = await startProxy(
+      tcpBootstrap(
+        [{ filters: [tcpFilter({ cluster: 'flappy' })] }],
+        [staticCluster('flappy', [port], outlier)],
+      ),
+    );
+    const ejected = () =>
+      metric(px, 'envoy_cluster_outlier_detection_ejections_active{envoy_cluster_name="flappy"}');
+    const once = async () => {
+      const c = client(px.port);
+      await until(() => c.got.data === 'up ' || c.got.closed, 'greeting or close');
+      c.socket.destroy();
+      return c.got.data === 'up ';
+    };
+    try {
+      assert.equal(await once(), false);
+      const back = await startEcho('up ', undefined, port);
+      assert.equal(await once(), true);
+      await back.close();
+      assert.equal(await once(), false);
+      assert.equal(await ejected(), 0, 'failure, success, failure: never two in a row');
+      assert.equal(await once(), false);
+      assert.equal(await ejected(), 1, 'two failures in a row eject');
+    } finally {
+      await px.close();
+    }
+  });
 });
 
 describe('tcp_proxy: limits and timers', () => {

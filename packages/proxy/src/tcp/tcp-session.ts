@@ -15,6 +15,11 @@ import type { TcpProxy } from './tcp-proxy.js';
 /** Node treats a timer longer than 32 bits as 1 ms: clamp to that. */
 const MAX_TIMER_MS = 2_147_483_647;
 const CONNECT_FAILURE: UpstreamOutcome = { kind: 'connect-failure' };
+/**
+ * Envoy reports a TCP connect success to outlier detection as `LocalOriginConnectSuccessFinal`,
+ * which its non-split mode treats as a 200: it resets the host's consecutive-failure counters.
+ */
+const CONNECT_SUCCESS: UpstreamOutcome = { kind: 'response', status: 200 };
 
 /** The state of one downstream connection and its upstream. */
 export class TcpSession {
@@ -71,13 +76,14 @@ export class TcpSession {
     this.upstream = up;
     up.on('error', noop);
     // One pair of listeners per attempt: a late event of a failed attempt must not touch the next.
-    up.once(tls === undefined ? 'connect' : 'secureConnect', () => this.onUpstreamConnect(up));
+    up.once(tls === undefined ? 'connect' : 'secureConnect', () => this.onUpstreamConnect(cluster, host, up));
     up.once('close', () => this.onUpstreamClose(cluster, host, up));
     this.connectTimer = setTimeout(destroySocket, cluster.connectTimeoutMs, up);
   }
 
-  private onUpstreamConnect(up: Socket): void {
+  private onUpstreamConnect(cluster: Cluster, host: Host, up: Socket): void {
     this.clearConnectTimer();
+    cluster.reportOutcome(host, CONNECT_SUCCESS, 0);
     if (this.downstreamClosed) {
       up.destroy();
       return;

@@ -17,8 +17,8 @@ export interface EchoUpstream {
   close(): Promise<void>;
 }
 
-/** Starts an echo upstream (TLS when `cert` is given). Each connection first gets `prefix`. */
-export async function startEcho(prefix = '', cert?: TestCert): Promise<EchoUpstream> {
+/** Starts an echo upstream (TLS when `cert` is given, on `port` when not 0). Each connection first gets `prefix`. */
+export async function startEcho(prefix = '', cert?: TestCert, port = 0): Promise<EchoUpstream> {
   const accepted: Socket[] = [];
   const onSocket = (s: Socket) => {
     accepted.push(s);
@@ -30,14 +30,14 @@ export async function startEcho(prefix = '', cert?: TestCert): Promise<EchoUpstr
     cert === undefined
       ? createServer({ allowHalfOpen: true }, onSocket)
       : createTlsServer({ cert: cert.cert, key: cert.key, allowHalfOpen: true }, onSocket);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  const bound = (server.address() as { port: number }).port;
   const close = () =>
     new Promise<void>((r) => {
       for (const s of accepted) s.destroy();
       server.close(() => r());
     });
-  return { port, server, accepted, close };
+  return { port: bound, server, accepted, close };
 }
 
 /** A network filter entry of the TCP proxy. */
