@@ -272,6 +272,27 @@ describe('tcp_proxy: limits and timers', () => {
     }
   });
 
+  test('an open connection counts as one active request on its host (least-request balancing)', async () => {
+    const up = await startEcho('hi ');
+    const px = await startProxy(
+      tcpBootstrap(
+        [{ filters: [tcpFilter({ cluster: 'lr' })] }],
+        [staticCluster('lr', [up.port], { lb_policy: 'LEAST_REQUEST' })],
+      ),
+    );
+    try {
+      const host = px.proxy.store.clusters.get('lr')!.hosts()[0]!;
+      const c = client(px.port);
+      await until(() => c.got.data === 'hi ', 'connected');
+      assert.equal(host.activeRequests, 1);
+      c.socket.destroy();
+      await until(() => host.activeRequests === 0, 'released on close');
+    } finally {
+      await px.close();
+      await up.close();
+    }
+  });
+
   test('idle_timeout closes both sides when no bytes move; "0s" disables it', async () => {
     const up = await startEcho('hi ');
     const px = await startProxy(

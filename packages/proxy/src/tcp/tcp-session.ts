@@ -89,6 +89,8 @@ export class TcpSession {
       return;
     }
     this.connected = true;
+    // The connection is the host's one "request" for its whole life (least-request balancing).
+    host.activeRequests++;
     const d = this.downstream;
     d.on('data', this.onDownstreamData.bind(this));
     d.on('end', this.onDownstreamEnd.bind(this));
@@ -115,6 +117,7 @@ export class TcpSession {
     }
     if (up !== this.upstream) return;
     if (this.connected) {
+      host.activeRequests--;
       this.clearTimers();
       closeAfterFlush(this.downstream);
       return;
