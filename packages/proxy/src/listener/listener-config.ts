@@ -39,8 +39,13 @@ export interface ListenerConfig {
   readonly port: number;
   /** The first filter chain's HCM, if that chain is an HTTP one. */
   readonly hcm: HcmConfig | undefined;
-  /** Every filter chain, in config order; `filterChains[0].hcm === hcm`. */
+  /**
+   * Every filter chain, in config order, then the `default_filter_chain` if there is one;
+   * `filterChains[0].hcm === hcm`.
+   */
   readonly filterChains: readonly FilterChainConfig[];
+  /** Index of `default_filter_chain` in {@link filterChains} (taken when no chain matches), or -1. */
+  readonly defaultChain: number;
   /**
    * Set when chains are chosen before any TLS is terminated (the TLS inspector runs first): a
    * chain matches on `transport_protocol` or `destination_port`, passes TLS through, or plaintext
@@ -52,7 +57,14 @@ export interface ListenerConfig {
   readonly source: unknown;
 }
 
-const LISTENER_FIELDS = ['name', 'address', 'filter_chains', 'traffic_direction', 'listener_filters'];
+const LISTENER_FIELDS = [
+  'name',
+  'address',
+  'filter_chains',
+  'default_filter_chain',
+  'traffic_direction',
+  'listener_filters',
+];
 /** Listener filters whose work this proxy does itself (SNI/ALPN inspection happens in the TLS handshake). */
 const IMPLIED_LISTENER_FILTERS = [
   'envoy.filters.listener.tls_inspector',
@@ -66,25 +78,38 @@ export function compileListener(v: unknown, path: string): ListenerConfig {
   const { address, port } = socketAddress(o.address, `${path}.address`);
   listenerFilters(o, path);
   const chains = arr(o, 'filter_chains', path);
-  if (chains.length === 0)
+  const fallback = defaultChain(o.default_filter_chain, `${path}.default_filter_chain`);
+  if (chains.length === 0 && fallback === undefined)
     throw new ProxyConfigError(`${path}.filter_chains`, 'at least one filter chain is required');
-  const filterChains = chains.map((c, i) => compileFilterChain(c, `${path}.filter_chains[${i}]`));
+  const matched = chains.map((c, i) => compileFilterChain(c, `${path}.filter_chains[${i}]`));
   // Built for every listener so that ambiguous chains fail here, whichever path serves them.
-  const selector = new FilterChainSelector(filterChains, `${path}.filter_chains`);
+  const selector = new FilterChainSelector(matched, `${path}.filter_chains`);
+  const filterChains = fallback === undefined ? matched : [...matched, fallback];
   const first = filterChains[0] as FilterChainConfig;
+  // A default chain beside matched ones is only reachable by choosing chains from the first bytes.
+  const inspect = needsInspection(matched) || (fallback !== undefined && matched.length > 0);
   return {
     name,
     address,
     port,
     hcm: first.hcm,
     filterChains,
-    selector: needsInspection(filterChains) ? selector : null,
+    defaultChain: fallback === undefined ? -1 : matched.length,
+    selector: inspect ? selector : null,
     source: v,
   };
 }
 
+/** `default_filter_chain`: a chain whose `filter_chain_match` is not consulted. */
+function defaultChain(v: unknown, path: string): FilterChainConfig | undefined {
+  if (v === undefined || v === null) return undefined;
+  const chain = compileFilterChain(v, path);
+  return { ...chain, serverNames: [], transportProtocol: undefined, destinationPort: undefined };
+}
+
 /** Whether chains must be chosen from the raw first bytes rather than inside a TLS handshake. */
 function needsInspection(chains: readonly FilterChainConfig[]): boolean {
+  if (chains.length === 0) return false;
   const allTls = chains.every((c) => c.tls !== undefined);
   if (allTls)
     return chains.some((c) => c.destinationPort !== undefined || c.transportProtocol === 'raw_buffer');

@@ -43,7 +43,8 @@ export class ProxyListener {
   /** Connections whose first bytes the TLS inspector is still waiting for. */
   private readonly inspecting = new Set<Socket>();
   private readonly runtime: ProxyRuntime;
-  private tls: TlsTerminator<number> | null;
+  /** TLS terminator of each chain (null: plaintext chain); one shared when SNI selects the chain. */
+  private tls: readonly (TlsTerminator<number> | null)[];
   private tlsStats: TlsStats | null = null;
   /** TCP connections still in their TLS handshake, by `address:port` (the TLS socket wraps them). */
   private readonly handshaking = new Map<string, Socket>();
@@ -66,7 +67,7 @@ export class ProxyListener {
     if (rt === undefined) throw new Error(`listener ${config.name}: a TCP-only listener needs a runtime`);
     this.runtime = rt;
     this.tcpProxies = this.makeTcpProxies(config);
-    this.tls = this.terminator(config);
+    this.tls = this.terminators(config);
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, this.onConnection.bind(this));
     this.server.on('error', () => {});
   }
@@ -77,16 +78,41 @@ export class ProxyListener {
     );
   }
 
-  /** A TLS terminator over the TLS chains of `config`, or null when no chain terminates TLS. */
-  private terminator(config: ListenerConfig): TlsTerminator<number> | null {
-    const all = config.filterChains ?? [];
-    const chains = all.map((c, i) => ({ c, i })).filter(({ c }) => c.tls !== undefined);
-    if (chains.length === 0) return null;
-    const stats = new TlsStats(this.runtime.stats, `${config.address}_${config.port}`);
-    this.tlsStats = stats;
+  /**
+   * The TLS terminators of `config`'s chains. Without a selector all chains are TLS and share one
+   * terminator whose SNI callback picks the chain; with one the chain is already chosen, so each
+   * TLS chain gets its own (as its only, default, chain).
+   */
+  private terminators(config: ListenerConfig): (TlsTerminator<number> | null)[] {
+    const all = config.filterChains;
+    if (!all.some((c) => c.tls !== undefined)) return all.map(() => null);
+    this.tlsStats = new TlsStats(this.runtime.stats, `${config.address}_${config.port}`);
+    if (config.selector === null) {
+      const shared = this.terminator(
+        all.map((c, i) => ({ c, i })),
+        `listener ${config.name}.filter_chains`,
+      );
+      return all.map(() => shared);
+    }
+    return all.map((c, i) =>
+      c.tls === undefined
+        ? null
+        : this.terminator(
+            [{ c: { ...c, serverNames: [] }, i }],
+            `listener ${config.name}.filter_chains[${i}]`,
+          ),
+    );
+  }
+
+  /** A TLS terminator over `chains` (each with its index in the listener's chains). */
+  private terminator(
+    chains: readonly { c: ListenerConfig['filterChains'][number]; i: number }[],
+    path: string,
+  ): TlsTerminator<number> {
+    const stats = this.tlsStats as TlsStats;
     return new TlsTerminator(
       chains.map(({ c, i }) => ({ serverNames: c.serverNames, tls: c.tls!, value: i })),
-      `listener ${config.name}.filter_chains`,
+      path,
       this.onTlsSession.bind(this),
       {
         onReject: (why) => stats.rejected(why),
@@ -140,7 +166,7 @@ export class ProxyListener {
     this.hcms = Array.isArray(hcm) ? hcm : [hcm as HttpConnectionManager];
     this.hcm = this.hcms.find((h) => h !== null) ?? null;
     this.tcpProxies = this.makeTcpProxies(config);
-    this.tls = this.terminator(config);
+    this.tls = this.terminators(config);
   }
 
   private onConnection(socket: Socket): void {
@@ -166,8 +192,9 @@ export class ProxyListener {
         socket.destroy();
         return;
       }
-      const chain = selector.select(socket.localPort ?? 0, found.serverName, found.transportProtocol);
-      // No matching chain: Envoy closes the connection (no default_filter_chain here).
+      const matched = selector.select(socket.localPort ?? 0, found.serverName, found.transportProtocol);
+      // No matching chain: the default_filter_chain, else Envoy closes the connection.
+      const chain = matched >= 0 ? matched : this.config.defaultChain;
       if (chain < 0) socket.destroy();
       else this.startChain(socket, chain);
     });
@@ -175,11 +202,12 @@ export class ProxyListener {
 
   /** Hands a connection to chain `i`: TLS termination first if it has it, else its filter. */
   private startChain(socket: Socket, i: number): void {
-    if (this.config.filterChains[i]?.tls !== undefined && this.tls !== null) {
+    const tls = this.tls[i];
+    if (tls != null) {
       const key = `${socket.remoteAddress}:${socket.remotePort}`;
       this.handshaking.set(key, socket);
       socket.once('close', () => this.handshaking.delete(key));
-      this.tls.accept(socket);
+      tls.accept(socket);
       return;
     }
     this.startFilter(socket, i, '', undefined);

@@ -116,6 +116,24 @@ describe('tcp_proxy config', () => {
     );
   });
 
+  test('default_filter_chain alone makes a listener; its errors name it', () => {
+    const base = { name: 'l', address: { socket_address: { address: '127.0.0.1', port_value: 0 } } };
+    const l = compileListener(
+      { ...base, default_filter_chain: { filters: [tcpFilter({ cluster: 'c' })] } },
+      'listeners[0]',
+    );
+    assert.equal(l.defaultChain, 0);
+    assert.equal(l.selector, null);
+    failsAt(
+      () =>
+        compileListener(
+          { ...base, default_filter_chain: { filters: [tcpFilter({ cluster: '' })] } },
+          'listeners[0]',
+        ),
+      'listeners[0].default_filter_chain.filters[0].typed_config.cluster',
+    );
+  });
+
   test('a TCP proxy chain needs no transport_socket to match server_names (TLS passthrough)', () => {
     const l = compileListener(
       {

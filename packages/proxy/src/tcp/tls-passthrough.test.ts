@@ -273,6 +273,46 @@ describe('TLS passthrough without a default chain', () => {
   });
 });
 
+describe('default_filter_chain', () => {
+  test('takes the connections no filter chain matches: unknown SNI and plaintext alike', async () => {
+    const a = await startEcho('A:');
+    const fallback = await startEcho('F:');
+    const px = await startProxy(
+      tcpBootstrap(
+        [
+          {
+            filter_chain_match: { server_names: ['a.example.com'], transport_protocol: 'tls' },
+            filters: [tcpFilter({ cluster: 'a' })],
+          },
+        ],
+        [staticCluster('a', [a.port]), staticCluster('fallback', [fallback.port])],
+        {
+          listener_filters: [TLS_INSPECTOR],
+          default_filter_chain: { filters: [tcpFilter({ stat_prefix: 'fallback', cluster: 'fallback' })] },
+        },
+      ),
+    );
+    try {
+      const plainClient = client(px.port);
+      plainClient.socket.write('plain');
+      await until(() => plainClient.got.data === 'F:plain', 'plaintext on the default chain');
+      plainClient.socket.destroy();
+      const other = client(px.port);
+      other.socket.write(await captureHello('b.example.com'));
+      await until(() => other.got.data.startsWith('F:'), 'unknown SNI on the default chain');
+      other.socket.destroy();
+      const known = client(px.port);
+      known.socket.write(await captureHello('a.example.com'));
+      await until(() => known.got.data.startsWith('A:'), 'a.example.com on its chain');
+      known.socket.destroy();
+    } finally {
+      await px.close();
+      await a.close();
+      await fallback.close();
+    }
+  });
+});
+
 /** The ClientHello a node TLS client sends for `servername`. */
 async function captureHello(servername: string): Promise<Buffer> {
   const rec = await startRecorder();
