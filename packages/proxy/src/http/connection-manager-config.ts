@@ -176,7 +176,8 @@ function upgradeType(v: unknown, path: string): string {
 const FILE_LOG = 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog';
 const STDOUT_LOG = 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog';
 
-function accessLogPath(v: unknown, path: string): string {
+/** An `access_log[]` entry (file or stdout logger) as the path its JSON lines go to. */
+export function accessLogPath(v: unknown, path: string): string {
   const o = obj(v, path, ['name', 'typed_config']);
   const t = obj(o.typed_config, `${path}.typed_config`, ['@type', 'path', 'log_format']);
   if (t['@type'] === STDOUT_LOG) return '/dev/stdout';

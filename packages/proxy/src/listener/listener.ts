@@ -9,6 +9,7 @@
  * connections to finish until the drain timeout.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { type AccessLogSink, FileAccessLog } from '../access-log/access-log.js';
 import { ProxyError } from '../errors.js';
 import type { HttpConnectionManager, ProxyRuntime } from '../http/connection-manager.js';
 import { Http1ServerConnection, type RequestHandler } from '../http/http1-server-connection.js';
@@ -55,11 +56,13 @@ export class ProxyListener {
   /**
    * `hcm`: one HCM, or one per filter chain of `config` in order (null for TCP proxy chains).
    * `runtime` (clusters, stats) defaults to the first HCM's; it is required when there is none.
+   * `accessLogFactory` opens the TCP proxies' `access_log` sinks (default: files).
    */
   constructor(
     public config: ListenerConfig,
     hcm: ChainHcms,
     runtime?: ProxyRuntime,
+    private readonly accessLogFactory: (path: string) => AccessLogSink = (p) => new FileAccessLog(p),
   ) {
     this.hcms = Array.isArray(hcm) ? hcm : [hcm as HttpConnectionManager];
     this.hcm = this.hcms.find((h) => h !== null) ?? null;
@@ -74,7 +77,9 @@ export class ProxyListener {
 
   private makeTcpProxies(config: ListenerConfig): (TcpProxy | null)[] {
     return config.filterChains.map((c) =>
-      c.tcpProxy === undefined ? null : new TcpProxy(c.tcpProxy, this.runtime),
+      c.tcpProxy === undefined
+        ? null
+        : new TcpProxy(c.tcpProxy, this.runtime, c.tcpProxy.accessLogPaths.map(this.accessLogFactory)),
     );
   }
 

@@ -101,6 +101,21 @@ describe('tcp_proxy config', () => {
     );
   });
 
+  test('an unknown access logger is rejected by path', () => {
+    failsAt(
+      () =>
+        compileTcpProxy(
+          {
+            stat_prefix: 's',
+            cluster: 'c',
+            access_log: [{ name: 'x', typed_config: { '@type': 'type.googleapis.com/x.Logger' } }],
+          },
+          'p',
+        ),
+      'p.access_log[0].typed_config.@type',
+    );
+  });
+
   test('in a listener, errors name the filter chain path', () => {
     failsAt(
       () => compileListener(listener([tcpFilter({ stat_prefix: undefined, cluster: 'c' })]), 'listeners[0]'),

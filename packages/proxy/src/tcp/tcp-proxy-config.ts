@@ -4,6 +4,7 @@
  * many hosts to try. Fields this subset cannot honour are rejected by name.
  */
 import { ProxyConfigError } from '../errors.js';
+import { accessLogPath } from '../http/connection-manager-config.js';
 import { arr, duration, type Json, obj, str, uint } from '../xds/fields.js';
 
 /** `typed_config.@type` of the TCP proxy network filter. */
@@ -30,6 +31,8 @@ export interface TcpProxyConfig {
   readonly maxConnectionDurationMs: number;
   /** `max_connect_attempts` (default 1): hosts tried before the downstream connection is closed. */
   readonly maxConnectAttempts: number;
+  /** `access_log[]`: file paths (`/dev/stdout` for the stdout logger) of one JSON line per connection. */
+  readonly accessLogPaths: readonly string[];
 }
 
 const FIELDS = [
@@ -52,7 +55,6 @@ export function compileTcpProxy(v: unknown, path: string): TcpProxyConfig {
   const maxConnectAttempts = uint(o, 'max_connect_attempts', path, 1);
   if (maxConnectAttempts < 1)
     throw new ProxyConfigError(`${path}.max_connect_attempts`, 'must be at least 1');
-  accessLogs(o, path);
   return {
     statPrefix,
     clusters,
@@ -60,6 +62,7 @@ export function compileTcpProxy(v: unknown, path: string): TcpProxyConfig {
     idleTimeoutMs: duration(o, 'idle_timeout', path, DEFAULT_IDLE_TIMEOUT_MS),
     maxConnectionDurationMs: duration(o, 'max_downstream_connection_duration', path, 0),
     maxConnectAttempts,
+    accessLogPaths: arr(o, 'access_log', path).map((a, i) => accessLogPath(a, `${path}.access_log[${i}]`)),
   };
 }
 
@@ -92,13 +95,5 @@ function targetClusters(o: Json, path: string): WeightedCluster[] {
     const weight = uint(e, 'weight', p, 0);
     if (weight < 1) throw new ProxyConfigError(`${p}.weight`, 'must be at least 1');
     return { name, weight };
-  });
-}
-
-/** `access_log` entries are checked for shape only: connection-level logging is not implemented. */
-function accessLogs(o: Json, path: string): void {
-  arr(o, 'access_log', path).forEach((a, i) => {
-    const p = `${path}.access_log[${i}]`;
-    obj(a, p, ['name', 'typed_config', 'filter']);
   });
 }

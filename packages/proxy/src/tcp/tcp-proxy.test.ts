@@ -102,6 +102,64 @@ describe('tcp_proxy: bytes both ways', () => {
   });
 });
 
+describe('tcp_proxy: access log', () => {
+  test('access_log writes one entry per connection with bytes, cluster, host and response flag', async () => {
+    const up = await startEcho('hello ');
+    const stdout = {
+      name: 'envoy.access_loggers.stdout',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
+      },
+    };
+    const px = await startProxy(
+      tcpBootstrap(
+        [{ filters: [tcpFilter({ cluster: 'echo', access_log: [stdout] })] }],
+        [staticCluster('echo', [up.port])],
+      ),
+    );
+    try {
+      const c = client(px.port);
+      c.socket.end('ping');
+      await until(() => c.got.closed, 'closed');
+      await until(() => px.log.entries.length === 1, 'one entry');
+      const e = px.log.entries[0]!;
+      assert.equal(e.protocol, 'TCP');
+      assert.equal(e.response_flags, '-');
+      assert.equal(e.bytes_received, 4);
+      assert.equal(e.bytes_sent, 10);
+      assert.equal(e.upstream_cluster, 'echo');
+      assert.equal(e.upstream_host, `127.0.0.1:${up.port}`);
+      assert.match(e.downstream_remote_address, /^127\.0\.0\.1:\d+$/);
+    } finally {
+      await px.close();
+      await up.close();
+    }
+  });
+
+  test('a connection refused for want of a host is logged with its flag', async () => {
+    const stdout = {
+      name: 'envoy.access_loggers.stdout',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
+      },
+    };
+    const px = await startProxy(
+      tcpBootstrap(
+        [{ filters: [tcpFilter({ cluster: 'empty', access_log: [stdout] })] }],
+        [staticCluster('empty', [])],
+      ),
+    );
+    try {
+      const c = client(px.port);
+      await until(() => c.got.closed, 'closed');
+      await until(() => px.log.entries.length === 1, 'one entry');
+      assert.equal(px.log.entries[0]!.response_flags, 'UH');
+    } finally {
+      await px.close();
+    }
+  });
+});
+
 describe('tcp_proxy: no upstream', () => {
   test('an unknown cluster closes the connection and counts downstream_cx_no_route', async () => {
     const px = await startProxy(tcpBootstrap([{ filters: [tcpFilter({ cluster: 'nope' })] }], []));

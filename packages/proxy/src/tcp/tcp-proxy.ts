@@ -4,6 +4,7 @@
  * gets a {@link TcpSession} that picks a cluster and host and pipes bytes both ways.
  */
 import type { Socket } from 'node:net';
+import type { AccessLogSink } from '../access-log/access-log.js';
 import type { ProxyRuntime } from '../http/connection-manager.js';
 import type { TcpProxyConfig } from './tcp-proxy-config.js';
 import { TcpSession } from './tcp-session.js';
@@ -19,9 +20,11 @@ import { TcpProxyStats } from './tcp-stats.js';
 export class TcpProxy {
   readonly stats: TcpProxyStats;
 
+  /** `accessLogs`: sinks of the config's `access_log[]` (one JSON line per closed connection). */
   constructor(
     readonly config: TcpProxyConfig,
     readonly runtime: ProxyRuntime,
+    readonly accessLogs: readonly AccessLogSink[] = [],
   ) {
     this.stats = new TcpProxyStats(runtime.stats, config.statPrefix);
   }

@@ -8,6 +8,7 @@
  * close the downstream connection (a TCP proxy has no way to send an error).
  */
 import { connect, type Socket } from 'node:net';
+import type { AccessLogEntry } from '../access-log/access-log.js';
 import { connectUpstreamTls } from '../tls/upstream-tls-context.js';
 import type { Cluster, Host, UpstreamOutcome } from '../upstream/types.js';
 import type { TcpProxy } from './tcp-proxy.js';
@@ -30,6 +31,15 @@ export class TcpSession {
   private connected = false;
   private downstreamClosed = false;
   private flushing = false;
+  private readonly startedAt = Date.now();
+  private rxBytes = 0;
+  private txBytes = 0;
+  private clusterName: string | null = null;
+  private host: Host | null = null;
+  /** Envoy response flag of the access log ('-': none). */
+  private responseFlag = '-';
+  /** `address:port` of the client, read while the socket is open (access log only). */
+  private remote = '';
 
   constructor(
     private readonly proxy: TcpProxy,
@@ -39,13 +49,16 @@ export class TcpSession {
   /** Picks the cluster and starts the first connect attempt. */
   start(): void {
     const d = this.downstream;
+    if (this.proxy.accessLogs.length > 0) this.remote = `${d.remoteAddress}:${d.remotePort}`;
     d.pause();
     d.on('error', noop);
     d.once('close', this.onDownstreamClose.bind(this));
     const name = this.proxy.pickCluster();
+    this.clusterName = name;
     const cluster = this.proxy.runtime.getCluster(name);
     if (cluster === undefined) {
       this.proxy.stats.cxNoRoute.inc();
+      this.responseFlag = 'NC';
       d.destroy();
       return;
     }
@@ -59,15 +72,18 @@ export class TcpSession {
     const host = cluster.chooseHost({ attemptedHosts: this.attempted });
     if (host === null) {
       this.proxy.runtime.clusterStats(cluster.name).noHealthy.inc();
+      this.responseFlag = 'UH';
       this.downstream.destroy();
       return;
     }
     // The breaker's overflow counter (upstream_cx_overflow) is bumped by the limits themselves.
     if (!cluster.limits.tryAcquireConnection()) {
+      this.responseFlag = 'UO';
       this.downstream.destroy();
       return;
     }
     this.attempted.push(host);
+    this.host = host;
     const tls = cluster.tls;
     const up =
       tls === undefined
@@ -127,12 +143,16 @@ export class TcpSession {
     cluster.reportOutcome(host, CONNECT_FAILURE, 0);
     this.proxy.runtime.clusterStats(cluster.name).connectFail.inc();
     if (this.attempted.length < this.proxy.config.maxConnectAttempts) this.connectNext(cluster);
-    else this.downstream.destroy();
+    else {
+      this.responseFlag = 'UF';
+      this.downstream.destroy();
+    }
   }
 
   private onDownstreamClose(): void {
     this.downstreamClosed = true;
     this.proxy.stats.cxActive.value--;
+    if (this.proxy.accessLogs.length > 0) this.log();
     const up = this.upstream;
     if (up === null || up.destroyed) {
       this.clearTimers();
@@ -152,6 +172,7 @@ export class TcpSession {
   }
 
   private onDownstreamData(chunk: Buffer): void {
+    this.rxBytes += chunk.length;
     this.proxy.stats.rxBytes.inc(chunk.length);
     const up = this.upstream as Socket;
     if (!up.write(chunk)) {
@@ -167,6 +188,7 @@ export class TcpSession {
   }
 
   private onUpstreamData(chunk: Buffer): void {
+    this.txBytes += chunk.length;
     this.proxy.stats.txBytes.inc(chunk.length);
     if (!this.downstream.write(chunk)) (this.upstream as Socket).pause();
   }
@@ -191,6 +213,7 @@ export class TcpSession {
 
   private onMaxDuration(): void {
     this.durationTimer = null;
+    this.responseFlag = 'DT';
     this.proxy.stats.maxDurationReached.inc();
     this.closeBoth();
   }
@@ -199,6 +222,34 @@ export class TcpSession {
     this.clearTimers();
     this.upstream?.destroy();
     this.downstream.destroy();
+  }
+
+  /** One access-log line for the connection, in the HCM's field set (HTTP fields empty). */
+  private log(): void {
+    const d = this.downstream;
+    const sni = (d as Socket & { servername?: unknown }).servername;
+    const entry: AccessLogEntry = {
+      start_time: new Date(this.startedAt).toISOString(),
+      method: '',
+      path: '',
+      protocol: 'TCP',
+      response_code: 0,
+      response_flags: this.responseFlag,
+      bytes_received: this.rxBytes,
+      bytes_sent: this.txBytes,
+      duration_ms: Date.now() - this.startedAt,
+      upstream_service_time_ms: null,
+      upstream_host: this.host === null ? null : `${this.host.address}:${this.host.port}`,
+      upstream_cluster: this.clusterName,
+      route_name: null,
+      x_request_id: null,
+      user_agent: null,
+      // A TLS-terminated connection carries its SNI (TLSSocket.servername).
+      authority: typeof sni === 'string' ? sni : '',
+      downstream_remote_address: this.remote,
+      attempts: this.attempted.length,
+    };
+    for (const sink of this.proxy.accessLogs) sink.write(entry);
   }
 
   private clearConnectTimer(): void {

@@ -138,7 +138,7 @@ export class ConfigStore implements ProxyRuntime {
           existing.config.port === cfg.port
         )
           continue;
-        const l = new ProxyListener(cfg, this.makeHcm(cfg), this);
+        const l = new ProxyListener(cfg, this.makeHcm(cfg), this, this.accessLogFactory);
         await l.listen();
         started.push(l);
       }
