@@ -15,13 +15,18 @@ interface H2Upstream {
   server: Http2Server;
 }
 
-/** An h2c upstream answering after `delayMs`; `goawayAfter` > 0 sends GOAWAY after that many streams on a session. */
+/**
+ * An h2c upstream answering after `delayMs`; `goawayAfter` > 0 sends GOAWAY after that many streams
+ * on a session. `holdUntil` holds every answer until that many streams are open at once (at most
+ * 5 s), so a test of concurrency does not depend on how fast a loaded machine sends requests.
+ */
 async function startH2Upstream(
-  opts: { delayMs?: number; maxStreams?: number; goawayAfter?: number } = {},
+  opts: { delayMs?: number; maxStreams?: number; goawayAfter?: number; holdUntil?: number } = {},
 ): Promise<H2Upstream> {
   const server = createServer({ settings: { maxConcurrentStreams: opts.maxStreams ?? 100 } });
   const up: H2Upstream = { port: 0, sessions: new Set(), peak: 0, server };
   let inFlight = 0;
+  const held: Array<() => void> = [];
   const served = new WeakMap<Http2Session, number>();
   server.on('session', (s: Http2Session) => up.sessions.add(s));
   server.on('stream', (stream: ServerHttp2Stream) => {
@@ -32,13 +37,27 @@ async function startH2Upstream(
     served.set(session, n);
     stream.on('error', () => {});
     stream.resume();
-    setTimeout(() => {
-      inFlight--;
-      if (stream.destroyed) return;
-      stream.respond({ ':status': 200 });
-      stream.end(`session ${[...up.sessions].indexOf(session)}`);
-      if (opts.goawayAfter !== undefined && n >= opts.goawayAfter) session.close(); // GOAWAY, then close
-    }, opts.delayMs ?? 0);
+    const answer = () =>
+      setTimeout(() => {
+        inFlight--;
+        if (stream.destroyed) return;
+        stream.respond({ ':status': 200 });
+        stream.end(`session ${[...up.sessions].indexOf(session)}`);
+        if (opts.goawayAfter !== undefined && n >= opts.goawayAfter) session.close(); // GOAWAY, then close
+      }, opts.delayMs ?? 0);
+    if (opts.holdUntil === undefined) answer();
+    else {
+      held.push(answer);
+      if (inFlight >= opts.holdUntil) for (const release of held.splice(0)) release();
+      else {
+        setTimeout(() => {
+          const waiting = held.indexOf(answer);
+          if (waiting < 0) return;
+          held.splice(waiting, 1);
+          answer();
+        }, 5000).unref();
+      }
+    }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   up.port = (server.address() as { port: number }).port;
@@ -73,7 +92,7 @@ describe('HTTP/2 upstream pool', () => {
   };
 
   test('requests share one session while it has stream slots', async () => {
-    const up = await startH2Upstream({ delayMs: 30 });
+    const up = await startH2Upstream({ holdUntil: 6 });
     const px = await proxyTo(up, {});
     track(px, up);
     const all = await Promise.all(Array.from({ length: 6 }, () => send(px.port)));
@@ -83,7 +102,7 @@ describe('HTTP/2 upstream pool', () => {
   });
 
   test('the cluster max_concurrent_streams opens more sessions instead of queueing', async () => {
-    const up = await startH2Upstream({ delayMs: 50 });
+    const up = await startH2Upstream({ holdUntil: 5 });
     const px = await proxyTo(up, { max_concurrent_streams: 2 });
     track(px, up);
     const all = await Promise.all(Array.from({ length: 5 }, () => send(px.port)));
