@@ -12,6 +12,7 @@ import type { RouteEntry } from '../../router/route-entry.js';
 import { matchString } from '../../router/string-matcher.js';
 import type { Counter } from '../../stats/stats.js';
 import type { FilterStatus, FilterStream, HttpFilter, HttpFilterFactory } from '../filter.js';
+import { FILTER_DISABLED } from '../registry.js';
 import {
   type CorsPolicy,
   checkCorsFilterConfig,
@@ -80,7 +81,9 @@ export class CorsFilter implements HttpFilter {
     if (policy === undefined) {
       const levels: CorsPolicy[] = [];
       for (const m of route.perFilterConfigs) {
-        const p = m.get(CORS_FILTER_NAME) as CorsPolicy | undefined;
+        const p = m.get(CORS_FILTER_NAME) as CorsPolicy | typeof FILTER_DISABLED | undefined;
+        // A FilterConfig `disabled: true` turns CORS off here; less specific levels do not count.
+        if (p === FILTER_DISABLED) break;
         if (p !== undefined) levels.push(p);
       }
       policy = mergeCorsPolicies(levels);

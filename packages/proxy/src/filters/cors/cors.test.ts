@@ -97,6 +97,16 @@ describe('CORS filter through the proxy', () => {
             shadow_enabled: { default_value: { numerator: 100 } },
           }),
           route('/methods-only', { allow_methods: 'PATCH' }),
+          {
+            match: { prefix: '/no-cors' },
+            route: { cluster: 'b' },
+            typed_per_filter_config: {
+              'envoy.filters.http.cors': {
+                '@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig',
+                disabled: true,
+              },
+            },
+          },
           { match: { prefix: '/direct' }, direct_response: { status: 204 } },
           route('/'),
         ],
@@ -239,6 +249,13 @@ describe('CORS filter through the proxy', () => {
     });
     assert.equal(res.headers['access-control-allow-origin'], 'https://vhost.example');
     assert.equal(res.headers['access-control-expose-headers'], 'x-vhost');
+  });
+
+  test("a route's FilterConfig disabled: true turns CORS off under a virtual host policy", async () => {
+    const seen = up.seen.length;
+    const pre = await preflight(px.port, '/no-cors', 'https://vhost.example');
+    assert.deepEqual(corsHeaders(pre), {});
+    assert.equal(up.seen.length, seen + 1, 'the preflight went upstream');
   });
 
   test('a route policy overrides the virtual host field by field', async () => {

@@ -7,6 +7,7 @@
  */
 import { matchHeader } from '../../router/header-matcher.js';
 import type { FilterStatus, FilterStream, HttpFilter, HttpFilterFactory } from '../filter.js';
+import { FILTER_DISABLED } from '../registry.js';
 import { compileFaultConfig, type FaultConfig } from './config.js';
 
 /** The Envoy name of this filter. */
@@ -25,6 +26,7 @@ export class FaultFilter implements HttpFilter {
 
   decodeHeaders(stream: FilterStream): FilterStatus {
     const cfg = this.configFor(stream);
+    if (cfg === null) return 'continue';
     if (cfg.headers.length > 0) {
       for (const h of cfg.headers) if (!matchHeader(h, streamAsRequest(stream))) return 'continue';
     }
@@ -42,11 +44,13 @@ export class FaultFilter implements HttpFilter {
     return this.maybeAbort(cfg, stream) ? 'stop' : 'continue';
   }
 
-  private configFor(stream: FilterStream): FaultConfig {
+  /** null when a `FilterConfig` with `disabled: true` turns the filter off here. */
+  private configFor(stream: FilterStream): FaultConfig | null {
     // The most specific typed_per_filter_config (route, then virtual host, then route
     // configuration) replaces the filter's config, as in Envoy.
     for (const level of stream.route?.perFilterConfigs ?? []) {
-      const found = level.get(FAULT_FILTER_NAME) as FaultConfig | undefined;
+      const found = level.get(FAULT_FILTER_NAME) as FaultConfig | typeof FILTER_DISABLED | undefined;
+      if (found === FILTER_DISABLED) return null;
       if (found) return found;
     }
     return this.config;

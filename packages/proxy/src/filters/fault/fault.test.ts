@@ -190,6 +190,77 @@ describe('fault filter through the proxy', () => {
     }
   });
 
+  test("Envoy's FilterConfig wrapper: config, disabled for one route, optional unknown filters", async () => {
+    const FILTER_CONFIG = 'type.googleapis.com/envoy.config.route.v3.FilterConfig';
+    // A real Envoy filter this proxy does not implement.
+    const BUFFER_PER_ROUTE = 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.BufferPerRoute';
+    const abort503 = { '@type': TYPE, abort: { http_status: 503, percentage: { numerator: 100 } } };
+    const bootstrap = buildBootstrap({
+      filters: [{ name: 'envoy.filters.http.fault', typed_config: { '@type': TYPE } }],
+      routes: [
+        {
+          match: { prefix: '/wrapped' },
+          route: { cluster: 'b' },
+          typed_per_filter_config: {
+            'envoy.filters.http.fault': {
+              '@type': FILTER_CONFIG,
+              config: { '@type': TYPE, abort: { http_status: 418, percentage: { numerator: 100 } } },
+            },
+          },
+        },
+        {
+          match: { prefix: '/spared' },
+          route: { cluster: 'b' },
+          typed_per_filter_config: {
+            'envoy.filters.http.fault': { '@type': FILTER_CONFIG, disabled: true },
+            'envoy.filters.http.buffer': {
+              '@type': FILTER_CONFIG,
+              is_optional: true,
+              config: { '@type': BUFFER_PER_ROUTE, disabled: true },
+            },
+          },
+        },
+        { match: { prefix: '/' }, route: { cluster: 'b' } },
+      ],
+      domains: ['shop'],
+      clusters: [staticCluster('b', [up.port])],
+    }) as any;
+    const hcm = bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+    hcm.route_config.virtual_hosts[0].typed_per_filter_config = { 'envoy.filters.http.fault': abort503 };
+    const wrapped = await startProxy(bootstrap);
+    try {
+      assert.equal((await send(wrapped.port, { path: '/wrapped', headers: { host: 'shop' } })).status, 418);
+      assert.equal((await send(wrapped.port, { path: '/spared', headers: { host: 'shop' } })).status, 200);
+      assert.equal((await send(wrapped.port, { path: '/other', headers: { host: 'shop' } })).status, 503);
+    } finally {
+      await wrapped.close();
+    }
+    const rejects = (perFilter: Record<string, unknown>, pathEnd: string) =>
+      assert.rejects(
+        startProxy(
+          buildBootstrap({
+            routes: [{ match: { prefix: '/' }, route: { cluster: 'b' }, typed_per_filter_config: perFilter }],
+            clusters: [staticCluster('b', [up.port])],
+          }),
+        ),
+        (e: unknown) => e instanceof ProxyConfigError && e.path.endsWith(pathEnd),
+      );
+    // Not optional: an unknown filter is an error; a wrapper needs its config.
+    await rejects(
+      {
+        'envoy.filters.http.buffer': {
+          '@type': FILTER_CONFIG,
+          config: { '@type': BUFFER_PER_ROUTE, disabled: true },
+        },
+      },
+      'typed_per_filter_config.envoy.filters.http.buffer.config',
+    );
+    await rejects(
+      { 'envoy.filters.http.fault': { '@type': FILTER_CONFIG, is_optional: true } },
+      'typed_per_filter_config.envoy.filters.http.fault.config',
+    );
+  });
+
   test('an invalid per-route fault config is rejected when the routes are compiled', async () => {
     await assert.rejects(
       startProxy(
