@@ -53,6 +53,12 @@ describe('meshwork up --mesh (end to end)', () => {
       90_000,
       () => `meshwork up --mesh to be ready; output so far:\n${output}`,
     );
+    // The state file says ready; the summary printed just before it may still be in the pipe.
+    await until(
+      () => (output.includes('Ctrl-C stops everything') ? true : undefined),
+      10_000,
+      () => `the summary; output so far:\n${output}`,
+    );
   });
   after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');

@@ -62,6 +62,12 @@ describe('meshwork up (end to end)', () => {
       60_000,
       `meshwork up to be ready; output so far:\n${output}`,
     );
+    // The state file says ready; the summary printed just before it may still be in the pipe.
+    await until(
+      () => (output.includes('Ctrl-C stops everything') ? true : undefined),
+      10_000,
+      () => `the summary; output so far:\n${output}`,
+    );
   });
   after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
