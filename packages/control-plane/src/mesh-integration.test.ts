@@ -38,22 +38,12 @@ interface Reply {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** One HTTP/1.1 request with an explicit Host (fetch cannot set it). */
+/** A GET with an explicit Host (fetch cannot set it). */
 function get(port: number, host: string, path = '/'): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        body += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return send(port, { method: 'GET', host, path });
 }
 
+/** One HTTP/1.1 request with an explicit Host and any method and headers. */
 function send(
   port: number,
   opts: { method: string; host: string; path?: string; headers?: Record<string, string> },

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { AdsClient } from './client/ads-client.js';
 import type { AdsClientOptions } from './client/client-options.js';
 import { AdsServer } from './server/ads-server.js';
+import { type SnapshotInput, XdsSnapshot } from './server/snapshot.js';
 
 /**
  * Resolves with the first `event` whose argument satisfies `predicate`; rejects after
@@ -136,4 +137,13 @@ export function startClient(
   });
   t.after(() => client.close());
   return client;
+}
+
+/** Builds each snapshot from the one before, as a control plane does (see `XdsSnapshot.from`). */
+export function snapshotChain(): (input: SnapshotInput) => XdsSnapshot {
+  let last: XdsSnapshot | undefined;
+  return (input) => {
+    last = XdsSnapshot.from(input, last);
+    return last;
+  };
 }

@@ -5,28 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { StoredResource } from '../resources/resource.js';
 import type { EndpointSource } from './model.js';
 import { parseProxyNode } from './proxy-node.js';
+import { storedResource } from './test-resources.js';
 import { Translator } from './translator.js';
 
-let seq = 0;
-function res(kind: string, name: string, namespace: string, spec: unknown): StoredResource {
-  seq++;
-  return {
-    apiVersion: 'networking.istio.io/v1',
-    kind,
-    metadata: {
-      name,
-      namespace,
-      resourceVersion: String(seq),
-      uid: `uid-${seq}`,
-      generation: 1,
-      creationTimestamp: `2026-01-01T00:00:${String(seq).padStart(2, '0')}Z`,
-    },
-    spec,
-  };
-}
+const res = (kind: string, name: string, namespace: string, spec: unknown) =>
+  storedResource(kind, name, spec, namespace);
 
 const registry: EndpointSource = { registeredServices: () => [], endpointsOf: () => [] };
 

@@ -5,28 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { StoredResource } from '../resources/resource.js';
 import type { EndpointSource, RegisteredService, WorkloadEndpoint } from './model.js';
 import { parseProxyNode } from './proxy-node.js';
+import { storedResource } from './test-resources.js';
 import { Translator } from './translator.js';
 
-let seq = 0;
-function res(kind: string, name: string, spec: unknown): StoredResource {
-  seq++;
-  return {
-    apiVersion: kind === 'Service' ? 'v1' : 'networking.istio.io/v1',
-    kind,
-    metadata: {
-      name,
-      namespace: 'default',
-      resourceVersion: String(seq),
-      uid: `uid-${seq}`,
-      generation: 1,
-      creationTimestamp: `2026-01-01T00:00:${String(seq).padStart(2, '0')}Z`,
-    },
-    spec,
-  };
-}
+const res = storedResource;
 
 const registry: EndpointSource = {
   *registeredServices(): Iterable<RegisteredService> {

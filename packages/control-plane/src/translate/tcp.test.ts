@@ -4,25 +4,10 @@ import { Registry } from '../registry/registry.js';
 import type { StoredResource } from '../resources/resource.js';
 import { parseProxyNode } from './proxy-node.js';
 import { TCP_PROXY_TYPE } from './tcp.js';
+import { storedResource } from './test-resources.js';
 import { Translator } from './translator.js';
 
-let seq = 0;
-function res(kind: string, name: string, spec: unknown, namespace = 'default'): StoredResource {
-  seq++;
-  return {
-    apiVersion: kind === 'Service' ? 'v1' : 'networking.istio.io/v1',
-    kind,
-    metadata: {
-      name,
-      namespace,
-      resourceVersion: String(seq),
-      uid: `u${seq}`,
-      generation: 1,
-      creationTimestamp: `2026-01-01T00:00:${String(seq % 60).padStart(2, '0')}Z`,
-    },
-    spec,
-  };
-}
+const res = storedResource;
 
 const DB = res('Service', 'db', { selector: { app: 'db' }, ports: [{ port: 5432, name: 'tcp-postgres' }] });
 const DB_RULE = res('DestinationRule', 'db', {
