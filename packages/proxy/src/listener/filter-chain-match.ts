@@ -6,6 +6,7 @@
  * below means no chain. Built once per listener config; a lookup is a few map reads.
  */
 import { ProxyConfigError } from '../errors.js';
+import { matchServerName } from '../tls/server-name-index.js';
 
 /** The criteria of one chain. */
 export interface ChainMatchCriteria {
@@ -64,7 +65,7 @@ export class FilterChainSelector {
   /** The chain index for a connection, or -1 when no chain matches (Envoy closes it). */
   select(localPort: number, serverName: string, transportProtocol: 'tls' | 'raw_buffer'): number {
     const level = this.byPort.get(localPort) ?? this.anyPort;
-    const slots = serverName === '' ? level.fallback : byName(level, serverName);
+    const slots = serverName === '' ? level.fallback : matchServerName(level, serverName);
     if (slots === undefined) return -1;
     return slots[transportProtocol] ?? slots.any ?? -1;
   }
@@ -91,22 +92,4 @@ function put(slots: ProtocolSlots, tp: keyof ProtocolSlots, chain: number, path:
     );
   }
   slots[tp] = chain;
-}
-
-/** Exact name, then wildcards from the longest suffix down, then the chains naming no server. */
-function byName(level: NameLevel, serverName: string): ProtocolSlots | undefined {
-  const name = serverName.toLowerCase();
-  const hit = level.exact.get(name);
-  if (hit !== undefined) return hit;
-  if (level.wildcard.size > 0) {
-    let dot = name.indexOf('.');
-    while (dot >= 0) {
-      if (name.length - dot <= level.longestSuffix) {
-        const w = level.wildcard.get(name.slice(dot));
-        if (w !== undefined) return w;
-      }
-      dot = name.indexOf('.', dot + 1);
-    }
-  }
-  return level.fallback;
 }

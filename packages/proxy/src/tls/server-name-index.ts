@@ -6,13 +6,44 @@
  */
 import { ProxyConfigError } from '../errors.js';
 
-/** Maps SNI server names to a value (a filter chain). */
-export class ServerNameIndex<T> {
-  private readonly exact = new Map<string, T>();
+/** Server names to values: exact names, wildcard suffixes, and the value for any other name. */
+export interface ServerNames<T> {
+  readonly exact: ReadonlyMap<string, T>;
   /** Keyed by the suffix after `*` (`.example.com`). */
-  private readonly wildcard = new Map<string, T>();
-  private fallback: T | undefined;
-  private longestSuffix = 0;
+  readonly wildcard: ReadonlyMap<string, T>;
+  /** The length of the longest key of `wildcard`. */
+  readonly longestSuffix: number;
+  readonly fallback: T | undefined;
+}
+
+/**
+ * The value for `serverName`: its exact entry, else the longest wildcard suffix that matches
+ * (walking label boundaries from the longest candidate down), else the fallback.
+ */
+export function matchServerName<T>(names: ServerNames<T>, serverName: string): T | undefined {
+  const name = serverName.toLowerCase();
+  const hit = names.exact.get(name);
+  if (hit !== undefined) return hit;
+  if (names.wildcard.size > 0) {
+    let dot = name.indexOf('.');
+    while (dot >= 0) {
+      if (name.length - dot <= names.longestSuffix) {
+        const w = names.wildcard.get(name.slice(dot));
+        if (w !== undefined) return w;
+      }
+      dot = name.indexOf('.', dot + 1);
+    }
+  }
+  return names.fallback;
+}
+
+/** Maps SNI server names to a value (a filter chain). */
+export class ServerNameIndex<T> implements ServerNames<T> {
+  readonly exact = new Map<string, T>();
+  /** Keyed by the suffix after `*` (`.example.com`). */
+  readonly wildcard = new Map<string, T>();
+  fallback: T | undefined;
+  longestSuffix = 0;
 
   /** Adds `value` for `serverNames` (empty → the default); duplicates are config errors at `path`. */
   add(serverNames: readonly string[], value: T, path: string): void {
@@ -40,22 +71,7 @@ export class ServerNameIndex<T> {
 
   /** The value for `sni` (undefined or '' → the default), or undefined when nothing matches. */
   select(sni: string | undefined | false | null): T | undefined {
-    if (!sni) return this.fallback;
-    const name = sni.toLowerCase();
-    const hit = this.exact.get(name);
-    if (hit !== undefined) return hit;
-    if (this.wildcard.size > 0) {
-      // Walk label boundaries from the longest candidate suffix down.
-      let dot = name.indexOf('.');
-      while (dot >= 0) {
-        if (name.length - dot <= this.longestSuffix) {
-          const w = this.wildcard.get(name.slice(dot));
-          if (w !== undefined) return w;
-        }
-        dot = name.indexOf('.', dot + 1);
-      }
-    }
-    return this.fallback;
+    return sni ? matchServerName(this, sni) : this.fallback;
   }
 
   /** Whether any chain names a server (SNI matters for this listener). */
