@@ -15,6 +15,8 @@ export const EXTENSION_TYPES = {
   FAULT: 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
   CORS: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors',
   CORS_POLICY: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
+  TCP_PROXY: 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+  TLS_INSPECTOR: 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
 } as const;
 
 /** Well-known filter names, as Envoy registers them. */
@@ -23,6 +25,8 @@ export const FILTER_NAMES = {
   ROUTER: 'envoy.filters.http.router',
   FAULT: 'envoy.filters.http.fault',
   CORS: 'envoy.filters.http.cors',
+  TCP_PROXY: 'envoy.filters.network.tcp_proxy',
+  TLS_INSPECTOR: 'envoy.filters.listener.tls_inspector',
 } as const;
 
 /** A duration in milliseconds as proto3 JSON (`1500` → `"1.5s"`). */
@@ -95,6 +99,11 @@ export function hcmWithRouteConfig(statPrefix: string, routeConfig: EnvoyJson): 
     route_config: routeConfig,
     http_filters: httpFilters(),
   };
+}
+
+/** The listener filter that reads the ClientHello's SNI, for chains chosen by `server_names`. */
+export function tlsInspector(): EnvoyJson {
+  return { name: FILTER_NAMES.TLS_INSPECTOR, typed_config: { '@type': EXTENSION_TYPES.TLS_INSPECTOR } };
 }
 
 /** A network filter chain holding one HTTP connection manager. */

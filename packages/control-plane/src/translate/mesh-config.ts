@@ -129,6 +129,30 @@ export function destinationRuleFor(
 }
 
 /** True when every `selector` label is present with the same value in `labels`. */
+/**
+ * Whether a route's match alternative (HTTP or TCP/TLS: the attributes they share) applies on
+ * `port` through `gateway` (`mesh` for sidecars) for the client proxy `node`. An absent or empty
+ * `gateways` list means the VirtualService's own gateways, as in Istio.
+ */
+export function matchApplies(
+  m: {
+    port?: number;
+    gateways?: readonly string[];
+    sourceLabels?: Readonly<Record<string, string>>;
+    sourceNamespace?: string;
+  },
+  port: number,
+  gateway: string,
+  node: { labels: Readonly<Record<string, string>>; namespace: string },
+): boolean {
+  return (
+    (m.port === undefined || m.port === port) &&
+    (!m.gateways || m.gateways.length === 0 || m.gateways.includes(gateway)) &&
+    labelsMatch(m.sourceLabels, node.labels) &&
+    (m.sourceNamespace === undefined || m.sourceNamespace === node.namespace)
+  );
+}
+
 export function labelsMatch(
   selector: Readonly<Record<string, string>> | undefined,
   labels: Readonly<Record<string, string>>,

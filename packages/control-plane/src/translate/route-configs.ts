@@ -6,7 +6,7 @@ import { toFqdn } from '../resources/hosts.js';
 import type { Destination, HTTPRoute } from '../resources/istio-networking.js';
 import type { VirtualService } from '../resources/kinds.js';
 import type { EnvoyJson } from './envoy.js';
-import { destinationRuleFor, labelsMatch, type MeshConfig, meshRouteFor } from './mesh-config.js';
+import { destinationRuleFor, type MeshConfig, matchApplies, meshRouteFor } from './mesh-config.js';
 import type { ServiceModel } from './model.js';
 import {
   OUTBOUND_ROUTE_NAME,
@@ -65,13 +65,7 @@ function routeApplies(
   node: ProxyNode,
 ): HTTPRoute | undefined {
   if (!route.match || route.match.length === 0) return route;
-  const kept = route.match.filter(
-    (m) =>
-      (m.port === undefined || m.port === port) &&
-      (!m.gateways || m.gateways.includes(gateway)) &&
-      labelsMatch(m.sourceLabels, node.labels) &&
-      (m.sourceNamespace === undefined || m.sourceNamespace === node.namespace),
-  );
+  const kept = route.match.filter((m) => matchApplies(m, port, gateway, node));
   if (kept.length === 0) return undefined;
   return kept.length === route.match.length ? route : { ...route, match: kept };
 }

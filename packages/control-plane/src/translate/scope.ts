@@ -29,26 +29,30 @@ export function sidecarFor(config: MeshConfig, node: ProxyNode): Sidecar | undef
 }
 
 /** A compiled egress host: namespace pattern and host pattern. */
-interface EgressHost {
+export interface EgressHost {
   namespace: string;
   host: string;
 }
 
-function compileEgress(sidecar: Sidecar, proxyNamespace: string): EgressHost[] {
+/** Compiles egress `hosts` entries (`ns/dnsName`, `.` the proxy's namespace, `~` none). */
+export function compileEgressHosts(hosts: readonly string[], proxyNamespace: string): EgressHost[] {
   const out: EgressHost[] = [];
-  for (const listener of sidecar.spec.egress ?? []) {
-    for (const entry of listener.hosts) {
-      const slash = entry.indexOf('/');
-      const ns = slash < 0 ? '*' : entry.slice(0, slash);
-      const host = slash < 0 ? entry : entry.slice(slash + 1);
-      if (ns === '~') continue;
-      out.push({ namespace: ns === '.' ? proxyNamespace : ns, host });
-    }
+  for (const entry of hosts) {
+    const slash = entry.indexOf('/');
+    const ns = slash < 0 ? '*' : entry.slice(0, slash);
+    const host = slash < 0 ? entry : entry.slice(slash + 1);
+    if (ns === '~') continue;
+    out.push({ namespace: ns === '.' ? proxyNamespace : ns, host });
   }
   return out;
 }
 
-function visibleThrough(egress: readonly EgressHost[], svc: ServiceModel): boolean {
+function compileEgress(sidecar: Sidecar, proxyNamespace: string): EgressHost[] {
+  return (sidecar.spec.egress ?? []).flatMap((l) => compileEgressHosts(l.hosts, proxyNamespace));
+}
+
+/** Whether one of the compiled egress hosts names `svc`. */
+export function visibleThrough(egress: readonly EgressHost[], svc: ServiceModel): boolean {
   for (const e of egress) {
     if (e.namespace !== '*' && e.namespace !== svc.namespace) continue;
     if (hostMatches(e.host, svc.fqdn) || e.host === svc.name) return true;

@@ -74,3 +74,32 @@ test('sourceLabels and sourceNamespace narrow a rule to the clients they name', 
   assert.deepEqual(clusters(team2), ['v3', 'v3', 'v1'], 'a client in team2 gets both alternatives');
   assert.equal(team2[0].match.prefix, '/t2');
 });
+
+test('a match with an empty gateways list applies where the VirtualService does, as in Istio', () => {
+  const t = new Translator(registry);
+  t.setResources([
+    res('Service', 'reviews', { ports: [{ port: 9080, name: 'http' }] }),
+    res('VirtualService', 'reviews', {
+      hosts: ['reviews'],
+      http: [
+        {
+          match: [{ gateways: [], uri: { prefix: '/any' } }],
+          route: [{ destination: { host: 'reviews', subset: 'v2' } }],
+        },
+        {
+          match: [{ gateways: ['edge'], uri: { prefix: '/edge' } }],
+          route: [{ destination: { host: 'reviews', subset: 'v3' } }],
+        },
+        { route: [{ destination: { host: 'reviews', subset: 'v1' } }] },
+      ],
+    }),
+  ]);
+  const routes = reviewsRoutes(t, sidecar('ratings-1', { app: 'ratings' }));
+  assert.deepEqual(
+    routes.map((r) => [r.match.prefix, r.route.cluster.split('|')[2]]),
+    [
+      ['/any', 'v2'],
+      ['/', 'v1'],
+    ],
+  );
+});

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Registry } from '../registry/registry.js';
 import type { StoredResource } from '../resources/resource.js';
+import { EXTENSION_TYPES } from './envoy.js';
 import { parseProxyNode } from './proxy-node.js';
-import { TCP_PROXY_TYPE } from './tcp.js';
 import { storedResource } from './test-resources.js';
 import { Translator } from './translator.js';
 
@@ -38,7 +38,7 @@ const gateway = () => parseProxyNode({ id: 'gw', metadata: { mode: 'gateway' } }
 function tcpProxyOf(listener: any, chain = 0): any {
   const filter = listener.filter_chains[chain].filters[0];
   assert.equal(filter.name, 'envoy.filters.network.tcp_proxy');
-  assert.equal(filter.typed_config['@type'], TCP_PROXY_TYPE);
+  assert.equal(filter.typed_config['@type'], EXTENSION_TYPES.TCP_PROXY);
   return filter.typed_config;
 }
 
@@ -48,7 +48,7 @@ describe('Translator: TCP and TLS routes', () => {
     const listener = snap.listeners.get('127.0.0.1_15432') as any;
     assert.deepEqual(listener.address, { socket_address: { address: '127.0.0.1', port_value: 15432 } });
     assert.deepEqual(tcpProxyOf(listener), {
-      '@type': TCP_PROXY_TYPE,
+      '@type': EXTENSION_TYPES.TCP_PROXY,
       stat_prefix: 'outbound_15432',
       cluster: 'outbound|5432||db.default.svc.cluster.local',
     });
@@ -106,7 +106,7 @@ describe('Translator: TCP and TLS routes', () => {
     );
     const inbound = snap.listeners.get('inbound') as any;
     assert.deepEqual(tcpProxyOf(inbound), {
-      '@type': TCP_PROXY_TYPE,
+      '@type': EXTENSION_TYPES.TCP_PROXY,
       stat_prefix: 'inbound_15006',
       cluster: 'inbound|5432||',
     });

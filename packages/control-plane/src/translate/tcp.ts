@@ -9,25 +9,24 @@
  * - gateway servers with `protocol: TCP`, and `protocol: TLS` with `tls.mode: PASSTHROUGH`, which
  *   choose a route by the ClientHello's SNI without terminating TLS.
  */
-import { hostMatches, toFqdn } from '../resources/hosts.js';
+import { toFqdn } from '../resources/hosts.js';
 import type { Destination, L4MatchAttributes, RouteDestination } from '../resources/istio-networking.js';
 import type { Sidecar, VirtualService } from '../resources/kinds.js';
-import { type EnvoyJson, hcmFilterChain, hcmWithRds, socketAddress } from './envoy.js';
-import { labelsMatch, type MeshConfig, meshRouteFor } from './mesh-config.js';
+import {
+  type EnvoyJson,
+  EXTENSION_TYPES,
+  FILTER_NAMES,
+  hcmFilterChain,
+  hcmWithRds,
+  socketAddress,
+  tlsInspector,
+} from './envoy.js';
+import { type MeshConfig, matchApplies, meshRouteFor } from './mesh-config.js';
 import type { ServiceModel } from './model.js';
 import { OUTBOUND_ROUTE_NAME, outboundClusterName } from './names.js';
 import type { ProxyNode } from './proxy-node.js';
+import { compileEgressHosts, visibleThrough } from './scope.js';
 import { protocolOf } from './service-catalog.js';
-
-/** `typed_config` type of Envoy's TCP proxy network filter. */
-export const TCP_PROXY_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
-const TCP_PROXY_NAME = 'envoy.filters.network.tcp_proxy';
-const TLS_INSPECTOR = {
-  name: 'envoy.filters.listener.tls_inspector',
-  typed_config: {
-    '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
-  },
-};
 
 /** Where a TCP proxy sends a connection: one cluster, or a weighted pick per connection. */
 export type TcpTarget =
@@ -39,7 +38,10 @@ export function tcpProxyChain(statPrefix: string, target: TcpTarget, match?: Env
   return {
     ...(match ? { filter_chain_match: match } : {}),
     filters: [
-      { name: TCP_PROXY_NAME, typed_config: { '@type': TCP_PROXY_TYPE, stat_prefix: statPrefix, ...target } },
+      {
+        name: FILTER_NAMES.TCP_PROXY,
+        typed_config: { '@type': EXTENSION_TYPES.TCP_PROXY, stat_prefix: statPrefix, ...target },
+      },
     ],
   };
 }
@@ -64,14 +66,7 @@ function l4Applies(
   gateway: string,
   node: ProxyNode,
 ): boolean {
-  if (!matches || matches.length === 0) return true;
-  return matches.some(
-    (m) =>
-      (m.port === undefined || m.port === port) &&
-      (!m.gateways || m.gateways.length === 0 || m.gateways.includes(gateway)) &&
-      labelsMatch(m.sourceLabels, node.labels) &&
-      (m.sourceNamespace === undefined || m.sourceNamespace === node.namespace),
-  );
+  return !matches || matches.length === 0 || matches.some((m) => matchApplies(m, port, gateway, node));
 }
 
 /** Resolves a destination of a route written in `vsNamespace` to its cluster (port default `port`). */
@@ -154,23 +149,13 @@ function egressDestination(
   proxyNamespace: string,
   visible: readonly ServiceModel[],
 ): { svc: ServiceModel; port: number } | undefined {
-  const named = visible.filter((s) => egressNames(hosts, proxyNamespace, s));
+  const egress = compileEgressHosts(hosts, proxyNamespace);
+  const named = visible.filter((s) => visibleThrough(egress, s));
   const exact = named.find((s) => s.ports.some((p) => p.port === port));
   if (exact) return { svc: exact, port };
   if (named.length !== 1) return undefined;
   const tcpPorts = named[0].ports.filter((p) => p.protocol === 'tcp');
   return tcpPorts.length === 1 ? { svc: named[0], port: tcpPorts[0].port } : undefined;
-}
-
-function egressNames(hosts: readonly string[], proxyNamespace: string, svc: ServiceModel): boolean {
-  return hosts.some((entry) => {
-    const slash = entry.indexOf('/');
-    const ns = slash < 0 ? '*' : entry.slice(0, slash);
-    const host = slash < 0 ? entry : entry.slice(slash + 1);
-    const namespace = ns === '.' ? proxyNamespace : ns;
-    if (ns === '~' || (namespace !== '*' && namespace !== svc.namespace)) return false;
-    return hostMatches(host, svc.fqdn) || host === svc.name;
-  });
 }
 
 /** A gateway server that carries TCP or passes TLS through, with the gateway that declares it. */
@@ -208,8 +193,8 @@ export function gatewayL4Listener(
         if (target) chains.push(tcpProxyChain(`tcp_${port}`, target));
         continue;
       }
+      const clusterOf = l4ClusterOf(config, vs.metadata.namespace, port);
       for (const route of vs.spec.tls ?? []) {
-        const clusterOf = l4ClusterOf(config, vs.metadata.namespace, port);
         for (const m of route.match) {
           if (!l4Applies([m], port, shortRef, node)) continue;
           const names = m.sniHosts.filter((h) => !seenNames.has(h));
@@ -228,7 +213,7 @@ export function gatewayL4Listener(
     name: `0.0.0.0_${port}`,
     address: socketAddress('0.0.0.0', port),
     traffic_direction: 'INBOUND',
-    ...(passthrough ? { listener_filters: [TLS_INSPECTOR] } : {}),
+    ...(passthrough ? { listener_filters: [tlsInspector()] } : {}),
     filter_chains: chains,
   };
 }
