@@ -97,6 +97,17 @@ function summarize(errors: ValidationIssue[]): string {
   return `${first.document}: ${first.path || '(document)'}: ${first.reason}${more}`;
 }
 
+/** An apply made conditional on a store view (`ifViewCurrent`) found the store written since. */
+export class StaleViewError extends ControlPlaneError {
+  constructor(token: string, now: string | number) {
+    super(
+      'MESH_ERR_CP_STALE_VIEW',
+      `the store changed after the view this apply was validated against (view ${token}, now ${now})`,
+    );
+    this.name = 'StaleViewError';
+  }
+}
+
 /** A write carried a `resourceVersion` that is no longer current. */
 export class ConflictError extends ControlPlaneError {
   constructor(

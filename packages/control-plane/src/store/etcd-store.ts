@@ -10,12 +10,12 @@
  * they were one. Watch is etcd's watch.
  */
 import { Etcd3, type IKeyValue, type IOptions } from 'etcd3';
-import { ConflictError, ControlPlaneError, NotFoundError } from '../errors.js';
+import { ConflictError, ControlPlaneError, NotFoundError, StaleViewError } from '../errors.js';
 import { DEFAULT_NAMESPACE, type Resource, type StoredResource } from '../resources/resource.js';
 import { planApply, stampRevision, storeKey } from './apply-plan.js';
 import { EtcdWatch } from './etcd-watch.js';
 import { compileLabelSelector } from './label-selector.js';
-import { byKey, staleView } from './memory-file-store.js';
+import { byKey } from './memory-file-store.js';
 import type {
   ApplyOptions,
   ApplyResult,
@@ -143,11 +143,6 @@ export class EtcdStore implements ResourceStore {
 
   /** One optimistic attempt; `undefined` when a concurrent writer changed a key we read. */
   async #tryApply(resources: readonly Resource[], opts: ApplyOptions): Promise<ApplyResult | undefined> {
-    if (opts.ifViewCurrent !== undefined && !opts.dryRun) {
-      // Checked up front too, so a stale view fails fast even when nothing would be written.
-      const now = await this.#guardRevision();
-      if (now !== opts.ifViewCurrent) throw staleView(opts.ifViewCurrent, now);
-    }
     const current = new Map<string, StoredResource>();
     const modRevisions = new Map<string, string>();
     const reads = await Promise.all(
@@ -186,7 +181,7 @@ export class EtcdStore implements ResourceStore {
     if (!res.succeeded) {
       if (opts.ifViewCurrent !== undefined) {
         const now = await this.#guardRevision();
-        if (now !== opts.ifViewCurrent) throw staleView(opts.ifViewCurrent, now);
+        if (now !== opts.ifViewCurrent) throw new StaleViewError(opts.ifViewCurrent, now);
       }
       return undefined;
     }

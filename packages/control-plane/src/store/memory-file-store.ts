@@ -7,7 +7,7 @@
  * The most recent `maxHistoryEvents` events are kept for `watch` replay; a watcher asking for
  * older history gets a resync (an `ADDED` event per current resource).
  */
-import { ConflictError, ControlPlaneError, NotFoundError } from '../errors.js';
+import { ConflictError, ControlPlaneError, NotFoundError, StaleViewError } from '../errors.js';
 import type { Resource, StoredResource } from '../resources/resource.js';
 import { cloneResource, planApply, stampRevision, storeKey } from './apply-plan.js';
 import { Journal, type JournalEntry } from './journal.js';
@@ -120,13 +120,13 @@ export class MemoryFileStore implements ResourceStore {
   apply(resources: readonly Resource[], opts: ApplyOptions = {}): Promise<ApplyResult> {
     return this.#exclusive(async () => {
       this.#assertOpen();
-      if (!opts.dryRun && opts.ifViewCurrent !== undefined && opts.ifViewCurrent !== String(this.#revision))
-        throw staleView(opts.ifViewCurrent, this.#revision);
       const plan = planApply(resources, (k) => this.#objects.get(k));
       if (opts.dryRun || plan.writes.length === 0) {
         if (opts.dryRun) stampRevision(plan, this.#revision + 1);
         return { revision: this.#revision, results: plan.items };
       }
+      if (opts.ifViewCurrent !== undefined && opts.ifViewCurrent !== String(this.#revision))
+        throw new StaleViewError(opts.ifViewCurrent, this.#revision);
       const revision = this.#revision + 1;
       stampRevision(plan, revision);
       await this.#journal?.append({
@@ -223,13 +223,5 @@ export function byKey(a: StoredResource, b: StoredResource): number {
     a.kind.localeCompare(b.kind) ||
     a.metadata.namespace.localeCompare(b.metadata.namespace) ||
     a.metadata.name.localeCompare(b.metadata.name)
-  );
-}
-
-/** The error of an apply whose view (taken at revision `token`) is no longer current. */
-export function staleView(token: string, now: string | number): ControlPlaneError {
-  return new ControlPlaneError(
-    'MESH_ERR_CP_STALE_VIEW',
-    `the store changed after the view this apply was validated against (view ${token}, now ${now})`,
   );
 }

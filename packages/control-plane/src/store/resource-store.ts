@@ -35,10 +35,10 @@ export interface ApplyOptions {
   /** Validate preconditions and report what would happen, writing nothing. */
   dryRun?: boolean;
   /**
-   * The token of a {@link StoreView}: the apply commits only if nothing was written since that
-   * view was taken (by this process or any other sharing the store), else it fails with
+   * The token of a {@link StoreView}: an apply that writes commits only if nothing was written
+   * since that view was taken (by this process or any other sharing the store), else it fails with
    * `MESH_ERR_CP_STALE_VIEW` and writes nothing. What was validated against the view is then
-   * exactly what the apply commits onto.
+   * exactly what the apply commits onto. An apply that would write nothing succeeds either way.
    */
   ifViewCurrent?: string;
 }

@@ -99,7 +99,7 @@ export interface SharedResponse {
  * resources of the same type snapshot) can be sent the same bytes with the same nonce: one
  * encoding per content instead of one per stream. Nonces never repeat within a stream: one whose
  * last response of the type came later in the sequence than the shared one (it may have been sent
- * that very response before) asks for a nonce of its own ({@link ResponseShare.unique}).
+ * that very response before) gets a nonce of its own.
  */
 export class ResponseShare {
   private readonly sotw = new WeakMap<Buffer, SharedResponse>();
@@ -111,35 +111,29 @@ export class ResponseShare {
     private readonly controlPlaneId: string,
   ) {}
 
-  /** The shared response carrying `body` (a {@link responseBody} of the given kind). */
-  shared(body: Buffer, delta: boolean): SharedResponse {
+  /**
+   * The response to write on a stream whose last response of the type had `lastSeq`: the shared
+   * one for `body` unless the stream may have had it already, or `removed` names make it its own.
+   */
+  forStream(body: Buffer, delta: boolean, lastSeq: number, removed: readonly string[] = []): SharedResponse {
+    if (removed.length > 0) return this.unique(body, delta, removed);
     const cache = delta ? this.delta : this.sotw;
-    let response = cache.get(body);
-    if (!response) {
-      response = this.unique(body, delta);
-      cache.set(body, response);
+    let shared = cache.get(body);
+    if (!shared) {
+      shared = this.unique(body, delta, removed);
+      cache.set(body, shared);
     }
-    return response;
+    return shared.seq > lastSeq ? shared : this.unique(body, delta, removed);
   }
 
   /** A response carrying `body` under a fresh nonce (and, for delta, `removed` names). */
-  unique(body: Buffer, delta: boolean, removed: readonly string[] = []): SharedResponse {
+  private unique(body: Buffer, delta: boolean, removed: readonly string[]): SharedResponse {
     const seq = ++this.seq;
     const nonce = `${this.noncePrefix}-${seq}`;
     const bytes = delta
       ? deltaResponse(body, nonce, removed, this.controlPlaneId)
       : sotwResponse(body, nonce, this.controlPlaneId);
     return { nonce, seq, bytes };
-  }
-
-  /**
-   * The response to write on a stream whose last response of the type had `lastSeq`: the shared
-   * one for `body` unless the stream may have had it already.
-   */
-  forStream(body: Buffer, delta: boolean, lastSeq: number, removed: readonly string[] = []): SharedResponse {
-    if (removed.length > 0) return this.unique(body, delta, removed);
-    const shared = this.shared(body, delta);
-    return shared.seq > lastSeq ? shared : this.unique(body, delta);
   }
 }
 
