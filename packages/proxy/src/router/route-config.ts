@@ -23,8 +23,6 @@ export interface VirtualHost {
   readonly retry: RetryPolicy | null;
   /** `require_tls: ALL`: a request not over TLS gets this 301 to its `https` URL instead of a route. */
   readonly tlsRedirect: RouteEntry | null;
-  /** Compiled `typed_per_filter_config` (routes inherit it through `perFilterConfigs`). */
-  readonly perFilterConfig: ReadonlyMap<string, unknown>;
 }
 
 /** A compiled route configuration. */
@@ -42,8 +40,6 @@ export interface RouteTable {
   /** `prefix.*` wildcards, longest first: [prefix-with-dot, vhost]. */
   readonly prefixes: ReadonlyArray<readonly [string, VirtualHost]>;
   readonly fallback: VirtualHost | null;
-  /** Compiled `typed_per_filter_config` (routes inherit it through `perFilterConfigs`). */
-  readonly perFilterConfig: ReadonlyMap<string, unknown>;
   /** The source resource, for /config_dump. */
   readonly source: unknown;
 }
@@ -122,7 +118,6 @@ export function compileRouteConfig(v: unknown, path: string): RouteTable {
     suffixes,
     prefixes,
     fallback,
-    perFilterConfig,
     source: v,
   };
 }
@@ -154,7 +149,6 @@ function compileVirtualHost(
     responseHeaders: compileHeaderMutation(o as Json, 'response', path),
     retry: o.retry_policy !== undefined ? compileRetryPolicy(o.retry_policy, `${path}.retry_policy`) : null,
     tlsRedirect: compileRequireTls(o as Json, path, inherited),
-    perFilterConfig,
   };
 }
 

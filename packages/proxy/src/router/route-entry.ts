@@ -39,11 +39,10 @@ export interface RouteEntry {
   readonly directResponse: DirectResponse | null;
   readonly requestHeaders: HeaderMutation;
   readonly responseHeaders: HeaderMutation;
-  /** Compiled `typed_per_filter_config`, keyed by filter name (each filter's factory compiles its own). */
-  readonly perFilterConfig: ReadonlyMap<string, unknown>;
   /**
    * The compiled `typed_per_filter_config` of this route, its virtual host and its route
-   * configuration, most specific first: filters that merge levels field by field (CORS) walk it.
+   * configuration (keyed by filter name; each filter's factory compiles its own), most specific
+   * first: a filter takes the first level that has its entry (fault) or merges them (CORS).
    */
   readonly perFilterConfigs: readonly ReadonlyMap<string, unknown>[];
 }
@@ -130,7 +129,6 @@ export function compileRoute(
         : null,
     requestHeaders: compileHeaderMutation(o as Json, 'request', path),
     responseHeaders: compileHeaderMutation(o as Json, 'response', path),
-    perFilterConfig,
     perFilterConfigs: [perFilterConfig, ...inherited],
   };
 }

@@ -172,15 +172,16 @@ describe('fault filter through the proxy', () => {
         { match: { prefix: '/' }, route: { cluster: 'b' } },
       ],
       domains: ['shop'],
-      clusters: [staticCluster('b', [up.port])],
-    }) as any;
-    const hcm = bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
-    hcm.route_config.virtual_hosts[0].typed_per_filter_config = {
-      'envoy.filters.http.fault': {
-        '@type': TYPE,
-        abort: { http_status: 503, percentage: { numerator: 100 } },
+      vhost: {
+        typed_per_filter_config: {
+          'envoy.filters.http.fault': {
+            '@type': TYPE,
+            abort: { http_status: 503, percentage: { numerator: 100 } },
+          },
+        },
       },
-    };
+      clusters: [staticCluster('b', [up.port])],
+    });
     const vhostProxy = await startProxy(bootstrap);
     try {
       assert.equal((await send(vhostProxy.port, { path: '/teapot', headers: { host: 'shop' } })).status, 418);
@@ -223,10 +224,9 @@ describe('fault filter through the proxy', () => {
         { match: { prefix: '/' }, route: { cluster: 'b' } },
       ],
       domains: ['shop'],
+      vhost: { typed_per_filter_config: { 'envoy.filters.http.fault': abort503 } },
       clusters: [staticCluster('b', [up.port])],
-    }) as any;
-    const hcm = bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
-    hcm.route_config.virtual_hosts[0].typed_per_filter_config = { 'envoy.filters.http.fault': abort503 };
+    });
     const wrapped = await startProxy(bootstrap);
     try {
       assert.equal((await send(wrapped.port, { path: '/wrapped', headers: { host: 'shop' } })).status, 418);
