@@ -120,8 +120,6 @@ export class RegistryClient {
         'registered with the control plane',
       );
       if (this.stopped) return; // stop() deregisters now that the id is known
-      // A re-registration starts from the registry's default; restate what we know.
-      if (this.ready !== undefined) await this.setReady(this.ready);
       this.schedule(() => this.heartbeat(), Math.max(1, Math.floor(this.ttlMs / 3)));
     } catch (err) {
       this.failures++;
@@ -136,7 +134,11 @@ export class RegistryClient {
     }
   }
 
-  /** One registration request; the id and TTL are ours once it resolves. */
+  /**
+   * One registration request; the id and TTL are ours once it resolves. A (re-)registration starts
+   * from the registry's default readiness, so ours is restated as part of it — before a stop
+   * waiting on it deregisters, so a "not ready" reported meanwhile still reaches the registry.
+   */
   private async register(): Promise<void> {
     const res = (await this.call('POST', '/v1/registry/instances', this.options.registration)) as {
       instanceId: string;
@@ -144,6 +146,7 @@ export class RegistryClient {
     };
     this.instanceId = res.instanceId;
     this.ttlMs = res.ttlMs ?? this.options.registration.ttlMs ?? 10_000;
+    if (this.ready !== undefined) await this.setReady(this.ready);
   }
 
   private async heartbeat(): Promise<void> {
